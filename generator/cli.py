@@ -1,0 +1,185 @@
+"""The ``postmortem`` command: a thin click layer; heavy modules load only when needed."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from generator import __version__
+from generator.errors import Diagnostic, InputError
+
+FORMAT_CHOICE = click.Choice(["md", "html", "pdf"])
+
+
+def _fail(diagnostics: list[Diagnostic]) -> NoReturn:
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.format(), err=True)
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    sys.exit(1)
+
+
+def _error(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _load_config(path: Path | None):  # type: ignore[no-untyped-def]
+    from generator.config import load_config
+
+    try:
+        return load_config(path)
+    except InputError as exc:
+        _fail(exc.diagnostics)
+
+
+def _warn_harfbuzz() -> None:
+    from generator.render.pdf_engine import harfbuzz_subset_available
+
+    if not harfbuzz_subset_available():
+        click.echo(
+            "warning: libharfbuzz-subset0 is missing: PDFs are about 3.7x slower and not reproducible "
+            "(apt-get install libharfbuzz-subset0)",
+            err=True,
+        )
+
+
+def _template_guard(action):  # type: ignore[no-untyped-def]
+    """Run ``action``; turn template and write errors into clean messages, not tracebacks."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    from generator.render.context import InternalIncidentError
+    from generator.write import BuildLockedError
+
+    try:
+        return action()
+    except InputError as exc:
+        _fail(exc.diagnostics)
+    except TemplateSyntaxError as exc:
+        _error(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}")
+    except TemplateError as exc:
+        _error(f"template error: {exc}")
+    except (InternalIncidentError, BuildLockedError) as exc:
+        _error(str(exc))
+    except OSError as exc:
+        _error(f"cannot write output: {exc}")
+
+
+common_config = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                             help="Site config file (default: ./postmortem.yaml if present).")
+common_templates = click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                                help="Folder of templates searched before the built-in ones.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="postmortem")
+def main() -> None:
+    """Turn structured incident records into postmortems, status-page posts and PDF reports."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@common_config
+def validate(files: tuple[Path, ...], strict: bool, output_format: str, config_path: Path | None) -> None:
+    """Check incident files; print every problem as path:line:col and exit 1 if any."""
+    from generator.build import collect_sources
+    from generator.model.catalog import load_incidents
+
+    config, root = _load_config(config_path)
+    sources = collect_sources(files, config, root)
+    _loaded, diagnostics = load_incidents(sources, config)
+    ordered = sorted(set(diagnostics))
+    failed = any(d.severity == "error" or strict for d in ordered)
+    if output_format == "json":
+        click.echo(json.dumps({"valid": not failed, "files": len(sources), "diagnostics": [d.as_dict() for d in ordered]}, indent=2))
+        sys.exit(1 if failed else 0)
+    if failed:
+        _fail(ordered)
+    for diagnostic in ordered:
+        click.echo(diagnostic.format(), err=True)
+    click.echo(f"{len(sources)} file(s) valid", err=True)
+
+
+@main.command()
+@click.argument("incident_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-f", "--format", "fmt", type=FORMAT_CHOICE, required=True, help="Output format.")
+@click.option("-o", "--output", type=str, default=None, help="Output file, or - for stdout (default: output/<id>.<format>).")
+@click.option("--internal", is_flag=True, help="Include internal fields (Markdown and PDF only).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@common_config
+@common_templates
+def render(incident_file: Path, fmt: str, output: str | None, internal: bool, strict: bool,
+           config_path: Path | None, templates: Path | None) -> None:
+    """Render one incident as Markdown, an HTML status-page post, or a PDF report."""
+    from generator.build import BuildOptions, load_valid, renderer
+
+    if internal and fmt == "html":
+        raise click.UsageError("the HTML status-page post is public; --internal applies to md and pdf")
+    if output == "-" and fmt == "pdf" and sys.stdout.isatty():
+        raise click.UsageError("refusing to write a PDF to a terminal; redirect stdout or use -o FILE")
+    config, _root = _load_config(config_path)
+    if fmt == "pdf":
+        _warn_harfbuzz()
+
+    def run() -> None:
+        from generator.write import write_file_atomically
+
+        loaded, diagnostics = load_valid([incident_file], config, strict=strict)
+        for diagnostic in diagnostics:
+            click.echo(diagnostic.format(), err=True)
+        options = BuildOptions(config=config, out_dir=Path("output"), formats=(fmt,), internal=internal, templates=templates)
+        incident = loaded[0].incident
+        if not internal and incident.visibility != "public":
+            _error(f"incident {incident.slug!r} is internal; use --internal for an internal report")
+        data = renderer(fmt, options)(incident)
+        if output == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            return
+        target = Path(output) if output else Path("output") / f"{incident.slug}.{fmt}"
+        write_file_atomically(target, data)
+        click.echo(f"wrote {target}", err=True)
+
+    _template_guard(run)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="Output folder.")
+@click.option("--format", "formats", default="md,html,pdf", show_default=True, help="Comma-separated formats.")
+@click.option("--internal", is_flag=True, help="Build internal Markdown and PDF reports (never for a public site).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@common_config
+@common_templates
+def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, strict: bool, quiet: bool,
+          config_path: Path | None, templates: Path | None) -> None:
+    """Build every incident (or the given files) into the output folder, all or nothing."""
+    from generator.build import FORMATS, BuildOptions, collect_sources
+    from generator.build import build as run_build
+
+    chosen = tuple(dict.fromkeys(part.strip() for part in formats.split(",") if part.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from md, html, pdf", param_hint="--format")
+    config, root = _load_config(config_path)
+    if "pdf" in chosen:
+        _warn_harfbuzz()
+    started = time.perf_counter()
+    sources = collect_sources(files, config, root)
+    options = BuildOptions(config=config, out_dir=out_dir, formats=chosen, internal=internal, strict=strict, templates=templates)
+    result = _template_guard(lambda: run_build(sources, options))
+    for warning in result.warnings:
+        click.echo(warning.format(), err=True)
+    if not quiet:
+        elapsed = time.perf_counter() - started
+        click.echo(f"Built {result.incidents} incidents ({len(result.files)} files) into {out_dir} in {elapsed:.2f} s", err=True)

@@ -1,0 +1,66 @@
+"""Site configuration (``postmortem.yaml``), validated as strictly as incidents."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from generator.errors import InputError
+from generator.load import read_yaml
+from generator.model.incident import Record
+from generator.model.types import Line, Url, Zone
+
+CONFIG_FILE = "postmortem.yaml"
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError(f"{value!r} is not a colour; write it as #RRGGBB")
+    return value.lower()
+
+
+Colour = Annotated[str, AfterValidator(_colour)]
+
+
+class Labels(Record):
+    """Overrides for interface strings (status words and section headings)."""
+
+    statuses: dict[str, Line] = Field(default_factory=dict)
+    headings: dict[str, Line] = Field(default_factory=dict)
+
+
+class SiteConfig(Record):
+    """Site-wide settings; every key is optional and has a sensible default."""
+
+    company: Line = "Example Inc."
+    base_url: Url | None = None
+    zone: Zone = "UTC"
+    locale: Literal["en", "de", "fr"] = "en"
+    brand_color: Colour = "#1f6feb"
+    logo: Line | None = None
+    footer: Line | None = None
+    paper: Literal["A4", "Letter"] = "A4"
+    confidentiality: Line = "Internal: do not forward"
+    incidents_dir: Line = "incidents"
+    labels: Labels = Field(default_factory=Labels)
+
+
+def load_config(path: Path | None) -> tuple[SiteConfig, Path]:
+    """Load the config file (or defaults when there is none); return it and its folder."""
+    from generator.model.validate import validate_document
+
+    if path is None:
+        candidate = Path(CONFIG_FILE)
+        if not candidate.exists():
+            return SiteConfig(), Path.cwd()
+        path = candidate
+    document = read_yaml(path)
+    if document.data is None:
+        return SiteConfig(), path.parent
+    config, diagnostics = validate_document(document, SiteConfig)
+    if config is None:
+        raise InputError(diagnostics)
+    return config, path.parent.resolve()

@@ -1,0 +1,70 @@
+"""Diagnostics: every input problem becomes a ``path:line:col: severity: message`` line.
+
+Stages collect diagnostics instead of raising on the first problem, so one run
+reports everything that is wrong with every file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem, pointing at the offending value (1-based line and column)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    severity: Severity = "error"
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass
+class DiagnosticList:
+    """An ordered collection of diagnostics gathered across files and stages."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.items.append(diagnostic)
+
+    def extend(self, diagnostics: list[Diagnostic] | DiagnosticList) -> None:
+        self.items.extend(diagnostics.items if isinstance(diagnostics, DiagnosticList) else diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(set(self.items), key=lambda d: (d.path, d.line, d.column, d.message))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+class InputError(Exception):
+    """Raised by a stage when its input is invalid; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__("\n".join(d.format() for d in diagnostics))
+        self.diagnostics = diagnostics

@@ -1,0 +1,220 @@
+"""A strict YAML reader that keeps every scalar as text and remembers where it was.
+
+Why not ``yaml.safe_load``: YAML 1.1 implicit typing silently changes meaning
+(``no`` becomes False, ``12:30`` becomes 750, ``012`` becomes 10), aliases let
+internal text be copied into public fields by reference and enable "billion
+laughs" blow-ups, and duplicate keys silently overwrite each other.  So this
+reader walks libyaml's *event* stream (C parser when available) and builds
+plain ``dict``/``list``/``str``/``None`` values itself; every field's type comes
+from the schema later, and every value keeps its line and column.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from generator.errors import Diagnostic, InputError
+
+try:  # libyaml's parser is several times faster; fall back to pure Python.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 32
+_NULLS = {"", "~", "null", "Null", "NULL"}
+# C0 controls other than tab/newline, DEL, C1 controls, and bidi overrides/isolates.
+_BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+
+PathKey = tuple[object, ...]
+
+
+@dataclass
+class Positions:
+    """Source positions (1-based line, column) of values and mapping keys, by data path."""
+
+    values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def of_value(self, path: PathKey) -> tuple[int, int]:
+        """Position of the value at ``path``, or of its nearest existing ancestor."""
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.values:
+                return self.values[path[:cut]]
+        return (1, 1)
+
+    def of_key(self, path: PathKey) -> tuple[int, int]:
+        return self.keys.get(path) or self.of_value(path)
+
+
+@dataclass
+class Document:
+    """One YAML file's data and the positions of everything in it."""
+
+    path: str
+    data: object
+    positions: Positions
+
+
+def _problem(path: str, mark: object, message: str) -> Diagnostic:
+    line = getattr(mark, "line", 0) + 1
+    column = getattr(mark, "column", 0) + 1
+    return Diagnostic(path, line, column, message)
+
+
+def _check_text(path: str, text: str, diagnostics: list[Diagnostic]) -> None:
+    """Reject control and bidi-override characters: they break feeds and can spoof readers."""
+    line, column = 1, 1
+    for char in text:
+        if char == "\n":
+            line, column = line + 1, 1
+            continue
+        if char in _BIDI:
+            diagnostics.append(Diagnostic(path, line, column, f"bidirectional control character U+{ord(char):04X} is not allowed"))
+        elif char not in "\t\r" and unicodedata.category(char) == "Cc":
+            diagnostics.append(Diagnostic(path, line, column, f"control character U+{ord(char):04X} is not allowed"))
+        column += 1
+
+
+def read_yaml(path: Path | str, display_path: str | None = None) -> Document:
+    """Read and parse one YAML file; raise ``InputError`` listing every problem found."""
+    shown = display_path or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError([Diagnostic(shown, 1, 1, f"cannot read file: {exc.strerror or exc}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError([Diagnostic(shown, 1, 1, f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 byte-order mark is harmless: accept it
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise InputError([Diagnostic(shown, line, column, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")]) from None
+    return read_yaml_text(text, shown)
+
+
+def read_yaml_text(text: str, path: str) -> Document:
+    """Parse YAML text into plain data; every scalar stays a string (or None when empty)."""
+    text = text.replace("\r\n", "\n")
+    diagnostics: list[Diagnostic] = []
+    _check_text(path, text, diagnostics)
+    if diagnostics:
+        raise InputError(diagnostics)
+    builder = _Builder(path)
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or str(exc)
+        if exc.context and exc.context not in message:
+            message = f"{message} ({exc.context})"
+        builder.diagnostics.append(_problem(path, mark, f"YAML syntax: {message}"))
+    except yaml.YAMLError as exc:
+        builder.diagnostics.append(Diagnostic(path, 1, 1, f"YAML syntax: {exc}"))
+    except _Abort:
+        pass
+    if builder.diagnostics:
+        raise InputError(builder.diagnostics)
+    return Document(path, builder.root, builder.positions)
+
+
+class _Abort(Exception):
+    """Stop reading: the document cannot be built further."""
+
+
+@dataclass
+class _Frame:
+    container: dict[str, object] | list[object]
+    path: PathKey
+    pending_key: str | None = None
+    key_mark: object = None
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+class _Builder:
+    """Build plain data from parser events with an explicit stack (no recursion)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.root: object = None
+        self.positions = Positions()
+        self.diagnostics: list[Diagnostic] = []
+        self.stack: list[_Frame] = []
+        self.documents = 0
+
+    def fail(self, mark: object, message: str, *, fatal: bool = False) -> None:
+        self.diagnostics.append(_problem(self.path, mark, message))
+        if fatal:
+            raise _Abort
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                self.fail(event.start_mark, "only one YAML document per file is allowed", fatal=True)
+        elif isinstance(event, yaml.AliasEvent):
+            self.fail(event.start_mark, "YAML aliases (*name) are not allowed; write the value out", fatal=True)
+        elif isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self._node_start(event)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            frame = self.stack.pop()
+            if isinstance(frame.container, dict) and frame.pending_key is not None:
+                self.fail(event.start_mark, "mapping key has no value")
+
+    def _node_start(self, event: yaml.NodeEvent) -> None:
+        if event.anchor is not None:
+            self.fail(event.start_mark, f"YAML anchors (&{event.anchor}) are not allowed")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            self.fail(event.start_mark, f"YAML tags such as {tag!r} are not allowed; types come from the schema", fatal=True)
+        if isinstance(event, yaml.ScalarEvent):
+            value: object = event.value
+            if not event.style and event.value in _NULLS:
+                value = None  # plain empty or null means "not given"
+            self._place(value, event.start_mark)
+            return
+        container: dict[str, object] | list[object] = {} if isinstance(event, yaml.MappingStartEvent) else []
+        path = self._place(container, event.start_mark)
+        if len(self.stack) >= MAX_DEPTH:
+            self.fail(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels", fatal=True)
+        self.stack.append(_Frame(container, path))
+
+    def _place(self, value: object, mark: object) -> PathKey:
+        """Attach a value to the current container and return its data path."""
+        position = (mark.line + 1, mark.column + 1)  # type: ignore[attr-defined]
+        if not self.stack:
+            self.root = value
+            self.positions.values[()] = position
+            return ()
+        frame = self.stack[-1]
+        if isinstance(frame.container, list):
+            path = (*frame.path, len(frame.container))
+            frame.container.append(value)
+            self.positions.values[path] = position
+            return path
+        if frame.pending_key is None:
+            if not isinstance(value, str):
+                self.fail(mark, "mapping keys must be plain text", fatal=True)
+            key = str(value)
+            if key in frame.key_lines:
+                self.fail(mark, f"duplicate key {key!r} (first defined on line {frame.key_lines[key]})")
+            frame.key_lines.setdefault(key, position[0])
+            frame.pending_key, frame.key_mark = key, position
+            return frame.path
+        key = frame.pending_key
+        path = (*frame.path, key)
+        if key not in frame.container:
+            frame.container[key] = value
+            self.positions.values[path] = position
+            self.positions.keys[path] = frame.key_mark  # type: ignore[assignment]
+        frame.pending_key = None
+        return path

@@ -1,0 +1,71 @@
+"""Load and validate incident files into models, collecting every problem of every file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.config import SiteConfig
+from generator.errors import Diagnostic, InputError
+from generator.load import Document, read_yaml
+from generator.model.checks import check_incident
+from generator.model.incident import Incident
+from generator.model.validate import default_id, validate_document
+
+
+@dataclass(frozen=True)
+class LoadedIncident:
+    """A valid incident with the file it came from and the raw bytes' hash."""
+
+    incident: Incident
+    source: Path
+
+
+def _apply_defaults(document: Document, config: SiteConfig) -> None:
+    """Fill id, company and zone from the file name and site config before validation."""
+    data = document.data
+    if not isinstance(data, dict):
+        return
+    data.setdefault("id", default_id(document.path))
+    if data.get("company") is None:
+        data["company"] = config.company
+    if data.get("zone") is None:
+        data["zone"] = config.zone
+
+
+def load_incident(path: Path, config: SiteConfig) -> tuple[Incident | None, list[Diagnostic]]:
+    """Read, validate and check one incident file."""
+    try:
+        document = read_yaml(path, str(path))
+    except InputError as exc:
+        return None, exc.diagnostics
+    _apply_defaults(document, config)
+    incident, diagnostics = validate_document(document, Incident)
+    if incident is None:
+        return None, diagnostics
+    return incident, check_incident(incident, document.path, document.positions)
+
+
+def find_incident_files(folder: Path) -> list[Path]:
+    """Every ``*.yaml``/``*.yml`` file under ``folder``, in a stable order."""
+    return sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+
+
+def load_incidents(paths: list[Path], config: SiteConfig) -> tuple[list[LoadedIncident], list[Diagnostic]]:
+    """Load every file; also reject ids that collide across files."""
+    loaded: list[LoadedIncident] = []
+    diagnostics: list[Diagnostic] = []
+    for path in paths:
+        incident, found = load_incident(path, config)
+        diagnostics.extend(found)
+        if incident is not None:
+            loaded.append(LoadedIncident(incident, path))
+    owners: dict[str, Path] = {}
+    for item in loaded:
+        key = item.incident.slug.casefold()
+        if key in owners:
+            diagnostics.append(Diagnostic(str(item.source), 1, 1, f"id {item.incident.slug!r} is also used by {owners[key]}; ids must be unique"))
+        else:
+            owners[key] = item.source
+    loaded.sort(key=lambda item: item.incident.slug)
+    return loaded, diagnostics

@@ -1,0 +1,107 @@
+"""Validate loaded YAML into ``Incident`` models, reporting every problem with its position."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from generator.errors import Diagnostic
+from generator.load import Document
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _data_path(data: object, loc: tuple[object, ...]) -> tuple[object, ...]:
+    """Drop pydantic's union/validator tags from ``loc``, keeping real keys and indexes."""
+    path: list[object] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and not part.startswith(("function-", "union")):
+            path.append(part)  # a missing or unknown key
+            node = None
+    return tuple(path)
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[object, ...]) -> list[str]:
+    """The keys accepted by the sub-model that ``loc`` points into (for did-you-mean hints)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None or not isinstance(part, str) or part not in current.model_fields:
+            continue
+        annotation = current.model_fields[part].annotation
+        current = _find_model(annotation)
+    return list(current.model_fields) if current else []
+
+
+def _find_model(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _find_model(arg)
+        if found:
+            return found
+    return None
+
+
+def _message(model: type[BaseModel], error: dict[str, object], path: tuple[object, ...]) -> str:
+    kind = error["type"]
+    field = ".".join(str(p) for p in path) or "file"
+    name = str(path[-1]) if path else "file"
+    if kind == "missing":
+        return f"missing required key `{name}`"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, tuple(error["loc"])[:-1])  # type: ignore[arg-type]
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        return f"unknown key `{name}`{hint}"
+    if kind == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", ""))  # type: ignore[union-attr]
+        return f"{field}: {error['input']!r} is not allowed; expected {expected.replace(chr(39), '')}"
+    if kind in {"model_type", "dict_type"}:
+        return f"{field}: expected a mapping of keys to values"
+    if kind == "list_type":
+        return f"{field}: expected a list"
+    if kind == "string_type":
+        return f"{field}: expected text"
+    if kind == "string_too_long":
+        limit = error.get("ctx", {}).get("max_length")  # type: ignore[union-attr]
+        return f"{field}: text is too long ({len(str(error['input'])):,} characters; the limit is {limit:,})"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{field}: {message}"
+
+
+def validate_document(document: Document, model: type[M]) -> tuple[M | None, list[Diagnostic]]:
+    """Validate one document against ``model``; return the instance or every problem."""
+    data = document.data
+    if not isinstance(data, dict):
+        line, column = document.positions.of_value(())
+        return None, [Diagnostic(document.path, line, column, "expected a mapping of keys to values at the top level")]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        diagnostics = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            path = _data_path(data, loc)
+            if error["type"] == "extra_forbidden":
+                line, column = document.positions.of_key(path)
+            elif error["type"] == "missing":
+                line, column = document.positions.of_value(path[:-1])
+            else:
+                line, column = document.positions.of_value(path)
+            diagnostics.append(Diagnostic(document.path, line, column, _message(model, error, path)))  # type: ignore[arg-type]
+        return None, sorted(set(diagnostics))
+
+
+def default_id(path: str) -> str:
+    """An incident's id defaults to its file name without extension."""
+    return Path(path).stem

@@ -1,0 +1,51 @@
+"""The public view of an incident, built from an allowlist of fields.
+
+Public outputs (status-page post, public Markdown, site, feeds, JSON) are
+rendered from this view only, so an internal value never reaches a public
+template at all: there is nothing to forget to filter there.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from generator.model.incident import Incident, Record
+from generator.model.types import PUBLIC
+
+R = TypeVar("R", bound=Record)
+
+
+def is_public_field(model: type[Record], name: str) -> bool:
+    return PUBLIC in model.model_fields[name].metadata
+
+
+def _public_value(value: object) -> object:
+    if isinstance(value, Record):
+        return _public_record(value)
+    if isinstance(value, list):
+        return [_public_value(item) for item in value if not getattr(item, "internal", False)]
+    return value
+
+
+def _public_record(record: R) -> R:
+    values = {
+        name: _public_value(getattr(record, name))
+        for name in type(record).model_fields
+        if is_public_field(type(record), name)
+    }
+    return type(record).model_construct(**values)
+
+
+def public_view(incident: Incident) -> Incident | None:
+    """Return the incident as the public may see it, or None if it is internal."""
+    if incident.visibility != "public":
+        return None
+    view = _public_record(incident)
+    hidden = {c.name for c in incident.components if c.internal}
+    if not hidden:
+        return view
+    windows = [w.model_copy(update={"components": [n for n in w.components if n not in hidden]})
+               for w in view.impact_windows]
+    updates = [u.model_copy(update={"components": [t for t in u.components if t.component not in hidden]})
+               for u in view.updates]
+    return view.model_copy(update={"impact_windows": windows, "updates": updates})

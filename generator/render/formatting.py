@@ -1,0 +1,66 @@
+"""Time, duration and list formatting shared by every output, so all of them agree."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local(moment: datetime, zone_name: str) -> datetime:
+    return moment.astimezone(zone(zone_name))
+
+
+def abbreviation(moment: datetime, zone_name: str) -> str:
+    """The zone abbreviation in force at that moment (BST in summer, GMT in winter)."""
+    return local(moment, zone_name).tzname() or zone_name
+
+
+def clock(moment: datetime, zone_name: str) -> str:
+    """``HH:MM`` in the zone, with seconds only when they are not zero."""
+    when = local(moment, zone_name)
+    return when.strftime("%H:%M:%S" if when.second else "%H:%M")
+
+
+def posted(moment: datetime, zone_name: str, months: list[str]) -> str:
+    """Status-page style stamp: ``Sep 13, 2021 - 16:53 BST``."""
+    when = local(moment, zone_name)
+    return f"{months[when.month - 1]} {when.day:02d}, {when.year} - {clock(moment, zone_name)} {abbreviation(moment, zone_name)}"
+
+
+def day(moment: datetime, zone_name: str, months: list[str]) -> str:
+    when = local(moment, zone_name)
+    return f"{months[when.month - 1]} {when.day:02d}, {when.year}"
+
+
+def stamp(moment: datetime, zone_name: str, months: list[str]) -> str:
+    """A full human stamp without the ``Posted`` word."""
+    return posted(moment, zone_name, months)
+
+
+def duration(span: timedelta | None) -> str:
+    """``1d 3h 45m``; minutes are rounded down, seconds shown only under a minute."""
+    if span is None:
+        return "–"
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)}s"
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    return " ".join(p for p in parts if p)
+
+
+def join_and(items: list[str], word: str = "and") -> str:
+    """``A``, ``A and B``, ``A, B, and C`` (serial comma, as hosted status pages print)."""
+    if len(items) <= 1:
+        return "".join(items)
+    if len(items) == 2:
+        return f"{items[0]} {word} {items[1]}"
+    return f"{', '.join(items[:-1])}, {word} {items[-1]}"

@@ -1,0 +1,49 @@
+"""PDF report renderer: the report template through the sandboxed WeasyPrint engine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from generator.config import SiteConfig
+from generator.model.incident import Incident
+from generator.render.context import build_context
+from generator.render.environment import make_environment
+from generator.render.markdown import first_sentence
+
+TEMPLATE = "report.html"
+
+
+def report_html(incident: Incident, config: SiteConfig, *, internal: bool = False, templates: Path | None = None) -> str:
+    """The HTML that becomes the PDF (useful for previews and tests)."""
+    context = build_context(incident, config, internal=internal)
+    context["paper"] = config.paper
+    context["header_right"] = (config.confidentiality if internal else context["report_for"]).replace('"', "'")
+    return make_environment(templates).get_template(TEMPLATE).render(context)
+
+
+def _document_dates(incident: Incident) -> tuple[datetime, datetime]:
+    """Created: the first known moment of the incident; modified: its last update."""
+    moments = [u.posted_at for u in incident.updates]
+    for moment in (incident.impact_start, incident.resolved_at):
+        if moment is not None:
+            moments.append(moment)
+    return min(moments), max(moments)
+
+
+def render_pdf(incident: Incident, config: SiteConfig, *, internal: bool = False, templates: Path | None = None) -> bytes:
+    from generator.render.pdf_engine import PdfMetadata, html_to_pdf  # imports WeasyPrint lazily
+
+    html = report_html(incident, config, internal=internal, templates=templates)
+    view = build_context(incident, config, internal=internal)["incident"]
+    created, modified = _document_dates(view)
+    metadata = PdfMetadata(
+        title=view.title,
+        author=view.company or config.company,
+        subject=first_sentence(view.summary) or view.title,
+        keywords=(view.impact, view.status, *(c.name for c in view.components)),
+        created=created,
+        modified=modified,
+        lang=config.locale,
+    )
+    return html_to_pdf(html, metadata)
