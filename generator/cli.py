@@ -77,7 +77,40 @@ common_templates = click.option("--templates", type=click.Path(file_okay=False, 
                                 help="Folder of templates searched before the built-in ones.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands that live in their own modules, imported only when invoked (MkDocs-style lazy CLI).
+LAZY_COMMANDS: dict[str, str] = {
+    "new": "generator.commands.new:new",
+    "update": "generator.commands.update:update",
+    "serve": "generator.commands.serve:serve",
+    "schema": "generator.commands.schema:schema",
+    "import": "generator.commands.migrate:import_command",
+    "export": "generator.commands.migrate:export_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose extra commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = [name for name, target in LAZY_COMMANDS.items() if _module_exists(target)]
+        return sorted([*super().list_commands(ctx), *available])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and _module_exists(LAZY_COMMANDS[cmd_name]):
+            import importlib
+
+            module_name, attribute = LAZY_COMMANDS[cmd_name].split(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        return super().get_command(ctx, cmd_name)
+
+
+def _module_exists(target: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(target.split(":")[0]) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="postmortem")
 def main() -> None:
     """Turn structured incident records into postmortems, status-page posts and PDF reports."""

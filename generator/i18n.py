@@ -7,9 +7,20 @@ from typing import Any
 _EN: dict[str, Any] = {
     "months": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
     "posted": "Posted {when}",
+    "times_in": "Times in {zone}",
     "report_for": "Incident Report for {company}",
     "affected": "This incident affected: {components}.",
     "and": "and",
+    "site": {
+        "month_names": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                        "October", "November", "December"],
+        "month_heading": "{month} {year}", "history": "Incident history", "no_incidents": "No incidents reported.",
+        "component_incidents": "Incidents affecting {component}", "all_incidents": "All incidents",
+        "other_formats": "Other formats", "markdown": "Markdown", "pdf": "PDF report", "post": "Status-page post",
+        "subscribe": "Subscribe", "atom": "Atom feed", "rss": "RSS feed", "api": "JSON API", "skip": "Skip to content",
+        "feed_title": "{company} incident history", "component_feed_title": "{company}: incidents affecting {component}",
+        "not_found_title": "Page not found", "not_found_body": "There is no page at this address.",
+    },
     "headings": {
         "summary": "Summary of impact", "root_cause": "Root Cause", "mitigation": "Mitigation timeline",
         "next_steps": "Next Steps", "action_items": "Action items", "lessons_learned": "Lessons learned",
@@ -37,9 +48,20 @@ _EN: dict[str, Any] = {
 _DE: dict[str, Any] = {
     "months": ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez."],
     "posted": "Veröffentlicht {when}",
+    "times_in": "Zeiten in {zone}",
     "report_for": "Störungsbericht für {company}",
     "affected": "Betroffen waren: {components}.",
     "and": "und",
+    "site": {
+        "month_names": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+                        "Oktober", "November", "Dezember"],
+        "month_heading": "{month} {year}", "history": "Störungsverlauf", "no_incidents": "Keine Störungen gemeldet.",
+        "component_incidents": "Störungen von {component}", "all_incidents": "Alle Störungen",
+        "other_formats": "Weitere Formate", "markdown": "Markdown", "pdf": "PDF-Bericht", "post": "Statusseiten-Beitrag",
+        "subscribe": "Abonnieren", "atom": "Atom-Feed", "rss": "RSS-Feed", "api": "JSON-API", "skip": "Zum Inhalt springen",
+        "feed_title": "Störungsverlauf von {company}", "component_feed_title": "{company}: Störungen von {component}",
+        "not_found_title": "Seite nicht gefunden", "not_found_body": "Unter dieser Adresse gibt es keine Seite.",
+    },
     "headings": {
         "summary": "Zusammenfassung der Auswirkungen", "root_cause": "Ursache", "mitigation": "Ablauf der Behebung",
         "next_steps": "Nächste Schritte", "action_items": "Maßnahmen", "lessons_learned": "Erkenntnisse",
@@ -67,9 +89,20 @@ _DE: dict[str, Any] = {
 _FR: dict[str, Any] = {
     "months": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
     "posted": "Publié {when}",
+    "times_in": "Heures en {zone}",
     "report_for": "Rapport d'incident pour {company}",
     "affected": "Cet incident a affecté : {components}.",
     "and": "et",
+    "site": {
+        "month_names": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+                        "octobre", "novembre", "décembre"],
+        "month_heading": "{month} {year}", "history": "Historique des incidents", "no_incidents": "Aucun incident signalé.",
+        "component_incidents": "Incidents touchant {component}", "all_incidents": "Tous les incidents",
+        "other_formats": "Autres formats", "markdown": "Markdown", "pdf": "Rapport PDF", "post": "Article de la page d'état",
+        "subscribe": "S'abonner", "atom": "Flux Atom", "rss": "Flux RSS", "api": "API JSON", "skip": "Aller au contenu",
+        "feed_title": "Historique des incidents de {company}", "component_feed_title": "{company} : incidents touchant {component}",
+        "not_found_title": "Page introuvable", "not_found_body": "Il n'y a pas de page à cette adresse.",
+    },
     "headings": {
         "summary": "Résumé de l'impact", "root_cause": "Cause racine", "mitigation": "Chronologie de la résolution",
         "next_steps": "Prochaines étapes", "action_items": "Actions", "lessons_learned": "Enseignements",

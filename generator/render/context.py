@@ -23,19 +23,32 @@ class TimelineRow:
     moment: datetime
     label: str
     text: str
+    internal: bool = False
 
 
-def timeline_rows(problem: Problem, zone_name: str, reference: datetime | None, months: list[str]) -> list[TimelineRow]:
-    """Clock times in the timeline zone; the date is added when it differs from the reference day."""
+def timeline_rows(problem: Problem, zone_name: str, reference: datetime | None, months: list[str], *, show_zone: bool) -> list[TimelineRow]:
+    """Clock times in the timeline zone; the date is added when it differs from the reference day.
+
+    The zone abbreviation is added to each row only when it changes within the
+    incident (a daylight-saving switch), where a bare clock time would be ambiguous.
+    """
     reference_day = formatting.local(reference, zone_name).date() if reference else None
     rows = []
     for entry in problem.timeline:
         when = formatting.local(entry.at, zone_name)
-        label = f"{formatting.clock(entry.at, zone_name)} {formatting.abbreviation(entry.at, zone_name)}"
+        label = formatting.clock(entry.at, zone_name)
+        if show_zone:
+            label = f"{label} {formatting.abbreviation(entry.at, zone_name)}"
         if reference_day is not None and when.date() != reference_day:
             label = f"{months[when.month - 1]} {when.day:02d}, {label}"
-        rows.append(TimelineRow(entry.at, label, entry.text))
+        rows.append(TimelineRow(entry.at, label, entry.text, entry.internal))
     return rows
+
+
+def timeline_zone_label(incident: Incident) -> str | None:
+    """The one abbreviation all timeline entries share (e.g. ``UTC``), or None if it changes."""
+    names = {formatting.abbreviation(e.at, incident.timeline_zone) for p in incident.problems for e in p.timeline}
+    return names.pop() if len(names) == 1 else None
 
 
 def audience_view(incident: Incident, internal: bool) -> Incident:
@@ -54,8 +67,9 @@ def build_context(incident: Incident, config: SiteConfig, *, internal: bool) -> 
     zone_name = view.zone or config.zone
     components = [c.display_name for c in view.components]
     affected = text["affected"].format(components=formatting.join_and(components, text["and"])) if components else ""
+    zone_label = timeline_zone_label(view)
     problems = [
-        (problem, timeline_rows(problem, view.timeline_zone, view.impact_start, text["months"]))
+        (problem, timeline_rows(problem, view.timeline_zone, view.impact_start, text["months"], show_zone=zone_label is None))
         for problem in view.problems
     ]
     return {
@@ -69,6 +83,7 @@ def build_context(incident: Incident, config: SiteConfig, *, internal: bool) -> 
         "postmortem": view.postmortem_update,
         "problems": problems,
         "affected": affected,
+        "timeline_caption": text["times_in"].format(zone=zone_label) if zone_label else "",
         "posted_parts": tuple(text["posted"].split("{when}", 1)),
         "report_for": text["report_for"].format(company=view.company or config.company),
     }

@@ -37,6 +37,15 @@ def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
+def ticket_label(url: str) -> str:
+    """A short label for a ticket link: its last path segment (``PAY-1432``) or its host."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    return segments[-1] if segments else parts.netloc or url
+
+
 def duration(span: timedelta | None) -> str:
     return formatting.duration(span)
 
@@ -64,5 +73,6 @@ def register(env: Environment, markdown_safe: type[str]) -> None:
         local_day=local_day,
         iso=iso,
         duration=duration,
+        ticket_label=ticket_label,
         plain=markdown.markdown_to_text,
     )

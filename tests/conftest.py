@@ -1,0 +1,33 @@
+"""Shared fixtures: the repository's sample incidents and a default site config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.config import SiteConfig
+from generator.model.catalog import find_incident_files, load_incident
+from generator.model.incident import Incident
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+INCIDENTS = ROOT / "incidents"
+SEED_IDS = ["2021-09-13-campaign-reports", "2022-04-13-contact-imports-open-tracking-images"]
+UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def load_sample(incident_id: str, config: SiteConfig | None = None) -> Incident:
+    incident, diagnostics = load_incident(INCIDENTS / f"{incident_id}.yaml", config or SiteConfig())
+    assert incident is not None, [d.format() for d in diagnostics]
+    return incident
+
+
+def sample_ids() -> list[str]:
+    return [path.stem for path in find_incident_files(INCIDENTS)]
+
+
+@pytest.fixture
+def config() -> SiteConfig:
+    return SiteConfig()

@@ -1,0 +1,47 @@
+"""Golden files pin the Markdown and HTML of every sample incident.
+
+Regenerate after an intended change with:  UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+then review the diff of tests/golden/ before committing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.config import SiteConfig
+from generator.render.html import render_status_post
+from generator.render.md import render_markdown
+from tests.conftest import TESTS, UPDATE_GOLDEN, load_sample, sample_ids
+
+GOLDEN = TESTS / "golden"
+
+CASES = [
+    *[(incident_id, "md", False) for incident_id in sample_ids()],
+    *[(incident_id, "html", False) for incident_id in sample_ids()],
+    ("2023-10-28-checkout-payment-failures", "md", True),
+]
+
+
+def _render(incident_id: str, fmt: str, internal: bool) -> str:
+    incident = load_sample(incident_id)
+    if fmt == "md":
+        return render_markdown(incident, SiteConfig(), internal=internal)
+    return render_status_post(incident, SiteConfig())
+
+
+@pytest.mark.parametrize(("incident_id", "fmt", "internal"), CASES)
+def test_output_matches_golden_file(incident_id: str, fmt: str, internal: bool) -> None:
+    name = f"{incident_id}{'.internal' if internal else ''}.{fmt}"
+    golden = GOLDEN / name
+    actual = _render(incident_id, fmt, internal)
+    if UPDATE_GOLDEN:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual, "utf-8")
+    assert golden.exists(), f"missing golden file {golden}; run with UPDATE_GOLDEN=1"
+    assert actual == golden.read_text("utf-8"), f"{name} differs from its golden file (UPDATE_GOLDEN=1 to accept)"
+
+
+def test_every_sample_has_golden_files() -> None:
+    for incident_id in sample_ids():
+        assert (GOLDEN / f"{incident_id}.md").exists()
+        assert (GOLDEN / f"{incident_id}.html").exists()
