@@ -11,7 +11,7 @@ from the schema later, and every value keeps its line and column.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,8 @@ MAX_DEPTH = 32
 _NULLS = {"", "~", "null", "Null", "NULL"}
 # C0 controls other than tab/newline, DEL, C1 controls, and bidi overrides/isolates.
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+# Unicode category Cc is exactly U+0000-001F and U+007F-009F; tab, newline and CR are allowed.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 PathKey = tuple[object, ...]
 
@@ -66,18 +68,19 @@ def _problem(path: str, mark: object, message: str) -> Diagnostic:
     return Diagnostic(path, line, column, message)
 
 
+def _forbidden(char: str) -> str:
+    """Why ``char`` (a match of ``_FORBIDDEN``) may not appear in incident text."""
+    if char in _BIDI:
+        return f"bidirectional control character U+{ord(char):04X} is not allowed"
+    return f"control character U+{ord(char):04X} is not allowed"
+
+
 def _check_text(path: str, text: str, diagnostics: list[Diagnostic]) -> None:
     """Reject control and bidi-override characters: they break feeds and can spoof readers."""
-    line, column = 1, 1
-    for char in text:
-        if char == "\n":
-            line, column = line + 1, 1
-            continue
-        if char in _BIDI:
-            diagnostics.append(Diagnostic(path, line, column, f"bidirectional control character U+{ord(char):04X} is not allowed"))
-        elif char not in "\t\r" and unicodedata.category(char) == "Cc":
-            diagnostics.append(Diagnostic(path, line, column, f"control character U+{ord(char):04X} is not allowed"))
-        column += 1
+    for match in _FORBIDDEN.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line = text.count("\n", 0, match.start()) + 1
+        diagnostics.append(Diagnostic(path, line, match.start() - line_start + 1, _forbidden(match.group())))
 
 
 def read_yaml(path: Path | str, display_path: str | None = None) -> Document:
@@ -96,7 +99,7 @@ def read_yaml(path: Path | str, display_path: str | None = None) -> Document:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8")) + 1  # characters, as editors count
         raise InputError([Diagnostic(shown, line, column, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")]) from None
     return read_yaml_text(text, shown)
 
@@ -104,6 +107,8 @@ def read_yaml(path: Path | str, display_path: str | None = None) -> Document:
 def read_yaml_text(text: str, path: str) -> Document:
     """Parse YAML text into plain data; every scalar stays a string (or None when empty)."""
     text = text.replace("\r\n", "\n")
+    if not text.strip():
+        raise InputError([Diagnostic(path, 1, 1, "file is empty; expected a mapping of keys to values")])
     diagnostics: list[Diagnostic] = []
     _check_text(path, text, diagnostics)
     if diagnostics:
@@ -178,6 +183,10 @@ class _Builder:
             self.fail(event.start_mark, f"YAML tags such as {tag!r} are not allowed; types come from the schema", fatal=True)
         if isinstance(event, yaml.ScalarEvent):
             value: object = event.value
+            # Escapes in quoted scalars ("\x07", "\u202e") bypass the raw-text check.
+            found = _FORBIDDEN.search(event.value)
+            if found:
+                self.fail(event.start_mark, f"{_forbidden(found.group())} (written as an escape in this value)")
             if not event.style and event.value in _NULLS:
                 value = None  # plain empty or null means "not given"
             self._place(value, event.start_mark)
@@ -202,8 +211,10 @@ class _Builder:
             self.positions.values[path] = position
             return path
         if frame.pending_key is None:
+            if value is None:
+                self.fail(mark, "mapping key is empty; write a key name before the colon", fatal=True)
             if not isinstance(value, str):
-                self.fail(mark, "mapping keys must be plain text", fatal=True)
+                self.fail(mark, "mapping keys must be plain text, not a list or mapping", fatal=True)
             key = str(value)
             if key in frame.key_lines:
                 self.fail(mark, f"duplicate key {key!r} (first defined on line {frame.key_lines[key]})")

@@ -95,7 +95,8 @@ def _timestamp_text(value: Any) -> Any:
     try:
         parsed = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a valid timestamp ({exc})") from None
+        reason = "the UTC offset must be between -23:59 and +23:59" if "offset" in str(exc) else str(exc)
+        raise ValueError(f"{value!r} is not a valid timestamp ({reason})") from None
     if parsed.tzinfo is None:
         raise ValueError(f"{value!r} has no UTC offset; add one such as +01:00 or Z")
     return parsed

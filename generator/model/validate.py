@@ -52,27 +52,38 @@ def _find_model(annotation: object) -> type[BaseModel] | None:
     return None
 
 
+def dotted(path: tuple[object, ...]) -> str:
+    """A data path as users write it: ``updates[0].posted_at``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
 def _message(model: type[BaseModel], error: dict[str, object], path: tuple[object, ...]) -> str:
     kind = error["type"]
-    field = ".".join(str(p) for p in path) or "file"
+    field = dotted(path) or "file"
     name = str(path[-1]) if path else "file"
     if kind == "missing":
-        return f"missing required key `{name}`"
+        parent = dotted(path[:-1])
+        return f"missing required key `{name}`" + (f" in `{parent}`" if parent else "")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, tuple(error["loc"])[:-1])  # type: ignore[arg-type]
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean `{close[0]}`?" if close else ""
-        return f"unknown key `{name}`{hint}"
+        return f"unknown key `{field}`{hint}"
+    if error.get("input") is None and kind not in {"value_error", "assertion_error"}:
+        return f"{field}: is empty; give a value"
     if kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", ""))  # type: ignore[union-attr]
         return f"{field}: {error['input']!r} is not allowed; expected {expected.replace(chr(39), '')}"
-    if kind in {"model_type", "dict_type"}:
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
         return f"{field}: expected a mapping of keys to values"
     if kind == "list_type":
         return f"{field}: expected a list"
     if kind == "string_type":
         return f"{field}: expected text"
-    if kind == "string_too_long":
+    if kind in {"string_too_long", "too_long"} and isinstance(error.get("input"), str):
         limit = error.get("ctx", {}).get("max_length")  # type: ignore[union-attr]
         return f"{field}: text is too long ({len(str(error['input'])):,} characters; the limit is {limit:,})"
     message = str(error["msg"]).removeprefix("Value error, ")
@@ -82,6 +93,8 @@ def _message(model: type[BaseModel], error: dict[str, object], path: tuple[objec
 def validate_document(document: Document, model: type[M]) -> tuple[M | None, list[Diagnostic]]:
     """Validate one document against ``model``; return the instance or every problem."""
     data = document.data
+    if data is None:
+        return None, [Diagnostic(document.path, 1, 1, "file has no data (only comments or blank lines); expected a mapping of keys to values")]
     if not isinstance(data, dict):
         line, column = document.positions.of_value(())
         return None, [Diagnostic(document.path, line, column, "expected a mapping of keys to values at the top level")]
@@ -98,7 +111,11 @@ def validate_document(document: Document, model: type[M]) -> tuple[M | None, lis
                 line, column = document.positions.of_value(path[:-1])
             else:
                 line, column = document.positions.of_value(path)
-            diagnostics.append(Diagnostic(document.path, line, column, _message(model, error, path)))  # type: ignore[arg-type]
+            message = _message(model, error, path)  # type: ignore[arg-type]
+            if path == ("id",) and ("id",) not in document.positions.keys:
+                message = (f"the file name gives the id {data.get('id')!r}, which is not a valid id; "
+                           "rename the file or set `id:` (lowercase letters, digits and hyphens)")
+            diagnostics.append(Diagnostic(document.path, line, column, message))
         return None, sorted(set(diagnostics))
 
 

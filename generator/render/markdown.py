@@ -7,6 +7,7 @@ pathological input stays linear.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import unicodedata
@@ -78,13 +79,15 @@ def first_sentence(text: str | None, limit: int = 240) -> str:
 
 # --- Markdown to Markdown -------------------------------------------------
 
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-_LINE_START = re.compile(r"^(?:([#+=-])|(\d+)([.)]))")
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
+_LINE_START = re.compile(r"^(?:([+=-])|(\d+)([.)]))")
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
-_LINK_DEST = re.compile(r"(\]\(\s*<?)((?:[^()\s>]|\([^()\s]*\))*)")
-_REF_DEF = re.compile(r"^( {0,3}\[[^\]]+\]:\s*<?)(\S+?)(>?)(\s|$)", re.MULTILINE)
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_LINK_DEST = re.compile(r"(\]\(\s*)(<[^<>\n]*>|(?:[^()\s<>]|\([^()\s]*\))*)")
+# A reference definition, also inside block quotes and list items (``> [r]: dest``, ``- [r]: dest``).
+_REF_DEF = re.compile(r"^((?:[ \t]*(?:>|[-+*]|\d{1,9}[.)])(?=[ \t]|$))*[ \t]*\[[^\]]+\]:[ \t]*\n?(?:[ \t>]*))(<[^<>\n]*>|\S+)", re.MULTILINE)
 _AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^<>\s]*)>")
+_REMOVED = "#link-removed"
 
 
 def markdown_inline(value: object) -> str:
@@ -94,49 +97,143 @@ def markdown_inline(value: object) -> str:
     return _LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text)
 
 
-def _neutralise_outside_code(text: str) -> str:
-    def fix(segment: str) -> str:
-        segment = _AUTOLINK.sub(lambda m: m.group(1) if is_safe_link(m.group(1)) else "(link removed)", segment)
-        segment = segment.replace("<", "&lt;").replace("![", "[")
-        segment = _LINK_DEST.sub(lambda m: m.group(1) + (m.group(2) if is_safe_link(m.group(2)) else "#link-removed"), segment)
-        return _REF_DEF.sub(
-            lambda m: m.group(1) + (m.group(2) if is_safe_link(m.group(2)) else "#link-removed") + m.group(3) + m.group(4),
-            segment,
-        )
+def _safe_destination(destination: str) -> str:
+    inner = destination[1:-1] if destination.startswith("<") and destination.endswith(">") else destination
+    return destination if is_safe_link(inner) else _REMOVED
 
+
+def _neutralise_text(segment: str, rewrite_links: bool) -> str:
+    """Outside code: autolinks checked, ``<`` made visible text, images made links; optionally unsafe destinations replaced."""
+    if rewrite_links:
+        segment = _REF_DEF.sub(lambda m: m.group(1) + _safe_destination(m.group(2)), segment)
+        segment = _LINK_DEST.sub(lambda m: m.group(1) + _safe_destination(m.group(2)), segment)
     pieces: list[str] = []
     last = 0
-    for match in _CODE_SPAN.finditer(text):
-        pieces.append(fix(text[last : match.start()]))
-        pieces.append(match.group(0))
+    for match in re.finditer(r"<[^<>\n]*>|<", segment):
+        pieces.append(segment[last : match.start()])
+        token = match.group(0)
+        autolink = _AUTOLINK.fullmatch(token)
+        preceded_by_dest = segment[max(0, match.start() - 2) : match.start()].endswith(("](", ": "))
+        if autolink and is_safe_link(autolink.group(1)):
+            pieces.append(token)
+        elif autolink and not preceded_by_dest:
+            pieces.append("(link removed)")
+        elif preceded_by_dest and token.endswith(">") and is_safe_link(token[1:-1]):
+            pieces.append(token)  # an angle-bracketed link destination, already checked
+        else:
+            pieces.append("&lt;" + token[1:])
         last = match.end()
-    pieces.append(fix(text[last:]))
+    pieces.append(segment[last:])
+    return "".join(pieces).replace("![", "[")
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Where CommonMark sees code spans: equal-length backtick runs; a backslash escapes one backtick."""
+    runs = [(m.start(), m.end()) for m in re.finditer(r"`+", text)]
+    by_length: dict[int, list[int]] = {}
+    for start, end in runs:
+        by_length.setdefault(end - start, []).append(start)
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for start, end in runs:
+        if start < position:
+            continue
+        backslashes = len(text[position:start]) - len(text[position:start].rstrip("\\"))
+        opening = start + (backslashes % 2)
+        length = end - opening
+        if length == 0:
+            continue
+        candidates = by_length.get(length, [])
+        index = bisect.bisect_left(candidates, end)
+        if index < len(candidates):
+            spans.append((opening, candidates[index] + length))
+            position = candidates[index] + length
+    return spans
+
+
+def _neutralise_outside_code(text: str, rewrite_links: bool) -> str:
+    pieces: list[str] = []
+    last = 0
+    for start, end in _code_spans(text):
+        pieces.append(_neutralise_text(text[last:start], rewrite_links))
+        pieces.append(text[start:end])
+        last = end
+    pieces.append(_neutralise_text(text[last:], rewrite_links))
     return "".join(pieces)
+
+
+@lru_cache(maxsize=1)
+def _checker() -> MarkdownIt:
+    """A CommonMark parser that accepts raw HTML and every link: it shows what a Markdown viewer would see."""
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+def is_safe_markdown(text: str) -> bool:
+    """True when ``text`` carries no raw HTML, no image and no link other than http(s), mailto or fragment."""
+    stack = list(_checker().parse(text))
+    while stack:
+        token = stack.pop()
+        if token.type in {"html_block", "html_inline", "image"}:
+            return False
+        if token.type == "link_open" and not is_safe_link(str(token.attrGet("href") or "")):
+            return False
+        stack.extend(token.children or [])
+    return True
+
+
+def _escape_everything(text: str) -> str:
+    """Last resort: every ASCII punctuation character escaped, so no Markdown syntax remains."""
+    return "".join("\\" + ch if ch in _ASCII_PUNCTUATION else ch for ch in text)
 
 
 def markdown_block(text: str | None) -> str:
     """Untrusted Markdown made safe to embed in a Markdown document.
 
-    Raw HTML becomes visible text (``<`` is escaped outside code), unsafe link
-    destinations are replaced, and fenced or indented code is left exactly as written.
+    Raw HTML becomes visible text (``<`` is escaped outside code), images become
+    links, fenced or indented code is left exactly as written, and an unclosed
+    fence is closed so it cannot swallow the rest of the document.  Link
+    destinations are rewritten only when an unsafe one is present (so prose
+    such as ``[note]: see below`` stays as written).  Every result is re-parsed
+    as a Markdown viewer would; if anything unsafe survived, the whole text is
+    escaped instead.
     """
     if not text:
         return ""
+    for rewrite_links in (False, True):
+        result = _neutralise_blocks(text, rewrite_links)
+        if is_safe_markdown(result):
+            return result
+    return _escape_everything(text)
+
+
+def _neutralise_blocks(text: str, rewrite_links: bool) -> str:
     lines = text.split("\n")
     code_lines: set[int] = set()
+    closing = ""
     for token in _parser().parse(text):
         if token.type in {"fence", "code_block"} and token.map:
             code_lines.update(range(token.map[0], token.map[1]))
+            if token.type == "fence" and token.level == 0 and token.map[1] == len(lines) and not _closes(lines[-1], token.markup, token.map):
+                closing = "\n" + token.markup
     out: list[str] = []
     buffer: list[str] = []
     for number, line in enumerate(lines):
         if number in code_lines:
             if buffer:
-                out.append(_neutralise_outside_code("\n".join(buffer)))
+                out.append(_neutralise_outside_code("\n".join(buffer), rewrite_links))
                 buffer = []
             out.append(line)
         else:
             buffer.append(line)
     if buffer:
-        out.append(_neutralise_outside_code("\n".join(buffer)))
-    return "\n".join(out)
+        out.append(_neutralise_outside_code("\n".join(buffer), rewrite_links))
+    return "\n".join(out) + closing
+
+
+def _closes(line: str, markup: str, span: list[int]) -> bool:
+    """Whether the last line of a fence at the end of the text is its closing fence."""
+    stripped = line.strip()
+    return span[1] - span[0] > 1 and len(stripped) >= len(markup) and set(stripped) == {markup[0]}
