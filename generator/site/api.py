@@ -1,0 +1,169 @@
+"""A static JSON API in the shape of the status-page v2 API, so existing clients work unchanged.
+
+Field names follow a real export (``incidents.json``): ids are stable
+12-character codes derived from names, times are UTC with milliseconds and a
+``Z`` offset as the real API writes them, keys are sorted and NaN is refused.
+Unlike the hosted API, ``incidents.json`` lists every incident, not the last 50.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from generator.config import SiteConfig
+from generator.site.model import SiteComponent, SiteIncident, absolute, component_of, incident_path, newest_first, short_id
+
+UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})
+MAINTENANCE_ACTIVE = frozenset({"scheduled", "in_progress", "verifying"})
+STATUS_RANK = {"operational": 0, "under_maintenance": 1, "degraded_performance": 2, "partial_outage": 3, "major_outage": 4}
+INDICATORS = {
+    "none": "All Systems Operational", "minor": "Minor Service Outage",
+    "major": "Partial System Outage", "critical": "Major System Outage",
+}
+
+
+def stamp(moment: datetime | None) -> str | None:
+    """``2024-09-16T22:08:39.333Z``: the real API's format (ISO 8601, UTC offset as ``Z``)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def dump(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+class ApiBuilder:
+    """Builds every API document from the same page, component and incident objects."""
+
+    def __init__(self, items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig):
+        self.items, self.components, self.config = items, components, config
+        self.page_id = short_id("page", config.base_url or config.company)
+        self.by_key = {(c.group, c.name): c for c in components}
+        self.status: dict[tuple[str | None, str], tuple[datetime, str]] = {}
+        for item in (item for item in items if not item.resolved):  # a resolved incident leaves its components operational
+            for update in item.view.updates:
+                for transition in update.components:
+                    component = component_of(item.view, transition.component)
+                    if component is None:
+                        continue
+                    key = (component.group, component.name)
+                    if key not in self.status or update.posted_at >= self.status[key][0]:
+                        self.status[key] = (update.posted_at, transition.new_status)
+        self.leaf_docs = {(c.group, c.name): self.component(c, position) for position, c in enumerate(components, start=1)}
+
+    def page(self) -> dict[str, Any]:
+        return {
+            "id": self.page_id,
+            "name": self.config.company,
+            "url": absolute(self.config, ""),
+            "time_zone": self.config.zone,
+            "updated_at": stamp(max((item.updated for item in self.items), default=None)),
+        }
+
+    def component(self, component: SiteComponent, position: int) -> dict[str, Any]:
+        key = (component.group, component.name)
+        changed = self.status.get(key)
+        return {
+            "id": component.code,
+            "name": component.name,
+            "status": changed[1] if changed else "operational",
+            "created_at": stamp(min(item.created for item in component.incidents)),
+            "updated_at": stamp(max([item.updated for item in component.incidents] + ([changed[0]] if changed else []))),
+            "position": position,
+            "description": None,
+            "showcase": False,
+            "start_date": None,
+            "group_id": short_id("group", component.group) if component.group else None,
+            "page_id": self.page_id,
+            "group": False,
+            "only_show_if_degraded": False,
+        }
+
+    def all_components(self) -> list[dict[str, Any]]:
+        """Leaf components, then one group entry per group listing its members (as the real API does)."""
+        leaves = [self.leaf_docs[(c.group, c.name)] for c in self.components]
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for component, leaf in zip(self.components, leaves, strict=True):
+            if component.group:
+                groups.setdefault(component.group, []).append(leaf)
+        entries = list(leaves)
+        for position, (name, members) in enumerate(sorted(groups.items()), start=len(leaves) + 1):
+            worst = max((m["status"] for m in members), key=STATUS_RANK.__getitem__)
+            entries.append({
+                **members[0], "id": short_id("group", name), "name": name, "status": worst, "position": position,
+                "created_at": min(m["created_at"] for m in members), "updated_at": max(m["updated_at"] for m in members),
+                "group_id": None, "group": True, "components": [m["id"] for m in members],
+            })
+        return entries
+
+    def incident(self, item: SiteIncident) -> dict[str, Any]:
+        view = item.view
+        chronological = [u for _, u in sorted(enumerate(view.updates), key=lambda pair: (pair[1].posted_at, pair[0]))]
+        seen: dict[tuple[str, str], int] = {}
+        updates = []
+        for update in chronological:
+            key = (update.posted_at.isoformat(), update.status)
+            seen[key] = seen.get(key, -1) + 1
+            transitions = [
+                {"code": self.by_key[(c.group, c.name)].code, "name": c.name, "old_status": t.old_status, "new_status": t.new_status}
+                for t in update.components if (c := component_of(view, t.component)) is not None
+            ]
+            when = stamp(update.posted_at)
+            updates.append({
+                "id": short_id("update", item.slug, *key, str(seen[key])),
+                "status": update.status, "body": update.body or "", "incident_id": item.slug,
+                "created_at": when, "updated_at": when, "display_at": when,
+                "affected_components": transitions or None,
+                "deliver_notifications": True, "custom_tweet": None, "tweet_id": None,
+            })
+        updates.reverse()  # newest first, as the real API lists them
+        resolved_updates = [u.posted_at for u in view.updates if u.status in {"resolved", "completed"}]
+        monitoring = [u.posted_at for u in view.updates if u.status == "monitoring"]
+        resolved_at = (min(resolved_updates) if resolved_updates else item.end) if item.resolved else None
+        return {
+            "id": item.slug,
+            "name": view.title,
+            "status": view.status,
+            "impact": view.impact,
+            "created_at": stamp(item.created),
+            "updated_at": stamp(item.updated),
+            "monitoring_at": stamp(min(monitoring)) if monitoring else None,
+            "resolved_at": stamp(resolved_at),
+            "started_at": stamp(item.start),
+            "shortlink": view.shortlink or absolute(self.config, incident_path(item.slug)),
+            "page_id": self.page_id,
+            "reminder_intervals": None,
+            "incident_updates": updates,
+            "components": [self.leaf_docs[(c.group, c.name)] for c in view.components],
+        }
+
+    def maintenance(self, item: SiteIncident) -> dict[str, Any]:
+        return {**self.incident(item), "scheduled_for": stamp(item.view.scheduled_for), "scheduled_until": stamp(item.view.scheduled_until)}
+
+    def files(self) -> dict[str, bytes]:
+        page = self.page()
+        ordered = newest_first(self.items)
+        incidents = [self.incident(item) for item in ordered]
+        open_items = [item for item in ordered if item.view.status in UNRESOLVED and item.view.impact != "maintenance"]
+        unresolved = [self.incident(item) for item in open_items]
+        maintenances = [self.maintenance(item) for item in ordered
+                        if item.view.impact == "maintenance" and item.view.status in MAINTENANCE_ACTIVE]
+        ranks = ["none", "minor", "major", "critical"]
+        indicator = max((item.view.impact for item in open_items if item.view.impact in ranks), key=ranks.index, default="none")
+        components = self.all_components()
+        return {
+            "api/v2/incidents.json": dump({"page": page, "incidents": incidents}),
+            "api/v2/incidents/unresolved.json": dump({"page": page, "incidents": unresolved}),
+            "api/v2/components.json": dump({"page": page, "components": components}),
+            "api/v2/summary.json": dump({
+                "page": page, "components": components, "incidents": unresolved, "scheduled_maintenances": maintenances,
+                "status": {"indicator": indicator, "description": INDICATORS[indicator]},
+            }),
+        }
+
+
+def render_api(items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig) -> dict[str, bytes]:
+    return ApiBuilder(items, components, config).files()

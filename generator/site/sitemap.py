@@ -1,0 +1,32 @@
+"""``sitemap.xml``: written only when the site has a ``base_url``, since sitemaps need absolute URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import Environment
+
+from generator.config import SiteConfig
+from generator.site.api import stamp
+from generator.site.model import SiteComponent, SiteIncident, absolute, incident_path, newest_first
+
+
+@dataclass(frozen=True)
+class SitemapUrl:
+    loc: str
+    lastmod: str | None
+
+
+def render_sitemap(items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig, env: Environment) -> dict[str, bytes]:
+    root = absolute(config, "")
+    if root is None:
+        return {}
+    latest = max((item.updated for item in items), default=None)
+    urls = [SitemapUrl(root, stamp(latest))]
+    urls += [SitemapUrl(f"{root}{incident_path(item.slug)}", stamp(item.updated)) for item in newest_first(items)]
+    urls += [
+        SitemapUrl(f"{root}components/{c.slug}/", stamp(max(item.updated for item in c.incidents)))
+        for c in components
+    ]
+    xml = env.get_template("site/sitemap.xml").render(urls=urls)
+    return {"sitemap.xml": xml.strip("\n").encode() + b"\n"}
