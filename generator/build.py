@@ -1,15 +1,30 @@
-"""The build orchestrator: load and validate everything, render everything, then write once."""
+"""The build orchestrator: validate everything, render what changed in parallel, publish once.
+
+1. Hash every source (stat fast path) and look up its validated record in the
+   cache; only new or changed files are parsed and validated.
+2. Check everything that spans files (id collisions) over all records, cached
+   or not, and stop with every problem before anything is written.
+3. Render the missing outputs on process pools (see ``generator.workers``),
+   the site in this process meanwhile, and store them in the cache.
+4. Publish the tree atomically, or nothing at all when it is already current.
+"""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.config import SiteConfig
 from generator.errors import Diagnostic, InputError
-from generator.model.catalog import LoadedIncident, find_incident_files, load_incidents
-from generator.model.incident import Incident
+
+if TYPE_CHECKING:
+    from generator.model.catalog import LoadedIncident
+    from generator.model.incident import Incident
+    from generator.progress import Progress
 
 FORMATS = ("md", "html", "pdf")
 
@@ -24,17 +39,32 @@ class BuildOptions:
     internal: bool = False
     strict: bool = False
     templates: Path | None = None
+    cache_dir: Path | None = None  # None: remember nothing between builds
+    force: bool = False
+    jobs: int = 1
 
 
 @dataclass
 class BuildResult:
     incidents: int = 0
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # output name -> SHA-256 of its bytes
     warnings: list[Diagnostic] = field(default_factory=list)
+    changed: int = 0  # incidents with at least one output rendered by this build
+    published: bool = False  # False when the output folder was already current
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return f"Built {self.incidents} incidents ({self.changed} changed, {self.incidents - self.changed} cached) in {self.seconds:.2f} s"
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
 
 
 def collect_sources(paths: Iterable[Path], config: SiteConfig, root: Path) -> list[Path]:
     """The files named on the command line, or every incident under the incidents folder."""
+    from generator.model.catalog import find_incident_files
+
     chosen = list(paths)
     if chosen:
         files: list[Path] = []
@@ -46,6 +76,8 @@ def collect_sources(paths: Iterable[Path], config: SiteConfig, root: Path) -> li
 
 def load_valid(sources: list[Path], config: SiteConfig, *, strict: bool) -> tuple[list[LoadedIncident], list[Diagnostic]]:
     """Load every source; raise ``InputError`` with all problems if any is fatal."""
+    from generator.model.catalog import load_incidents
+
     loaded, diagnostics = load_incidents(sources, config)
     fatal = [d for d in diagnostics if d.severity == "error" or strict]
     if fatal:
@@ -55,42 +87,30 @@ def load_valid(sources: list[Path], config: SiteConfig, *, strict: bool) -> tupl
 
 def renderer(fmt: str, options: BuildOptions) -> Callable[[Incident], bytes]:
     """The function that turns one incident into the bytes of one format."""
-    config, internal, templates = options.config, options.internal, options.templates
-    if fmt == "md":
-        from generator.render.md import render_markdown
+    from generator.workers import RenderSettings, render_one
 
-        return lambda incident: render_markdown(incident, config, internal=internal, templates=templates).encode()
-    if fmt == "html":
-        from generator.render.html import render_status_post
-
-        return lambda incident: render_status_post(incident, config, templates=templates).encode()
-    if fmt == "pdf":
-        from generator.render.pdf import render_pdf
-
-        return lambda incident: render_pdf(incident, config, internal=internal, templates=templates)
-    raise ValueError(f"unknown format {fmt!r}")
+    settings = RenderSettings(options.config, options.internal, options.templates)
+    return lambda incident: render_one(incident, fmt, settings)
 
 
-def render_all(loaded: list[LoadedIncident], options: BuildOptions) -> dict[str, bytes]:
-    """Render every incident in every format; internal incidents get no public output."""
-    renderers = {fmt: renderer(fmt, options) for fmt in options.formats}
-    files: dict[str, bytes] = {}
-    for item in loaded:
-        incident = item.incident
-        if incident.visibility != "public" and not options.internal:
-            continue
-        for fmt, render in renderers.items():
-            if fmt == "html" and options.internal and incident.visibility != "public":
-                continue
-            files[f"{incident.slug}.{fmt}"] = render(incident)
-    return files
+def build(sources: list[Path], options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    """Validate all sources, render what is missing, then publish the tree atomically."""
+    from generator.cache import BuildCache
+    from generator.engine import BuildRun
+    from generator.progress import Progress
 
-
-def build(sources: list[Path], options: BuildOptions) -> BuildResult:
-    """Validate all sources, render all outputs in memory, then publish the tree atomically."""
-    from generator.write import publish_tree
-
-    loaded, diagnostics = load_valid(sources, options.config, strict=options.strict)
-    files = render_all(loaded, options)
-    publish_tree(options.out_dir, files)
-    return BuildResult(incidents=len(loaded), files=files, warnings=[d for d in diagnostics if d.severity == "warning"])
+    started = time.perf_counter()
+    cache = BuildCache(options.cache_dir, options.out_dir, force=options.force)
+    build_run = BuildRun(sources, options, cache, progress or Progress("quiet"))
+    try:
+        result = build_run.run()
+    except BaseException:
+        build_run.close()
+        cache.save(prune=False)  # keep what was rendered; the output folder is untouched
+        cache.close()
+        raise
+    build_run.close()
+    cache.save()
+    cache.close()
+    result.seconds = time.perf_counter() - started
+    return result

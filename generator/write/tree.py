@@ -17,13 +17,44 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 MANIFEST = ".postmortem-manifest.json"
+LOCK_WAIT_VARIABLE = "POSTMORTEM_LOCK_WAIT"
+DEFAULT_LOCK_WAIT = 60.0
+# Test-only: pause (seconds) at a named step so a test can SIGKILL a build at a known moment.
+_PAUSE_VARIABLE = "POSTMORTEM_TEST_PAUSE"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+
+
+def lock_wait_seconds() -> float:
+    """How long a build waits for another build's lock: ``$POSTMORTEM_LOCK_WAIT`` or 60 s."""
+    try:
+        return max(0.0, float(os.environ.get(LOCK_WAIT_VARIABLE, DEFAULT_LOCK_WAIT)))
+    except ValueError:
+        return DEFAULT_LOCK_WAIT
+
+
+def _test_pause(step: str) -> None:
+    """``POSTMORTEM_TEST_PAUSE=step:seconds`` announces the step on stderr, then sleeps."""
+    wanted, _, seconds = os.environ.get(_PAUSE_VARIABLE, "").partition(":")
+    if wanted == step:
+        os.write(2, f"paused at {step}\n".encode())
+        time.sleep(float(seconds or 30))
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Delete staging and backup folders left by a build that was killed (called under the lock)."""
+    backups = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if backups and not out_dir.exists() and backups[-1].is_dir():
+        backups[-1].rename(out_dir)  # killed between the two renames of the fallback swap: restore the old tree
+    for prefix in (f".{out_dir.name}.staging-", f".{out_dir.name}.old-"):
+        for leftover in out_dir.parent.glob(prefix + "*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 class BuildLockedError(Exception):
@@ -31,8 +62,9 @@ class BuildLockedError(Exception):
 
 
 @contextmanager
-def output_lock(out_dir: Path, wait_seconds: float = 60.0) -> Iterator[None]:
+def output_lock(out_dir: Path, wait_seconds: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock so two builds into one folder cannot interleave."""
+    wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     lock_path = out_dir.parent / f".{out_dir.name}.lock"
     with open(lock_path, "a+") as handle:
@@ -43,7 +75,10 @@ def output_lock(out_dir: Path, wait_seconds: float = 60.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise BuildLockedError(f"another build is writing to {out_dir} (lock {lock_path})") from None
+                    raise BuildLockedError(
+                        f"another build is writing to {out_dir}; gave up after waiting {wait_seconds:g} s "
+                        f"(lock {lock_path}; set {LOCK_WAIT_VARIABLE} to wait longer)"
+                    ) from None
                 time.sleep(0.1)
         try:
             yield
@@ -51,12 +86,24 @@ def output_lock(out_dir: Path, wait_seconds: float = 60.0) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class UnsafeOutputError(OSError):
+    """An output name or folder that would write outside, or replace, what it should not."""
+
+
 def _safe_relative(name: str) -> PurePosixPath:
     """Refuse any output name that could escape the output folder."""
     relative = PurePosixPath(name)
-    if relative.is_absolute() or not relative.parts or any(part in {"", ".", ".."} for part in relative.parts):
-        raise ValueError(f"refusing to write outside the output folder: {name!r}")
+    if "\\" in name or "\0" in name or any(part in {"", ".", ".."} for part in name.split("/")):
+        raise UnsafeOutputError(f"refusing to write outside the output folder: {name!r}")
     return relative
+
+
+def _check_output_folder(out_dir: Path) -> None:
+    """The whole folder is swapped, so it must not be the working folder or one of its parents."""
+    here = Path.cwd().resolve()
+    resolved = out_dir.resolve()
+    if resolved == here or resolved in here.parents:
+        raise UnsafeOutputError(f"refusing to use {out_dir} as the output folder: it contains the working folder; choose a subfolder such as output/")
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -99,28 +146,53 @@ def _carry_over_user_files(out_dir: Path, staging: Path, ours: set[str]) -> None
             shutil.copy2(path, target)
 
 
-def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, lock_wait: float = 60.0) -> None:
-    """Replace the tool's files in ``out_dir`` with ``files`` in one atomic step."""
-    checked = {str(_safe_relative(name)): data for name, data in files.items()}
+def _link_reused(reuse: Callable[[str], Path | None] | None, name: str, target: Path) -> bool:
+    """Hard-link a file that already holds the wanted bytes (cheaper than writing it again)."""
+    source = reuse(name) if reuse is not None else None
+    if source is None:
+        return False
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
+
+
+def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, lock_wait: float | None = None,
+                 reuse: Callable[[str], Path | None] | None = None) -> None:
+    """Replace the tool's files in ``out_dir`` with ``files`` in one atomic step.
+
+    ``reuse(name)``, called under the lock, may name an existing file that
+    already holds exactly ``files[name]``; it is hard-linked instead of written,
+    and ``files[name]`` is then never read (so ``files`` may load lazily).
+    """
+    checked = {str(_safe_relative(name)): name for name in files}
     out_dir = out_dir.absolute()
+    _check_output_folder(out_dir)
     with output_lock(out_dir, lock_wait):
+        _remove_leftovers(out_dir)
         previous = set(read_manifest(out_dir))
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
         try:
-            for name in sorted(checked):
+            for index, name in enumerate(sorted(checked)):
                 target = staging / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(checked[name])
+                if not _link_reused(reuse, name, target):
+                    target.write_bytes(files[checked[name]])
+                if index == 0:
+                    _test_pause("staging")
             manifest = {"files": sorted(checked)}
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
             _carry_over_user_files(out_dir, staging, previous | set(checked))
             os.chmod(staging, 0o755)
+            _test_pause("staged")
             if out_dir.exists():
                 if not _exchange(staging, out_dir):
                     backup = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
                     out_dir.rename(backup)
                     staging.rename(out_dir)
                     staging = backup
+                _test_pause("swapped")
             else:
                 staging.rename(out_dir)
                 return

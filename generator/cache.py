@@ -1,0 +1,270 @@
+"""The build cache: content-addressed outputs keyed by everything that determines them.
+
+Layout (``.postmortem-cache/`` beside the config, git-ignored)::
+
+    <profile>/index.json        sources, load records, output digests, published state
+    <profile>/objects.sqlite    output bytes by SHA-256, validated incidents (pickles) by load key
+    jinja/                      compiled templates (Jinja bytecode cache)
+
+A *profile* is one output folder, so builds of different folders never evict
+each other.  Keys are SHA-256 hashes of: the raw bytes of the incident file and
+the path it was read from (defaults and diagnostics depend on both), the site
+config, every template file (built-in and ``--templates``), the tool's code,
+the format and internal/public.  Nothing here imports YAML, pydantic models or
+Jinja, so a no-op build stays cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
+
+from generator import __version__
+
+CACHE_DIR = ".postmortem-cache"
+STORE = "objects.sqlite"
+INDEX_VERSION = 1
+# A file whose mtime is this close to the last scan may have changed within the
+# clock's granularity without its stamp changing (git's "racy" entries): re-hash it.
+RACY_NS = 2_000_000_000
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def sha256(*parts: str | bytes) -> str:
+    """Hash of length-prefixed parts, so ("ab", "c") and ("a", "bc") differ."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def builtin_templates() -> Path:
+    """Same answer as ``generator.render.environment.builtin_templates`` without importing Jinja."""
+    packaged = _PACKAGE / "templates"
+    return packaged if packaged.is_dir() else _PACKAGE.parent / "templates"
+
+
+def _files_under(folder: Path) -> list[Path]:
+    found = []
+    for directory, subdirs, names in os.walk(folder):
+        subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+        found.extend(Path(directory, name) for name in names)
+    return sorted(found)
+
+
+def templates_fingerprint(user_templates: Path | None) -> str:
+    """Hash of every template file's name and bytes, built-in and the user's."""
+    parts: list[str | bytes] = []
+    for label, folder in (("builtin", builtin_templates()), ("user", user_templates)):
+        if folder is None:
+            continue
+        for path in _files_under(folder):
+            parts += [label, path.relative_to(folder).as_posix(), path.read_bytes()]
+    return sha256(*parts)
+
+
+def code_fingerprint() -> str:
+    """The tool version plus the stamps of its own source files (so an edited checkout rebuilds)."""
+    parts: list[str] = [__version__]
+    for path in _files_under(_PACKAGE):
+        if path.suffix == ".py":
+            stat = path.stat()
+            parts += [path.relative_to(_PACKAGE).as_posix(), str(stat.st_size), str(stat.st_mtime_ns)]
+    return sha256(*parts)
+
+
+class CacheCorruptError(Exception):
+    """The index names an object the store no longer holds."""
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class BuildCache:
+    """One output folder's cache.  ``folder=None`` gives a cache that remembers nothing."""
+
+    def __init__(self, folder: Path | None, out_dir: Path, *, force: bool = False):
+        self.enabled = folder is not None
+        self.force = force  # look nothing up, but still record this build for the next one
+        self._memory: dict[str, bytes] = {}
+        self.root = (folder / sha256(str(out_dir.absolute()))[:16]) if folder is not None else None
+        self.index: dict[str, Any] = self._read_index()
+        self.started_ns = time.time_ns()
+        self.used_sources: dict[str, list[Any]] = {}
+        self.used_loads: dict[str, Any] = {}
+        self.used_outputs: dict[str, str] = {}
+        self.used_sites: dict[str, dict[str, str]] = {}
+        self._store: sqlite3.Connection | None = None
+        self.new_models: dict[str, Any] = {}
+
+    # -- index -------------------------------------------------------------------------------
+    def _read_index(self) -> dict[str, Any]:
+        empty: dict[str, Any] = {"version": INDEX_VERSION, "scanned_ns": 0, "sources": {}, "loads": {}, "outputs": {}, "sites": {}, "published": None}
+        if self.root is None:
+            return empty
+        try:
+            index = json.loads((self.root / "index.json").read_bytes())
+        except (OSError, ValueError):
+            return empty
+        if not (self.root / STORE).is_file():
+            return empty
+        return index if isinstance(index, dict) and index.get("version") == INDEX_VERSION else empty
+
+    def source_digest(self, path: Path) -> tuple[str, bytes | None]:
+        """SHA-256 of a source's bytes; trusts (size, mtime) unless the entry is racy.
+
+        Returns the bytes too when they had to be read, so the loader need not read twice.
+        """
+        key = str(path)
+        stat = path.stat()
+        entry = self.index["sources"].get(key)
+        trusted = stat.st_mtime_ns < self.index["scanned_ns"] - RACY_NS
+        if entry and not self.force and trusted and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            self.used_sources[key] = entry
+            return entry[2], None
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        self.used_sources[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        return digest, raw
+
+    def load_record(self, load_key: str) -> dict[str, Any] | None:
+        record = None if self.force else self.index["loads"].get(load_key)
+        if record is not None:
+            self.used_loads[load_key] = record
+        return record
+
+    def put_load_record(self, load_key: str, record: dict[str, Any], incident: Any) -> None:
+        self.used_loads[load_key] = record
+        self.new_models[load_key] = incident
+
+    def model(self, load_key: str) -> Any:
+        """The validated incident stored for ``load_key``, or None."""
+        if load_key in self.new_models:
+            return self.new_models[load_key]
+        if self.store is None:
+            return None
+        row = self.store.execute("SELECT data FROM models WHERE key = ?", (load_key,)).fetchone()
+        try:
+            return pickle.loads(row[0]) if row else None
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+            return None  # written by other code: the caller loads the file again
+
+    # -- outputs -----------------------------------------------------------------------------
+    def output(self, out_key: str) -> str | None:
+        """Digest of the cached output for ``out_key``, else None."""
+        digest = None if self.force else self.index["outputs"].get(out_key)
+        if digest is not None:
+            self.used_outputs[out_key] = digest
+        return digest
+
+    def put_output(self, out_key: str, data: bytes) -> str:
+        digest = self.put_object(data)
+        self.used_outputs[out_key] = digest
+        return digest
+
+    def site(self, site_key: str) -> dict[str, str] | None:
+        files = None if self.force else self.index["sites"].get(site_key)
+        if files is not None:
+            self.used_sites[site_key] = files
+        return files
+
+    def put_site(self, site_key: str, files: dict[str, bytes]) -> dict[str, str]:
+        digests = {name: self.put_object(data) for name, data in files.items()}
+        self.used_sites[site_key] = digests
+        return digests
+
+    @property
+    def store(self) -> sqlite3.Connection | None:
+        """The object store, opened on first use (a no-op build never opens it)."""
+        if self._store is None and self.root is not None:
+            import sqlite3
+
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._store = sqlite3.connect(self.root / STORE, timeout=60)
+            self._store.execute("CREATE TABLE IF NOT EXISTS objects (digest TEXT PRIMARY KEY, data BLOB NOT NULL)")
+            self._store.execute("CREATE TABLE IF NOT EXISTS models (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+        return self._store
+
+    def put_object(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        if self.store is None:
+            self._memory[digest] = data
+        else:
+            self.store.execute("INSERT OR IGNORE INTO objects VALUES (?, ?)", (digest, data))
+        return digest
+
+    def read_object(self, digest: str) -> bytes:
+        if self.store is None:
+            return self._memory[digest]
+        row = self.store.execute("SELECT data FROM objects WHERE digest = ?", (digest,)).fetchone()
+        if row is None:
+            raise CacheCorruptError(f"object {digest} is missing from {self.root}; run the build again with --force")
+        return bytes(row[0])
+
+    # -- published state ---------------------------------------------------------------------
+    @property
+    def published(self) -> dict[str, Any] | None:
+        return self.index.get("published")
+
+    def set_published(self, state: dict[str, Any] | None) -> None:
+        self.index["published"] = state
+
+    # -- saving ------------------------------------------------------------------------------
+    def save(self, *, prune: bool = True) -> None:
+        """Keep only what this build used (``prune``), or add to the old index (a failed build).
+
+        Objects are committed before the index that names them is replaced, so
+        a build killed at any point leaves a consistent cache.
+        """
+        if self.root is None:
+            return
+        old = {} if prune else self.index
+        index = {
+            "version": INDEX_VERSION,
+            "scanned_ns": self.started_ns,
+            "sources": dict(sorted({**old.get("sources", {}), **self.used_sources}.items())),
+            "loads": dict(sorted({**old.get("loads", {}), **self.used_loads}.items())),
+            "outputs": dict(sorted({**old.get("outputs", {}), **self.used_outputs}.items())),
+            "sites": {**old.get("sites", {}), **self.used_sites},
+            "published": self.index.get("published"),
+        }
+        old_objects = set(self.index["outputs"].values()) | {d for files in self.index["sites"].values() for d in files.values()}
+        kept = set(index["outputs"].values()) | {d for files in index["sites"].values() for d in files.values()}
+        dropped_models = sorted(set(self.index["loads"]) - set(index["loads"]))
+        if self._store is not None or self.new_models or dropped_models or old_objects - kept:
+            store = self.store
+            assert store is not None
+            store.executemany("INSERT OR REPLACE INTO models VALUES (?, ?)",
+                              [(key, pickle.dumps(model, protocol=5)) for key, model in self.new_models.items() if model is not None])
+            store.commit()
+        _write_atomically(self.root / "index.json", json.dumps(index, separators=(",", ":")).encode())
+        if old_objects - kept or dropped_models:
+            store = self.store
+            assert store is not None
+            store.executemany("DELETE FROM objects WHERE digest = ?", [(d,) for d in sorted(old_objects - kept)])
+            store.executemany("DELETE FROM models WHERE key = ?", [(k,) for k in dropped_models])
+            store.commit()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None

@@ -1,0 +1,264 @@
+"""One incremental build run: scan, load what changed, validate all, render what is missing, publish."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator.cache import BuildCache, code_fingerprint, sha256, templates_fingerprint
+from generator.errors import Diagnostic, InputError
+from generator.workers import CHEAP_FORMATS, PDF_TASKS_PER_CHILD, Job, JobResult, RenderSettings, TemplateFailure, wanted_formats
+
+if TYPE_CHECKING:
+    from generator.build import BuildOptions, BuildResult
+    from generator.model.incident import Incident
+    from generator.progress import Progress
+
+MIN_POOL_JOBS = 8  # below this, forking workers costs more than it saves
+MAX_CHUNK = 32
+
+
+@dataclass
+class Entry:
+    """One source file in this build."""
+
+    source: Path
+    load_key: str | None  # None when the file could not even be read
+    record: dict[str, Any] | None = None  # validated summary: slug, visibility, warnings
+    incident: Incident | None = None  # set when loaded by this build or needed again
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)  # format -> digest
+    changed: bool = False  # something was rendered for it in this build
+    fresh: bool = False  # parsed and validated in this build (not taken from the cache)
+
+    @property
+    def slug(self) -> str:
+        assert self.record is not None
+        return str(self.record["slug"])
+
+
+def site_renderer() -> Any:
+    """``generator.site.render_site``, or None while that module is still being written."""
+    try:
+        from generator.site import render_site
+    except ImportError:
+        return None
+    return render_site
+
+
+class BuildRun:
+    def __init__(self, sources: list[Path], options: BuildOptions, cache: BuildCache, progress: Progress):
+        self.sources, self.options, self.cache, self.progress = sources, options, cache, progress
+        bytecode = options.cache_dir / "jinja" if options.cache_dir else None
+        self.settings = RenderSettings(options.config, options.internal, options.templates, bytecode)
+        self.load_env = sha256(code_fingerprint(), options.config.model_dump_json())
+        self.render_env = sha256(self.load_env, templates_fingerprint(options.templates), "internal" if options.internal else "public")
+        self.pools: list[Any] = []  # ProcessPoolExecutor / RecyclingPool
+        self.failures: list[tuple[int, TemplateFailure]] = []
+
+    # -- helpers -----------------------------------------------------------------------------
+    def output_key(self, entry: Entry, fmt: str) -> str:
+        return sha256(self.render_env, entry.load_key or "", fmt)
+
+    def wanted(self, entry: Entry) -> tuple[str, ...]:
+        assert entry.record is not None
+        return wanted_formats(entry.record["visibility"], self.options.formats, self.options.internal)
+
+    def close(self) -> None:
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.pools.clear()
+        self.progress.close()
+
+    # -- stages ------------------------------------------------------------------------------
+    def run(self) -> BuildResult:
+        from generator.build import BuildResult
+        from generator.publish import publish
+
+        entries = self.scan()
+        self.load_and_render(entries, [e for e in entries if self.needs_cheap_work(e)], CHEAP_FORMATS)
+        warnings = self.validate(entries)
+        files = self.render_late(entries)
+        published = publish(self.options.out_dir, files, self.cache)
+        return BuildResult(incidents=len(entries), files=files, warnings=warnings, changed=sum(e.changed for e in entries), published=published)
+
+    def scan(self) -> list[Entry]:
+        """Hash every source and find its cached record (no YAML is parsed here)."""
+        entries = []
+        for source in self.sources:
+            try:
+                digest, _raw = self.cache.source_digest(source)
+            except OSError:
+                entries.append(Entry(source, None))
+                continue
+            load_key = sha256(self.load_env, str(source), digest)
+            entries.append(Entry(source, load_key, self.cache.load_record(load_key)))
+        return entries
+
+    def needs_cheap_work(self, entry: Entry) -> bool:
+        """True when ``entry`` must be loaded, or has a Markdown/HTML output missing from the cache."""
+        if entry.record is None:
+            return True
+        for fmt in self.wanted(entry):
+            if fmt in CHEAP_FORMATS:
+                digest = self.cache.output(self.output_key(entry, fmt))
+                if digest is None:
+                    return True
+                entry.outputs[fmt] = digest
+        return False
+
+    def job_for(self, entry: Entry, formats: tuple[str, ...]) -> Job:
+        """A job with the validated model when there is one (else the worker loads the file)."""
+        if entry.record is not None and entry.incident is None and entry.load_key is not None:
+            entry.incident = self.cache.model(entry.load_key)  # None if the model store was lost
+        wanted = tuple(f for f in formats if f in self.options.formats and f not in entry.outputs)
+        return Job(str(entry.source), entry.incident, wanted)
+
+    def load_and_render(self, entries: list[Entry], todo: list[Entry], formats: tuple[str, ...]) -> None:
+        """Load and/or render ``todo`` on a fork pool (or here, when there is little to do)."""
+        from generator import workers
+
+        if not todo:
+            return
+        position = {id(entry): number for number, entry in enumerate(entries)}
+        jobs = [self.job_for(entry, formats) for entry in todo]
+        workers.prepare(self.settings, tuple(f for f in formats if f in self.options.formats))
+        processes = min(self.options.jobs, math.ceil(len(jobs) / 4))
+        if processes <= 1 or len(jobs) < MIN_POOL_JOBS:
+            self.progress.stage("Rendering", len(jobs))
+            for entry, job in zip(todo, jobs, strict=True):
+                self.accept(entry, workers.run_job(job, self.settings), position[id(entry)])
+                self.progress.advance()
+        else:
+            pool = workers.cheap_pool(processes)  # before the progress bar's thread exists
+            self.pools.append(pool)
+            self.progress.stage("Rendering", len(jobs))
+            size = max(1, min(MAX_CHUNK, math.ceil(len(jobs) / (processes * 4))))
+            chunks = [(todo[i:i + size], pool.submit(workers.run_jobs, jobs[i:i + size], self.settings)) for i in range(0, len(jobs), size)]
+            for chunk, future in chunks:
+                for entry, result in zip(chunk, future.result(), strict=True):
+                    self.accept(entry, result, position[id(entry)])
+                self.progress.advance(len(chunk))
+        self.raise_template_failure()
+
+    def accept(self, entry: Entry, result: JobResult, number: int) -> None:
+        """Take a worker's result: the validated record, fresh diagnostics and rendered bytes."""
+        if result.failure is not None:
+            self.failures.append((number, result.failure))
+        if entry.incident is None:
+            entry.incident = result.incident
+        if entry.record is None:
+            entry.diagnostics = result.diagnostics
+            entry.fresh = entry.changed = True
+            if result.incident is not None and entry.load_key is not None and not any(d.severity == "error" for d in result.diagnostics):
+                entry.record = {"slug": result.incident.slug, "visibility": result.incident.visibility,
+                                "warnings": [d.as_dict() for d in result.diagnostics]}
+                self.cache.put_load_record(entry.load_key, entry.record, result.incident)
+        for fmt, data in result.outputs.items():
+            entry.outputs[fmt] = self.cache.put_output(self.output_key(entry, fmt), data)
+            entry.changed = True
+
+    def raise_template_failure(self) -> None:
+        if self.failures:
+            raise min(self.failures, key=lambda item: item[0])[1].exception()
+
+    def validate(self, entries: list[Entry]) -> list[Diagnostic]:
+        """Every problem of every file, cached or not, plus id collisions across files."""
+        diagnostics: list[Diagnostic] = []
+        owners: dict[str, Path] = {}
+        for entry in entries:
+            if entry.record is not None and not entry.fresh:
+                entry.diagnostics = [Diagnostic(**d) for d in entry.record["warnings"]]
+            diagnostics.extend(entry.diagnostics)
+            if entry.record is None:
+                continue
+            key = entry.slug.casefold()
+            if key in owners:
+                from generator.model.catalog import _id_position  # the same position `validate` reports
+
+                line, column = _id_position(entry.source)
+                message = f"id {entry.slug!r} is also used by {owners[key]}; ids must be unique"
+                diagnostics.append(Diagnostic(str(entry.source), line, column, message))
+            else:
+                owners[key] = entry.source
+        if any(d.severity == "error" or self.options.strict for d in diagnostics):
+            raise InputError(sorted(set(diagnostics)))
+        return [d for d in diagnostics if d.severity == "warning"]
+
+    def render_late(self, entries: list[Entry]) -> dict[str, str]:
+        """PDFs on the recycled pool while the site renders here; then every output's digest."""
+        pending: list[tuple[Entry, Any, Job]] = []
+        if "pdf" in self.options.formats:
+            todo = []
+            for entry in entries:
+                if "pdf" in self.wanted(entry):
+                    digest = self.cache.output(self.output_key(entry, "pdf"))
+                    if digest is None:
+                        todo.append(entry)
+                    else:
+                        entry.outputs["pdf"] = digest
+            pending = self.start_pdfs(todo)
+        site_files = self.render_site(entries)
+        if pending:
+            self.finish_pdfs(entries, pending)
+        files: dict[str, str] = {}
+        for entry in sorted(entries, key=lambda e: e.slug):
+            for fmt in self.wanted(entry):
+                files[f"{entry.slug}.{fmt}"] = entry.outputs[fmt]
+        clashes = sorted(set(files) & set(site_files))
+        if clashes:
+            raise ValueError(f"site pages clash with incident outputs: {', '.join(clashes[:5])}")
+        return {**files, **site_files}
+
+    def start_pdfs(self, todo: list[Entry]) -> list[tuple[Entry, Any, Job]]:
+        from generator import workers
+
+        jobs = [self.job_for(entry, ("pdf",)) for entry in todo]
+        if not jobs:
+            return []
+        in_process = len(jobs) <= 2 or (self.options.jobs <= 1 and len(jobs) <= PDF_TASKS_PER_CHILD)
+        pool = None if in_process else workers.pdf_pool(min(self.options.jobs, len(jobs)))
+        if pool is not None:
+            self.pools.append(pool)
+        return [(entry, pool.submit(workers.run_jobs, [job], self.settings) if pool else None, job) for entry, job in zip(todo, jobs, strict=True)]
+
+    def finish_pdfs(self, entries: list[Entry], pending: list[tuple[Entry, Any, Job]]) -> None:
+        from generator import workers
+
+        position = {id(entry): number for number, entry in enumerate(entries)}
+        self.progress.stage("Rendering PDFs", len(pending))
+        for entry, future, job in pending:
+            result = future.result()[0] if future is not None else workers.run_job(job, self.settings)
+            self.accept(entry, result, position[id(entry)])
+            self.progress.advance()
+        self.raise_template_failure()
+
+    def render_site(self, entries: list[Entry]) -> dict[str, str]:
+        """The incident-history site for a public HTML build; cached as a whole."""
+        if "html" not in self.options.formats or self.options.internal:
+            return {}
+        public = sorted((e for e in entries if e.record is not None and e.record["visibility"] == "public"), key=lambda e: e.slug)
+        site_key = sha256(self.render_env, "site", *(f"{e.slug}\0{e.load_key}" for e in public))
+        cached = self.cache.site(site_key)
+        if cached is not None:
+            return cached  # without importing the site's modules
+        render_site = site_renderer()
+        if render_site is None:
+            return {}
+        self.progress.stage("Rendering site", 1)
+        incidents = [self.model_of(entry) for entry in public]
+        files = render_site(incidents, self.options.config, templates=self.options.templates)
+        self.progress.advance()
+        return self.cache.put_site(site_key, files)
+
+    def model_of(self, entry: Entry) -> Incident:
+        if entry.incident is None and entry.load_key is not None:
+            entry.incident = self.cache.model(entry.load_key)
+        if entry.incident is None:
+            from generator.model.catalog import load_incident
+
+            entry.incident, _ = load_incident(entry.source, self.options.config)
+        assert entry.incident is not None
+        return entry.incident

@@ -1,0 +1,163 @@
+"""``postmortem build`` as a build tool: parallel = serial, reproducible, all-or-nothing, cheap imports, progress."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build
+from generator.config import SiteConfig
+from tests.conftest import INCIDENTS, SEED_IDS
+
+FIRST, SECOND = SEED_IDS
+
+
+def run(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})})
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def seed_project(folder: Path, copies: int = 0) -> Path:
+    """The two seed incidents, plus ``copies`` renamed copies of them (ids come from file names)."""
+    (folder / "incidents").mkdir(parents=True)
+    for incident_id in SEED_IDS:
+        shutil.copy(INCIDENTS / f"{incident_id}.yaml", folder / "incidents")
+    for number in range(copies):
+        source = INCIDENTS / f"{SEED_IDS[number % 2]}.yaml"
+        shutil.copy(source, folder / "incidents" / f"{source.stem}-copy-{number:02d}.yaml")
+    return folder
+
+
+def test_output_is_identical_for_any_number_of_jobs(tmp_path: Path) -> None:
+    project = seed_project(tmp_path / "p", copies=18)  # enough to use the worker pool
+    serial = run(project, "build", "--format", "md,html", "-o", "serial", "--jobs", "1")
+    parallel = run(project, "build", "--format", "md,html", "-o", "parallel", "--jobs", "2")
+    assert serial.returncode == parallel.returncode == 0, serial.stderr + parallel.stderr
+    assert "Built 20 incidents (20 changed, 0 cached)" in parallel.stderr
+    assert tree(project / "serial") == tree(project / "parallel")
+
+
+def test_pdfs_are_identical_serial_and_on_the_recycled_pool(tmp_path: Path) -> None:
+    project = seed_project(tmp_path / "p", copies=2)
+    serial = run(project, "build", "--format", "pdf", "-o", "serial", "--jobs", "1")
+    parallel = run(project, "build", "--format", "pdf", "-o", "parallel", "--jobs", "2")
+    assert serial.returncode == parallel.returncode == 0, serial.stderr + parallel.stderr
+    pdfs = tree(project / "parallel")
+    assert len([name for name in pdfs if name.endswith(".pdf")]) == 4
+    assert tree(project / "serial") == pdfs
+
+
+def test_builds_are_byte_identical_across_file_order_time_zone_and_hash_seed(tmp_path: Path) -> None:
+    first = seed_project(tmp_path / "a")
+    second = seed_project(tmp_path / "b")
+    files = [f"incidents/{incident_id}.yaml" for incident_id in SEED_IDS]
+    one = run(first, "build", *files, env={"TZ": "America/New_York", "PYTHONHASHSEED": "1"})
+    two = run(second, "build", *reversed(files), "--jobs", "1", env={"TZ": "Asia/Kolkata", "PYTHONHASHSEED": "987"})
+    assert one.returncode == two.returncode == 0, one.stderr + two.stderr
+    built = tree(first / "output")
+    assert {f"{incident_id}.{ext}" for incident_id in SEED_IDS for ext in ("md", "html", "pdf")} <= set(built)
+    assert built == tree(second / "output")
+
+
+def test_a_failed_build_leaves_the_previous_output_byte_identical(tmp_path: Path) -> None:
+    project = seed_project(tmp_path)
+    assert run(project, "build", "--format", "md,html").returncode == 0
+    before = tree(project / "output")
+    path = project / "incidents" / f"{FIRST}.yaml"
+    path.write_text(path.read_text("utf-8").replace("impact: minor", "impact: [minor"), "utf-8")
+    (project / "incidents" / f"{SECOND}.yaml").write_text("title: Half an incident\n", "utf-8")
+    result = run(project, "build", "--format", "md,html")
+    assert result.returncode == 1
+    assert f"incidents/{FIRST}.yaml:" in result.stderr and f"incidents/{SECOND}.yaml:" in result.stderr  # every problem, one run
+    assert "Traceback" not in result.stderr
+    assert tree(project / "output") == before
+
+
+def test_a_template_error_fails_the_build_without_touching_the_output(tmp_path: Path) -> None:
+    project = seed_project(tmp_path, copies=10)
+    assert run(project, "build", "--format", "md").returncode == 0
+    before = tree(project / "output")
+    (project / "broken").mkdir()
+    (project / "broken" / "postmortem.md").write_text("# {{ incident.title }\n", "utf-8")
+    result = run(project, "build", "--format", "md", "--templates", "broken", "--jobs", "2")
+    assert result.returncode == 1
+    assert "postmortem.md:1: template error" in result.stderr and "Traceback" not in result.stderr
+    assert tree(project / "output") == before
+
+
+WEASYPRINT_PROBE = textwrap.dedent("""
+    import sys
+    from generator.cli import main
+    try:
+        main(sys.argv[1:], standalone_mode=False)
+    finally:
+        print("WEASYPRINT", "weasyprint" in sys.modules, file=sys.stderr)
+""")
+
+
+@pytest.mark.parametrize("args", [
+    ["render", f"incidents/{FIRST}.yaml", "-f", "md", "-o", "-"],
+    ["render", f"incidents/{FIRST}.yaml", "-f", "html", "-o", "-"],
+    ["build", "--format", "md,html"],
+])
+def test_markdown_and_html_never_import_weasyprint(tmp_path: Path, args: list[str]) -> None:
+    project = seed_project(tmp_path)
+    result = subprocess.run([sys.executable, "-c", WEASYPRINT_PROBE, *args], cwd=project, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "WEASYPRINT False" in result.stderr
+
+
+def test_a_build_with_every_pdf_cached_does_not_import_weasyprint(tmp_path: Path) -> None:
+    project = seed_project(tmp_path)
+    assert run(project, "build").returncode == 0
+    result = subprocess.run([sys.executable, "-c", WEASYPRINT_PROBE, "build"], cwd=project, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "WEASYPRINT False" in result.stderr and "(0 changed, 2 cached)" in result.stderr
+    probe = subprocess.run([sys.executable, "-c", WEASYPRINT_PROBE, "build", "--format", "pdf"], cwd=project, capture_output=True, text=True,
+                           timeout=120)
+    assert "WEASYPRINT False" in probe.stderr  # a PDF-only build of cached PDFs too
+    (project / "incidents" / f"{FIRST}.yaml").write_text((INCIDENTS / f"{FIRST}.yaml").read_text("utf-8") + "\n# touched\n", "utf-8")
+    rebuilt = subprocess.run([sys.executable, "-c", WEASYPRINT_PROBE, "build", "--format", "pdf", "--jobs", "1"], cwd=project,
+                             capture_output=True, text=True, timeout=120)
+    assert "WEASYPRINT True" in rebuilt.stderr, rebuilt.stderr  # the control: the probe does see a real import
+
+
+def test_quiet_prints_nothing_and_ci_gets_plain_lines_and_a_summary(tmp_path: Path) -> None:
+    project = seed_project(tmp_path)
+    quiet = run(project, "build", "--format", "md", "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
+    loud = run(project, "build", "--format", "md", "--force")
+    lines = loud.stderr.splitlines()
+    assert "\x1b[" not in loud.stderr  # no terminal control codes in CI logs
+    assert lines[0] == "Rendering: 2"
+    assert lines[-1].startswith("Built 2 incidents (2 changed, 0 cached) in ")
+
+
+def test_jobs_must_be_positive(tmp_path: Path) -> None:
+    result = run(seed_project(tmp_path), "build", "--jobs", "0")
+    assert result.returncode == 2 and "--jobs" in result.stderr
+
+
+def test_the_library_build_works_without_a_cache(tmp_path: Path) -> None:
+    sources = [INCIDENTS / f"{incident_id}.yaml" for incident_id in SEED_IDS]
+    result = build(sources, BuildOptions(config=SiteConfig(), out_dir=tmp_path / "out", formats=("md",)))
+    assert result.changed == 2 and sorted(result.files) == [f"{incident_id}.md" for incident_id in SEED_IDS]
+    assert (tmp_path / "out" / f"{FIRST}.md").read_text("utf-8").startswith("# Issue with Campaign Reports")
+    assert not (tmp_path / ".postmortem-cache").exists()
+
+
+def test_the_cache_finds_the_same_builtin_templates_as_jinja() -> None:
+    from generator.cache import builtin_templates
+    from generator.render.environment import builtin_templates as jinja_builtin_templates
+
+    assert builtin_templates() == jinja_builtin_templates()
