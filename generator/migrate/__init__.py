@@ -1,0 +1,3 @@
+"""Migration between incident files and hosted status-page exports (import and export)."""
+
+from __future__ import annotations

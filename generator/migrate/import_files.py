@@ -1,0 +1,125 @@
+"""Decide where each imported incident goes and write it without destroying anyone's edits.
+
+A file is found again by the status-page id in its header, so a renamed
+incident keeps its file and a second import of the same export writes nothing.
+A file whose YAML no longer matches the digest the import recorded has been
+edited by a person: it is skipped unless ``--force``.  Every file is validated
+in memory before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.config import SiteConfig
+from generator.errors import Diagnostic, InputError
+from generator.load.yaml_reader import read_yaml_text
+from generator.migrate.incident_yaml import dump_body, incident_file, source_of, unedited
+from generator.migrate.statuspage_import import ImportedIncident, slugify
+from generator.model.catalog import find_incident_files
+from generator.model.checks import check_incident
+from generator.model.incident import Incident
+from generator.model.validate import validate_document
+from generator.write import write_file_atomically
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or would do), file by file."""
+
+    new: list[Path] = field(default_factory=list)
+    changed: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def existing_files(out_dir: Path) -> tuple[dict[str, Path], set[str]]:
+    """Imported files by status-page incident id, and every incident id (file stem) in use."""
+    by_source: dict[str, Path] = {}
+    stems: set[str] = set()
+    if not out_dir.is_dir():
+        return by_source, stems
+    for path in find_incident_files(out_dir):
+        stems.add(path.stem.casefold())
+        try:
+            head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+        except OSError:
+            continue
+        _page, incident = source_of(head)
+        if incident:
+            by_source.setdefault(incident, path)
+    return by_source, stems
+
+
+def choose_paths(items: list[ImportedIncident], out_dir: Path) -> dict[str, Path]:
+    """A stable, collision-free path per source id: its earlier file, else ``<date>-<slug>``."""
+    by_source, stems = existing_files(out_dir)
+    wanted: dict[str, int] = {}
+    for item in items:
+        if item.source_id not in by_source:
+            key = f"{item.day}-{item.slug}".casefold()
+            wanted[key] = wanted.get(key, 0) + 1
+    paths: dict[str, Path] = {}
+    for item in sorted(items, key=lambda i: (i.day, i.source_id)):
+        if item.source_id in by_source:
+            paths[item.source_id] = by_source[item.source_id]
+            continue
+        name = f"{item.day}-{item.slug}"
+        if name.casefold() in stems or wanted[name.casefold()] > 1:
+            name = f"{name}-{slugify(item.source_id, 20)}"
+        stems.add(name.casefold())
+        paths[item.source_id] = out_dir / f"{name}.yaml"
+    return paths
+
+
+def check_text(text: str, path: Path) -> list[Diagnostic]:
+    """Validate generated text exactly as ``postmortem validate`` would read it."""
+    config = SiteConfig()
+    try:
+        document = read_yaml_text(text, str(path))
+    except InputError as exc:
+        return exc.diagnostics
+    if isinstance(document.data, dict):
+        document.data.setdefault("id", path.stem)
+        document.data.setdefault("company", config.company)
+        document.data.setdefault("zone", config.zone)
+    incident, diagnostics = validate_document(document, Incident)
+    if incident is None:
+        return diagnostics
+    return check_incident(incident, str(path), document.positions)
+
+
+def write_import(items: list[ImportedIncident], out_dir: Path, *, force: bool = False, dry_run: bool = False) -> ImportResult:
+    """Write every incident that is new or changed; leave edited files alone unless forced."""
+    result = ImportResult()
+    paths = choose_paths(items, out_dir)
+    seen: set[str] = set()
+    for item in items:
+        if item.source_id in seen:
+            result.skipped.append((paths[item.source_id], f"incident {item.source_id} appears more than once in the export; kept the first"))
+            continue
+        seen.add(item.source_id)
+        path = paths[item.source_id]
+        text = incident_file(dump_body(item.data), page_id=item.page_id, incident_id=item.source_id, backfilled=item.backfilled)
+        problems = check_text(text, path)
+        result.diagnostics.extend(problems)
+        if any(d.severity == "error" for d in problems):
+            result.skipped.append((path, "the converted incident does not validate"))
+            continue
+        try:
+            current = path.read_text(encoding="utf-8") if path.exists() else None
+        except (OSError, UnicodeDecodeError) as exc:
+            result.skipped.append((path, f"cannot read the existing file ({exc})"))
+            continue
+        if current == text:
+            result.unchanged.append(path)
+            continue
+        if current is not None and not force and not unedited(current):
+            result.skipped.append((path, "edited since it was imported; use --force to overwrite"))
+            continue
+        (result.new if current is None else result.changed).append(path)
+        if not dry_run:
+            write_file_atomically(path, text.encode("utf-8"))
+    return result
