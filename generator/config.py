@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, PrivateAttr
 
 from generator.errors import InputError
 from generator.load import read_yaml
@@ -46,6 +46,12 @@ class SiteConfig(Record):
     confidentiality: Line = "Internal: do not forward"
     incidents_dir: Line = "incidents"
     labels: Labels = Field(default_factory=Labels)
+    _logo_uri: str | None = PrivateAttr(default=None)  # set by load_config from `logo` (see config_checks)
+
+    @property
+    def logo_uri(self) -> str | None:
+        """The logo embedded as a ``data:`` URI, or None."""
+        return self._logo_uri
 
 
 def load_config(path: Path | None) -> tuple[SiteConfig, Path]:
@@ -63,4 +69,9 @@ def load_config(path: Path | None) -> tuple[SiteConfig, Path]:
     config, diagnostics = validate_document(document, SiteConfig)
     if config is None:
         raise InputError(diagnostics)
+    from generator.config_checks import check_config
+
+    problems = check_config(config, document, path.parent.resolve())
+    if problems:
+        raise InputError(problems)
     return config, path.parent.resolve()

@@ -1,0 +1,52 @@
+""""Now" for the writing commands: injectable (``POSTMORTEM_NOW``) and always zone-aware.
+
+Commands that stamp times (``new``, ``update``) never use a naive clock: a moment is
+taken in UTC and shown in the incident's IANA zone, so the offset written to the
+file is the one in force at that instant (``+01:00`` in a London summer).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+NOW_VARIABLE = "POSTMORTEM_NOW"
+
+
+class ClockError(ValueError):
+    """A moment given on the command line or in ``POSTMORTEM_NOW`` cannot be used."""
+
+
+def parse_moment(text: str, zone_name: str) -> datetime:
+    """An ISO 8601 moment; without an offset it is read as wall-clock time in ``zone_name``.
+
+    A wall-clock time that does not exist (skipped by a DST change) or is ambiguous
+    (repeated) is refused rather than guessed.
+    """
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ClockError(f"{text!r} is not an ISO 8601 time; write it as 2021-09-13T16:53 or 2021-09-13T16:53:00+01:00") from None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(ZoneInfo(zone_name))
+    zone = ZoneInfo(zone_name)
+    first, second = parsed.replace(tzinfo=zone, fold=0), parsed.replace(tzinfo=zone, fold=1)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
+        raise ClockError(f"{text!r} does not exist in {zone_name} (the clocks go forward then); add an offset")
+    if first.utcoffset() != second.utcoffset():
+        raise ClockError(f"{text!r} is ambiguous in {zone_name} (the clocks go back then); add an offset such as +01:00")
+    return first
+
+
+def now_in(zone_name: str, at: str | None = None) -> datetime:
+    """``at`` if given, else ``$POSTMORTEM_NOW``, else the system clock; in ``zone_name``, whole seconds."""
+    text = at if at is not None else os.environ.get(NOW_VARIABLE)
+    moment = parse_moment(text, zone_name) if text else datetime.now(ZoneInfo(zone_name))
+    return moment.replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    """``2021-09-13T16:53:00+01:00``; UTC is written ``Z`` like the seeds."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") and moment.tzname() in {"UTC", "Z"} else text

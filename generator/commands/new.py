@@ -1,0 +1,76 @@
+"""``postmortem new "Title"``: scaffold ``incidents/<date>-<slug>.yaml`` with every section."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from generator.cli import _load_config, common_config
+
+SCHEMA_PATH = Path("schemas") / "incident.schema.json"
+
+
+@click.command()
+@click.argument("title")
+@click.option("--at", "at", default=None, metavar="ISO",
+              help="Impact start, e.g. 2021-09-13T16:53 (site zone) or with an offset (default: now).")
+@click.option("--zone", default=None, help="IANA zone of the incident (default: the site zone).")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write into (default: the config's incidents folder).")
+@common_config
+def new(title: str, at: str | None, zone: str | None, folder: Path | None, config_path: Path | None) -> None:
+    """Write a new incident file holding every section, ready to fill in."""
+    from generator.clock import ClockError, now_in
+    from generator.model.catalog import load_incident
+    from generator.model.types import _single_line, _zone
+    from generator.scaffold import file_name as make_file_name
+    from generator.scaffold import scaffold
+
+    config, root = _load_config(config_path)
+    try:
+        title = _single_line(title)
+        zone_name = _zone(zone) if zone else config.zone
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    try:
+        started = now_in(zone_name, at)
+    except ClockError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from None
+
+    target_dir = folder if folder is not None else _shorter(root / config.incidents_dir)
+    target = target_dir / make_file_name(title, started)
+    if target.exists():
+        click.echo(f"error: {target} already exists; not overwriting it (edit it, or choose another title)", err=True)
+        sys.exit(1)
+    schema_file = root / SCHEMA_PATH
+    schema_ref = Path(os.path.relpath(schema_file.resolve(), target_dir.resolve())).as_posix()
+    text = scaffold(title, started, zone_name, schema_ref, target.as_posix())
+
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as handle:  # "x": never replace a file created meanwhile
+            handle.write(text)
+    except FileExistsError:
+        click.echo(f"error: {target} already exists; not overwriting it (edit it, or choose another title)", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: cannot write {target}: {exc}", err=True)
+        sys.exit(1)
+    _incident, diagnostics = load_incident(target, config)
+    for diagnostic in diagnostics:  # the scaffold is tested to validate; this guards odd titles
+        click.echo(diagnostic.format(), err=True)
+    if not schema_file.exists():
+        click.echo(f"hint: editors complete and check this file once {SCHEMA_PATH} exists: "
+                   f"postmortem schema incident > {SCHEMA_PATH}", err=True)
+    click.echo(str(target))
+
+
+def _shorter(path: Path) -> Path:
+    """``path`` relative to the working folder when it lies inside it (friendlier messages)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path

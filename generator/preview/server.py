@@ -1,0 +1,185 @@
+"""The preview HTTP server: stdlib ``ThreadingHTTPServer`` plus a ``watchfiles`` thread.
+
+Routes: ``/`` (the site index, or a plain list), any other site file, and per incident
+``/<id>.html`` (post), ``/<id>.md``, ``/<id>.txt``, ``/<id>.pdf`` (rendered on request),
+plus ``/<id>.internal.md`` and ``/<id>.internal.pdf`` for the internal report.
+Nothing is written to disk; every response comes from the current snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from generator.preview import pages
+from generator.preview.state import PreviewState, Snapshot
+
+LOGGER = logging.getLogger("postmortem.serve")
+WATCHED_SUFFIXES = {".yaml", ".yml", ".html", ".css", ".md", ".txt", ".xml", ".png", ".jpg", ".jpeg"}
+_TYPES = {
+    ".html": "text/html; charset=utf-8", ".md": "text/plain; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+    ".pdf": "application/pdf", ".css": "text/css; charset=utf-8", ".xml": "application/xml; charset=utf-8",
+    ".json": "application/json", ".atom": "application/atom+xml; charset=utf-8", ".rss": "application/rss+xml; charset=utf-8",
+}
+_PDF_LOCK = threading.Lock()  # one WeasyPrint render at a time
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    content_type: str
+    body: bytes
+
+
+def _render_error(exc: Exception) -> str:
+    """A one-line reason for a failed render (template bugs, internal incidents)."""
+    from jinja2 import TemplateSyntaxError
+
+    if isinstance(exc, TemplateSyntaxError):
+        return f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _site(snapshot: Snapshot, templates: Path | None) -> dict[str, bytes] | None:
+    """The static site's files, when the site renderer is installed."""
+    try:
+        from generator.site import render_site
+    except ImportError:
+        return None
+    if snapshot.config is None:
+        return None
+    with snapshot.cache_lock:
+        if snapshot.site_files is None:
+            incidents = [item.incident for item in snapshot.incidents.values()]
+            snapshot.site_files = render_site(incidents, snapshot.config, templates=templates)
+        return snapshot.site_files
+
+
+def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, templates: Path | None) -> Response | None:
+    from generator.build import BuildOptions, renderer
+
+    item = snapshot.incidents.get(slug)
+    if item is None or snapshot.config is None:
+        return None
+    if not internal and item.incident.visibility != "public":
+        return Response(404, _TYPES[".html"], pages.page("Internal incident", f"<main><p>{slug} is internal: it has no public "
+                        f"output. Try {slug}.internal.md or {slug}.internal.pdf.</p></main>", snapshot.generation))
+    options = BuildOptions(config=snapshot.config, out_dir=Path("."), formats=(fmt,), internal=internal, templates=templates)
+
+    def make() -> bytes:
+        if fmt == "pdf":
+            with _PDF_LOCK:
+                return renderer(fmt, options)(item.incident)
+        return renderer(fmt, options)(item.incident)
+
+    body = snapshot.cached(f"{slug}:{fmt}:{internal}", make)
+    if fmt == "html":
+        body = pages.decorate(body, snapshot.diagnostics, snapshot.generation)
+    return Response(200, _TYPES[f".{fmt}"], body)
+
+
+def respond(state: PreviewState, raw_path: str) -> Response:
+    """The response for one GET; never raises (failures become an error page)."""
+    snapshot = state.snapshot
+    path = posixpath.normpath(unquote(urlsplit(raw_path).path)).lstrip("/")
+    if path in {"", "."}:
+        path = "index.html"
+    if path == pages.GENERATION_PATH.lstrip("/"):
+        return Response(200, "text/plain; charset=utf-8", str(snapshot.generation).encode())
+    try:
+        return _route(state, snapshot, path)
+    except Exception as exc:  # a render failure must reach the browser, not kill the server
+        LOGGER.exception("render of /%s failed", path)
+        return Response(500, _TYPES[".html"], pages.page("Render failed", pages.errors_block(snapshot.errors) +
+                        f"<main><h1>Render failed</h1><pre>{pages.escape(_render_error(exc))}</pre></main>", snapshot.generation))
+
+
+def _route(state: PreviewState, snapshot: Snapshot, path: str) -> Response:
+    name, dot, suffix = path.rpartition(".")
+    if "/" not in path and dot and suffix in {"html", "md", "txt", "pdf"} and name != "index":
+        internal = name.endswith(".internal") and suffix in {"md", "pdf"}
+        slug = name.removesuffix(".internal") if internal else name
+        if snapshot.errors_for(slug):
+            return Response(500, _TYPES[".html"], pages.error_page(f"{slug}: errors", snapshot.errors_for(slug), snapshot.generation))
+        found = _incident_output(snapshot, slug, suffix, internal, state.templates)
+        if found is not None:
+            return found
+    site = _site(snapshot, state.templates)
+    if site is None:
+        if path == "index.html":
+            return Response(200, _TYPES[".html"], pages.plain_index(sorted(snapshot.incidents.values(), key=lambda i: i.incident.slug),
+                                                                    snapshot.diagnostics, snapshot.generation))
+    else:
+        key = path if path in site else posixpath.join(path, "index.html")
+        if key in site:
+            body = site[key]
+            content_type = _TYPES.get(Path(key).suffix, "application/octet-stream")
+            if key.endswith(".html"):
+                body = pages.decorate(body, snapshot.diagnostics, snapshot.generation)
+            return Response(200, content_type, body)
+    if snapshot.config is None or path == "index.html":
+        return Response(500, _TYPES[".html"], pages.error_page("Errors", snapshot.diagnostics, snapshot.generation))
+    body = pages.page("Not found", pages.errors_block(snapshot.errors, excerpts=False) + f"<main><h1>Not found</h1><p>/{pages.escape(path)}</p>"
+                      '<p><a href="/">Back to the index</a></p></main>', snapshot.generation)
+    return Response(404, _TYPES[".html"], body)
+
+
+def make_handler(state: PreviewState, log: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "postmortem-preview"
+
+        def do_GET(self) -> None:
+            self._send(head=False)
+
+        def do_HEAD(self) -> None:
+            self._send(head=True)
+
+        def _send(self, *, head: bool) -> None:
+            response = respond(state, self.path)
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            if not head:
+                self.wfile.write(response.body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            if self.path != pages.GENERATION_PATH:
+                log(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}")
+
+    return Handler
+
+
+def _watch_filter(change: object, path: str) -> bool:
+    from watchfiles import DefaultFilter
+
+    return Path(path).suffix.lower() in WATCHED_SUFFIXES and DefaultFilter()(change, path)  # type: ignore[arg-type]
+
+
+def watch(state: PreviewState, stop: threading.Event, log: Callable[[str], None], paths: list[Path], ready: threading.Event) -> None:
+    """Reload on every change under ``paths`` until ``stop`` is set; ``ready`` is set once the watch is in place."""
+    from watchfiles import watch as watch_changes
+
+    for changes in watch_changes(*paths, watch_filter=_watch_filter, stop_event=stop, debounce=400, step=50,
+                                 rust_timeout=200, yield_on_timeout=True, raise_interrupt=False):
+        if not ready.is_set():  # the first timeout proves the OS watch is registered; catch edits made before it
+            ready.set()
+            if not changes:
+                state.reload()
+                continue
+        if not changes:
+            continue
+        snapshot = state.reload()
+        changed = ", ".join(sorted({Path(p).name for _, p in changes}))
+        errors = len(snapshot.errors)
+        log(f"changed: {changed}; {len(snapshot.incidents)} incident(s), {errors} error(s)")
+        for diagnostic in snapshot.errors:
+            log(diagnostic.format())

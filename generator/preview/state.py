@@ -1,0 +1,87 @@
+"""What the preview shows: the last load of config and incidents, swapped whole on each change.
+
+A reload never raises: a broken config or incident becomes diagnostics that the
+pages show. Rendered outputs are cached per generation, so a page is rendered
+at most once between two edits.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.config import SiteConfig
+from generator.errors import Diagnostic, InputError
+from generator.model.catalog import LoadedIncident
+
+
+@dataclass
+class Snapshot:
+    """One consistent view of the project; replaced, never mutated, except for its render cache."""
+
+    generation: int
+    config: SiteConfig | None
+    incidents: dict[str, LoadedIncident]
+    diagnostics: list[Diagnostic]
+    cache: dict[str, bytes] = field(default_factory=dict)
+    cache_lock: threading.Lock = field(default_factory=threading.Lock)
+    site_files: dict[str, bytes] | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def errors_for(self, slug: str) -> list[Diagnostic]:
+        """Errors of the file whose name (the default id) is ``slug``."""
+        return [d for d in self.errors if Path(d.path).stem == slug]
+
+    def cached(self, key: str, make: Callable[[], bytes]) -> bytes:
+        """Render once per generation; concurrent requests for the same page wait for one render."""
+        with self.cache_lock:
+            if key not in self.cache:
+                self.cache[key] = make()
+            return self.cache[key]
+
+
+class PreviewState:
+    """Loads the project on demand and hands out the current snapshot."""
+
+    def __init__(self, config_path: Path | None, files: tuple[Path, ...] = (), templates: Path | None = None):
+        self.config_path, self.files, self.templates = config_path, files, templates
+        self.root = (config_path.parent if config_path else Path.cwd()).resolve()
+        self._lock = threading.Lock()
+        self._snapshot = Snapshot(0, None, {}, [])
+
+    @property
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._snapshot
+
+    def incidents_dir(self) -> Path:
+        config = self._snapshot.config
+        return self.root / (config.incidents_dir if config else "incidents")
+
+    def reload(self) -> Snapshot:
+        """Load config and incidents again; problems become diagnostics."""
+        from generator.build import collect_sources
+        from generator.config import load_config
+        from generator.model.catalog import load_incidents
+
+        config: SiteConfig | None = None
+        incidents: dict[str, LoadedIncident] = {}
+        try:
+            config, root = load_config(self.config_path)
+            sources = collect_sources(self.files, config, root)
+            loaded, diagnostics = load_incidents(sources, config)
+            incidents = {item.incident.slug: item for item in loaded}
+        except InputError as exc:
+            diagnostics = exc.diagnostics
+        except OSError as exc:
+            diagnostics = [Diagnostic(str(self.config_path or "postmortem.yaml"), 1, 1, f"cannot read: {exc}")]
+        failed = {Path(d.path) for d in diagnostics if d.severity == "error"}
+        incidents = {slug: item for slug, item in incidents.items() if item.source not in failed}
+        with self._lock:
+            self._snapshot = Snapshot(self._snapshot.generation + 1, config, incidents, sorted(set(diagnostics)))
+            return self._snapshot
