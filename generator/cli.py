@@ -13,7 +13,7 @@ import click
 from generator import __version__
 from generator.errors import Diagnostic, InputError
 
-FORMAT_CHOICE = click.Choice(["md", "html", "pdf"])
+FORMAT_CHOICE = click.Choice(["md", "html", "pdf", "txt"])
 
 
 def _fail(diagnostics: list[Diagnostic]) -> NoReturn:
@@ -21,7 +21,8 @@ def _fail(diagnostics: list[Diagnostic]) -> NoReturn:
         click.echo(diagnostic.format(), err=True)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
-    click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    fatal_warnings = " (warnings are fatal with --strict)" if warnings and not errors else ""
+    click.echo(f"{errors} error(s), {warnings} warning(s){fatal_warnings}", err=True)
     sys.exit(1)
 
 
@@ -156,6 +157,8 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, st
 
     if internal and fmt == "html":
         raise click.UsageError("the HTML status-page post is public; --internal applies to md and pdf")
+    if internal and fmt == "txt":
+        raise click.UsageError("the plain-text post is public; --internal applies to md and pdf")
     if output == "-" and fmt == "pdf" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a PDF to a terminal; redirect stdout or use -o FILE")
     config, _root = _load_config(config_path)
@@ -192,13 +195,21 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, st
 @click.option("--internal", is_flag=True, help="Build internal Markdown and PDF reports (never for a public site).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: number of CPUs).")
+@click.option("--force", is_flag=True, help="Ignore the build cache and render everything again.")
 @common_config
 @common_templates
-def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, strict: bool, quiet: bool,
+def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, strict: bool, quiet: bool, jobs: int | None, force: bool,
           config_path: Path | None, templates: Path | None) -> None:
-    """Build every incident (or the given files) into the output folder, all or nothing."""
-    from generator.build import FORMATS, BuildOptions, collect_sources
+    """Build every incident (or the given files) into the output folder, all or nothing.
+
+    Only what changed is rendered again (cache: .postmortem-cache/ beside the config).
+    """
+    started = time.perf_counter()
+    from generator.build import FORMATS, BuildOptions, collect_sources, default_jobs
     from generator.build import build as run_build
+    from generator.cache import CACHE_DIR
+    from generator.progress import Progress
 
     chosen = tuple(dict.fromkeys(part.strip() for part in formats.split(",") if part.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
@@ -207,12 +218,13 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     config, root = _load_config(config_path)
     if "pdf" in chosen:
         _warn_harfbuzz()
-    started = time.perf_counter()
     sources = collect_sources(files, config, root)
-    options = BuildOptions(config=config, out_dir=out_dir, formats=chosen, internal=internal, strict=strict, templates=templates)
-    result = _template_guard(lambda: run_build(sources, options))
-    for warning in result.warnings:
-        click.echo(warning.format(), err=True)
+    options = BuildOptions(config=config, out_dir=out_dir, formats=chosen, internal=internal, strict=strict, templates=templates,
+                           cache_dir=root / CACHE_DIR, force=force, jobs=jobs or default_jobs())
+    progress = Progress.for_terminal(quiet)
+    result = _template_guard(lambda: run_build(sources, options, progress))
     if not quiet:
-        elapsed = time.perf_counter() - started
-        click.echo(f"Built {result.incidents} incidents ({len(result.files)} files) into {out_dir} in {elapsed:.2f} s", err=True)
+        for warning in result.warnings:
+            click.echo(warning.format(), err=True)
+    result.seconds = time.perf_counter() - started
+    progress.summary(result.summary())

@@ -51,6 +51,14 @@ def find_incident_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
 
 
+def _id_position(path: Path) -> tuple[int, int]:
+    """Where the ``id:`` value is written (only read again on this rare error path); 1:1 if it comes from the file name."""
+    try:
+        return read_yaml(path, str(path)).positions.values.get(("id",), (1, 1))
+    except InputError:
+        return (1, 1)
+
+
 def load_incidents(paths: list[Path], config: SiteConfig) -> tuple[list[LoadedIncident], list[Diagnostic]]:
     """Load every file; also reject ids that collide across files."""
     loaded: list[LoadedIncident] = []
@@ -64,7 +72,9 @@ def load_incidents(paths: list[Path], config: SiteConfig) -> tuple[list[LoadedIn
     for item in loaded:
         key = item.incident.slug.casefold()
         if key in owners:
-            diagnostics.append(Diagnostic(str(item.source), 1, 1, f"id {item.incident.slug!r} is also used by {owners[key]}; ids must be unique"))
+            line, column = _id_position(item.source)
+            message = f"id {item.incident.slug!r} is also used by {owners[key]}; ids must be unique"
+            diagnostics.append(Diagnostic(str(item.source), line, column, message))
         else:
             owners[key] = item.source
     loaded.sort(key=lambda item: item.incident.slug)

@@ -28,9 +28,10 @@ def clock(moment: datetime, zone_name: str) -> str:
 
 
 def posted(moment: datetime, zone_name: str, months: list[str]) -> str:
-    """Status-page style stamp: ``Sep 13, 2021 - 16:53 BST``."""
+    """Status-page style stamp: ``Sep 13, 2021 - 16:53 BST`` (minutes, as status pages print;
+    the exact instant stays in the ``<time datetime>`` attribute)."""
     when = local(moment, zone_name)
-    return f"{months[when.month - 1]} {when.day:02d}, {when.year} - {clock(moment, zone_name)} {abbreviation(moment, zone_name)}"
+    return f"{months[when.month - 1]} {when.day:02d}, {when.year} - {when:%H:%M} {abbreviation(moment, zone_name)}"
 
 
 def day(moment: datetime, zone_name: str, months: list[str]) -> str:
