@@ -131,7 +131,7 @@ def test_locale_switches_every_interface_string(incident_id: str, locale: str) -
 def test_german_seed_keeps_its_content_and_times() -> None:
     incident = load_sample(SEED_IDS[0])
     html = render_status_post(incident, SiteConfig(locale="de"))
-    assert "Veröffentlicht" in html and "Sep. 13, 2021 - 16:53 BST" in html and "Betroffen waren:" in html
+    assert "Veröffentlicht" in html and "13. Sep. 2021, 16:53 BST" in html and "Betroffen waren:" in html
     assert "We’re satisfied our initial fix" in html
 
 

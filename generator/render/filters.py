@@ -15,22 +15,27 @@ def md_inline(value: object) -> str:
     return markdown.markdown_inline(value)
 
 
+def date_formats(t: dict[str, Any]) -> dict[str, str]:
+    """The locale's date and stamp patterns (English order when a table has none)."""
+    return {"date_format": t.get("date_format", formatting.EN_DATE), "stamp_format": t.get("stamp_format", formatting.EN_STAMP)}
+
+
 @pass_context
 def posted(context: Context, moment: datetime) -> str:
     """``Sep 13, 2021 - 16:53 BST`` in the incident's display zone."""
-    return formatting.posted(moment, context["zone"], context["t"]["months"])
+    return formatting.posted(moment, context["zone"], context["t"]["months"], **date_formats(context["t"]))
 
 
 @pass_context
 def local_stamp(context: Context, moment: datetime | None, zone_name: str | None = None) -> str:
     if moment is None:
         return context["t"]["fields"]["ongoing"]
-    return formatting.stamp(moment, zone_name or context["zone"], context["t"]["months"])
+    return formatting.stamp(moment, zone_name or context["zone"], context["t"]["months"], **date_formats(context["t"]))
 
 
 @pass_context
 def local_day(context: Context, moment: datetime) -> str:
-    return formatting.day(moment, context["zone"], context["t"]["months"])
+    return formatting.day(moment, context["zone"], context["t"]["months"], date_format=date_formats(context["t"])["date_format"])
 
 
 def iso(moment: datetime) -> str:

@@ -27,21 +27,26 @@ def clock(moment: datetime, zone_name: str) -> str:
     return when.strftime("%H:%M:%S" if when.second else "%H:%M")
 
 
-def posted(moment: datetime, zone_name: str, months: list[str]) -> str:
+EN_DATE = "{mon} {day:02d}, {year}"
+EN_STAMP = "{date} - {time} {zone}"
+
+
+def posted(moment: datetime, zone_name: str, months: list[str], *, date_format: str = EN_DATE, stamp_format: str = EN_STAMP) -> str:
     """Status-page style stamp: ``Sep 13, 2021 - 16:53 BST`` (minutes, as status pages print;
-    the exact instant stays in the ``<time datetime>`` attribute)."""
+    the exact instant stays in the ``<time datetime>`` attribute). Locales reorder the parts."""
     when = local(moment, zone_name)
-    return f"{months[when.month - 1]} {when.day:02d}, {when.year} - {when:%H:%M} {abbreviation(moment, zone_name)}"
+    date = day(moment, zone_name, months, date_format=date_format)
+    return stamp_format.format(date=date, time=f"{when:%H:%M}", zone=abbreviation(moment, zone_name))
 
 
-def day(moment: datetime, zone_name: str, months: list[str]) -> str:
+def day(moment: datetime, zone_name: str, months: list[str], *, date_format: str = EN_DATE) -> str:
     when = local(moment, zone_name)
-    return f"{months[when.month - 1]} {when.day:02d}, {when.year}"
+    return date_format.format(mon=months[when.month - 1], day=when.day, year=when.year)
 
 
-def stamp(moment: datetime, zone_name: str, months: list[str]) -> str:
+def stamp(moment: datetime, zone_name: str, months: list[str], **formats: str) -> str:
     """A full human stamp without the ``Posted`` word."""
-    return posted(moment, zone_name, months)
+    return posted(moment, zone_name, months, **formats)
 
 
 def duration(span: timedelta | None) -> str:

@@ -15,6 +15,7 @@ from generator.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render import formatting
 from generator.render.context import build_context
+from generator.render.filters import date_formats
 from generator.render.markdown import _parser, is_safe_link
 
 WIDTH = 72
@@ -121,7 +122,7 @@ def render_text(incident: Incident, config: SiteConfig) -> str:
     zone = context["zone"]
 
     def posted(moment: Any) -> str:
-        return t["posted"].format(when=formatting.posted(moment, zone, t["months"]))
+        return t["posted"].format(when=formatting.posted(moment, zone, t["months"], **date_formats(t)))
 
     blocks: list[str] = [_wrap(view.title), _wrap(context["report_for"])]
     postmortem = context["postmortem"]
