@@ -43,7 +43,7 @@ class SiteConfig(Record):
     logo: Line | None = None
     footer: Line | None = None
     paper: Literal["A4", "Letter"] = "A4"
-    confidentiality: Line = "Internal: do not forward"
+    confidentiality: Line | None = None  # None: the locale's own label ("Internal: do not forward")
     incidents_dir: Line = "incidents"
     labels: Labels = Field(default_factory=Labels)
     _logo_uri: str | None = PrivateAttr(default=None)  # set by load_config from `logo` (see config_checks)

@@ -43,7 +43,7 @@ _EN: dict[str, Any] = {
         "time_to_resolve": "Time to resolve", "window": "Impact window", "ongoing": "ongoing",
         "time": "Time", "event": "Event", "action": "Action", "owner": "Owner", "due": "Due", "ticket": "Ticket",
         "page": "Page", "of": "of", "root_cause_pending": "Root cause still under investigation.",
-        "components": "Components",
+        "components": "Components", "internal": "internal", "confidential": "Internal: do not forward",
     },
 }
 
@@ -86,7 +86,7 @@ _DE: dict[str, Any] = {
         "time_to_resolve": "Zeit bis zur Behebung", "window": "Zeitraum", "ongoing": "andauernd",
         "time": "Zeit", "event": "Ereignis", "action": "Maßnahme", "owner": "Verantwortlich", "due": "Fällig",
         "ticket": "Ticket", "page": "Seite", "of": "von", "root_cause_pending": "Die Ursache wird noch untersucht.",
-        "components": "Komponenten",
+        "components": "Komponenten", "internal": "intern", "confidential": "Intern: nicht weiterleiten",
     },
 }
 
@@ -129,7 +129,7 @@ _FR: dict[str, Any] = {
         "time_to_resolve": "Délai de résolution", "window": "Période", "ongoing": "en cours",
         "time": "Heure", "event": "Événement", "action": "Action", "owner": "Responsable", "due": "Échéance",
         "ticket": "Ticket", "page": "Page", "of": "sur", "root_cause_pending": "La cause racine est encore à l'étude.",
-        "components": "Composants",
+        "components": "Composants", "internal": "interne", "confidential": "Interne : ne pas diffuser",
     },
 }
 

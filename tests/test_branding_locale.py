@@ -231,3 +231,14 @@ def test_repository_config_keeps_the_seeds_as_they_were() -> None:
         incident = load_sample(incident_id, config)
         assert render_status_post(incident, config) == (TESTS / "golden" / f"{incident_id}.html").read_text("utf-8")
         assert render_markdown(incident, config) == (TESTS / "golden" / f"{incident_id}.md").read_text("utf-8")
+
+
+def test_internal_labels_follow_the_locale_unless_configured() -> None:
+    incident = load_sample("2023-10-28-checkout-payment-failures")
+    german_md = render_markdown(incident, SiteConfig(locale="de"), internal=True)
+    assert "Intern: nicht weiterleiten" in german_md and "_(intern)_" in german_md
+    assert "Internal: do not forward" not in german_md and "(internal)" not in german_md
+    german_pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(incident, SiteConfig(locale="de"), internal=True))).pages)
+    assert "Intern: nicht weiterleiten" in german_pdf and "Internal: do not forward" not in german_pdf
+    custom = render_markdown(incident, SiteConfig(locale="de", confidentiality="Streng vertraulich"), internal=True)
+    assert "Streng vertraulich" in custom and "Intern: nicht weiterleiten" not in custom

@@ -84,6 +84,7 @@ def build_context(incident: Incident, config: SiteConfig, *, internal: bool) -> 
         "problems": problems,
         "affected": affected,
         "timeline_caption": text["times_in"].format(zone=zone_label) if zone_label else "",
+        "confidential": config.confidentiality or text["fields"]["confidential"],
         "posted_parts": tuple(text["posted"].split("{when}", 1)),
         "report_for": text["report_for"].format(company=view.company or config.company),
     }
