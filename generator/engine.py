@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.cache import BuildCache, code_fingerprint, sha256, templates_fingerprint
 from generator.errors import Diagnostic, InputError
-from generator.workers import CHEAP_FORMATS, PDF_TASKS_PER_CHILD, Job, JobResult, RenderSettings, TemplateFailure, wanted_formats
+from generator.workers import CHEAP_FORMATS, PDF_TASKS_PER_CHILD, SITE_PAGE, Job, JobResult, RenderSettings, TemplateFailure, wanted_formats
 
 if TYPE_CHECKING:
     from generator.build import BuildOptions, BuildResult
@@ -39,20 +39,13 @@ class Entry:
         return str(self.record["slug"])
 
 
-def site_renderer() -> Any:
-    """``generator.site.render_site``, or None while that module is still being written."""
-    try:
-        from generator.site import render_site
-    except ImportError:
-        return None
-    return render_site
-
-
 class BuildRun:
     def __init__(self, sources: list[Path], options: BuildOptions, cache: BuildCache, progress: Progress):
         self.sources, self.options, self.cache, self.progress = sources, options, cache, progress
         bytecode = options.cache_dir / "jinja" if options.cache_dir else None
-        self.settings = RenderSettings(options.config, options.internal, options.templates, bytecode)
+        self.settings = RenderSettings(options.config, options.internal, options.templates, bytecode, options.formats)
+        self.site_wanted = "html" in options.formats and not options.internal
+        self.cheap_formats = (*CHEAP_FORMATS, SITE_PAGE) if self.site_wanted else CHEAP_FORMATS
         self.load_env = sha256(code_fingerprint(), options.config.model_dump_json())
         self.render_env = sha256(self.load_env, templates_fingerprint(options.templates), "internal" if options.internal else "public")
         self.pools: list[Any] = []  # ProcessPoolExecutor / RecyclingPool
@@ -60,11 +53,21 @@ class BuildRun:
 
     # -- helpers -----------------------------------------------------------------------------
     def output_key(self, entry: Entry, fmt: str) -> str:
-        return sha256(self.render_env, entry.load_key or "", fmt)
+        linked = ",".join(self.options.formats) if fmt == SITE_PAGE else ""  # a site page links to the build's other formats
+        return sha256(self.render_env, entry.load_key or "", fmt, linked)
 
     def wanted(self, entry: Entry) -> tuple[str, ...]:
         assert entry.record is not None
         return wanted_formats(entry.record["visibility"], self.options.formats, self.options.internal)
+
+    def wanted_cheap(self, entry: Entry) -> tuple[str, ...]:
+        """The cheap outputs of ``entry``: Markdown, the status post and, for a public site, its page."""
+        assert entry.record is not None
+        page = (SITE_PAGE,) if self.site_wanted and entry.record["visibility"] == "public" else ()
+        return (*(f for f in self.wanted(entry) if f in CHEAP_FORMATS), *page)
+
+    def requested(self, fmt: str) -> bool:
+        return fmt in self.options.formats or (fmt == SITE_PAGE and self.site_wanted)
 
     def close(self) -> None:
         for pool in self.pools:
@@ -78,7 +81,7 @@ class BuildRun:
         from generator.publish import publish
 
         entries = self.scan()
-        self.load_and_render(entries, [e for e in entries if self.needs_cheap_work(e)], CHEAP_FORMATS)
+        self.load_and_render(entries, [e for e in entries if self.needs_cheap_work(e)], self.cheap_formats)
         warnings = self.validate(entries)
         files = self.render_late(entries)
         published = publish(self.options.out_dir, files, self.cache)
@@ -101,19 +104,18 @@ class BuildRun:
         """True when ``entry`` must be loaded, or has a Markdown/HTML output missing from the cache."""
         if entry.record is None:
             return True
-        for fmt in self.wanted(entry):
-            if fmt in CHEAP_FORMATS:
-                digest = self.cache.output(self.output_key(entry, fmt))
-                if digest is None:
-                    return True
-                entry.outputs[fmt] = digest
+        for fmt in self.wanted_cheap(entry):
+            digest = self.cache.output(self.output_key(entry, fmt))
+            if digest is None:
+                return True
+            entry.outputs[fmt] = digest
         return False
 
     def job_for(self, entry: Entry, formats: tuple[str, ...]) -> Job:
         """A job with the validated model when there is one (else the worker loads the file)."""
         if entry.record is not None and entry.incident is None and entry.load_key is not None:
             entry.incident = self.cache.model(entry.load_key)  # None if the model store was lost
-        wanted = tuple(f for f in formats if f in self.options.formats and f not in entry.outputs)
+        wanted = tuple(f for f in formats if self.requested(f) and f not in entry.outputs)
         return Job(str(entry.source), entry.incident, wanted)
 
     def load_and_render(self, entries: list[Entry], todo: list[Entry], formats: tuple[str, ...]) -> None:
@@ -124,7 +126,7 @@ class BuildRun:
             return
         position = {id(entry): number for number, entry in enumerate(entries)}
         jobs = [self.job_for(entry, formats) for entry in todo]
-        workers.prepare(self.settings, tuple(f for f in formats if f in self.options.formats))
+        workers.prepare(self.settings, tuple(f for f in formats if self.requested(f)))
         processes = min(self.options.jobs, math.ceil(len(jobs) / 4))
         if processes <= 1 or len(jobs) < MIN_POOL_JOBS:
             self.progress.stage("Rendering", len(jobs))
@@ -236,22 +238,44 @@ class BuildRun:
         self.raise_template_failure()
 
     def render_site(self, entries: list[Entry]) -> dict[str, str]:
-        """The incident-history site for a public HTML build; cached as a whole."""
-        if "html" not in self.options.formats or self.options.internal:
+        """The incident-history site for a public HTML build.
+
+        Each incident's page was rendered and cached with its other cheap outputs;
+        the files that list every incident (home, component pages, feeds, API,
+        sitemap) are cached as one set keyed by every public incident, together
+        with any page whose component links differ from the ones its own names
+        give (two component names with the same slug).
+        """
+        if not self.site_wanted:
             return {}
+        from generator.site import page_path
+
         public = sorted((e for e in entries if e.record is not None and e.record["visibility"] == "public"), key=lambda e: e.slug)
-        site_key = sha256(self.render_env, "site", *(f"{e.slug}\0{e.load_key}" for e in public))
-        cached = self.cache.site(site_key)
-        if cached is not None:
-            return cached  # without importing the site's modules
-        render_site = site_renderer()
-        if render_site is None:
-            return {}
-        self.progress.stage("Rendering site", 1)
-        incidents = [self.model_of(entry) for entry in public]
-        files = render_site(incidents, self.options.config, templates=self.options.templates)
-        self.progress.advance()
-        return self.cache.put_site(site_key, files)
+        page_files = {page_path(e.slug): e.outputs[SITE_PAGE] for e in public}
+        index_key = sha256(self.render_env, "site-index", ",".join(self.options.formats), *(f"{e.slug}\0{e.load_key}" for e in public))
+        cached = self.cache.site(index_key)
+        if cached is None:
+            self.progress.stage("Rendering site", 1)
+            cached = self.cache.put_site(index_key, self.render_site_index(public))
+            self.progress.advance()
+        return {**page_files, **cached}
+
+    def render_site_index(self, public: list[Entry]) -> dict[str, bytes]:
+        from generator.render.environment import make_environment
+        from generator.site import render_site_index
+        from generator.site.model import natural_components, public_incidents, site_components
+        from generator.site.pages import incident_components, render_incident_page
+
+        config, templates = self.options.config, self.options.templates
+        items = public_incidents([self.model_of(entry) for entry in public])
+        components = site_components(items)
+        files = render_site_index(items, components, config, templates=templates)
+        for item in items:
+            chosen = incident_components(item, components)
+            if [c.slug for c in chosen] != [c.slug for c in natural_components(item)]:
+                env = make_environment(templates)
+                files[f"incidents/{item.slug}/index.html"] = render_incident_page(item, chosen, config, env, self.options.formats)
+        return files
 
     def model_of(self, entry: Entry) -> Incident:
         if entry.incident is None and entry.load_key is not None:

@@ -36,6 +36,7 @@ from generator.model.incident import Incident
 
 PDF_TASKS_PER_CHILD = 25
 CHEAP_FORMATS = ("md", "html")
+SITE_PAGE = "page"  # the site's permalink page of one incident, rendered and cached like a format
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class RenderSettings:
     internal: bool = False
     templates: Path | None = None
     bytecode_dir: Path | None = None
+    formats: tuple[str, ...] = ("md", "html", "pdf")  # the build's per-incident files, which site pages link to
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ def prepare(settings: RenderSettings, formats: tuple[str, ...]) -> None:
     """
     from generator.render.environment import make_environment
 
-    wanted = {"md": [(True, "postmortem.md")], "html": [(False, "status_post.html")], "pdf": [(False, "report.html")]}
+    wanted = {"md": [(True, "postmortem.md")], "html": [(False, "status_post.html")], "pdf": [(False, "report.html")],
+              SITE_PAGE: [(False, "site/incident.html")]}
     for fmt in formats:
         for markdown, name in wanted.get(fmt, []):
             env = make_environment(settings.templates, markdown=markdown)
@@ -125,6 +128,10 @@ def render_one(incident: Incident, fmt: str, settings: RenderSettings) -> bytes:
         from generator.render.pdf import render_pdf
 
         return render_pdf(incident, config, internal=internal, templates=templates)
+    if fmt == SITE_PAGE:  # rendered next to the post, so the two share each Markdown rendering (see ``markdown.MEMO_SIZE``)
+        from generator.site import render_incident_page
+
+        return render_incident_page(incident, config, templates=templates, formats=settings.formats)
     if fmt == "txt":  # plain-text post for e-mail and status tools (public view only)
         from generator.render.text import render_text
 

@@ -33,10 +33,10 @@ GOLDEN = TESTS / "golden" / "site"
 BASE = SiteConfig(company="Dotdigital", zone="Europe/London", base_url="https://status.example.com/history")
 
 
-def _core_outputs(files: dict[str, bytes]) -> set[str]:
+def _core_outputs(files: dict[str, bytes], formats: tuple[str, ...] = ("md", "pdf", "html")) -> set[str]:
     """The per-incident files the core build writes next to the site (the site links to them)."""
     slugs = {path.split("/")[1] for path in files if path.startswith("incidents/")}
-    return {f"{slug}.{ext}" for slug in slugs for ext in ("md", "pdf", "html")}
+    return {f"{slug}.{ext}" for slug in slugs for ext in formats}
 
 
 def _all_incidents() -> list[Incident]:
@@ -91,6 +91,8 @@ def test_incident_page_has_post_content_formats_and_metadata() -> None:
     assert re.findall(r'<p class="posted">.*?</p>', html) == re.findall(r'<p class="posted">.*?</p>', post)  # agrees with the post
     assert "We reverted the problem code at 16:07 UTC" in html  # postmortem partial
     assert f'href="../../{SEED_IDS[0]}.md"' in html and f'href="../../{SEED_IDS[0]}.pdf"' in html
+    without_pdf = render_site(seeds(), BASE, formats=("md", "html"))[f"incidents/{SEED_IDS[0]}/index.html"].decode()
+    assert f'href="../../{SEED_IDS[0]}.md"' in without_pdf and ".pdf" not in without_pdf
     page = scan(files[f"incidents/{SEED_IDS[0]}/index.html"])
     permalink = f"https://status.example.com/history/incidents/{SEED_IDS[0]}/"
     assert f'<link rel="canonical" href="{permalink}">' in html
@@ -164,10 +166,11 @@ def test_duplicate_ids_are_refused() -> None:
 
 # --- links and accessibility -------------------------------------------------
 
+@pytest.mark.parametrize("formats", [("md", "html", "pdf"), ("md", "html"), ("html",)], ids=["all-formats", "no-pdf", "html-only"])
 @pytest.mark.parametrize("config", [SEED_CONFIG, BASE], ids=["no-base-url", "base-url"])
-def test_every_internal_link_resolves_to_a_file_of_the_site(config: SiteConfig) -> None:
-    files = render_site(_all_incidents(), config)
-    known = set(files) | _core_outputs(files)
+def test_every_internal_link_resolves_to_a_file_of_the_site(config: SiteConfig, formats: tuple[str, ...]) -> None:
+    files = render_site(_all_incidents(), config, formats=formats)
+    known = set(files) | _core_outputs(files, formats)
     checked = 0
     for path, body in files.items():
         if not path.endswith(".html"):

@@ -97,9 +97,9 @@ def test_incident_values_come_from_the_public_view(files: dict[str, bytes]) -> N
     campaign = incidents["2021-09-13-campaign-reports"]
     assert campaign["name"] == "Issue with Campaign Reports" and campaign["impact"] == "minor" and campaign["status"] == "postmortem"
     assert campaign["created_at"] == "2021-09-13T15:53:00.000Z" and campaign["updated_at"] == "2021-09-15T12:48:00.000Z"
-    assert campaign["started_at"] == "2021-09-13T13:36:00.000Z" and campaign["resolved_at"] == "2021-09-13T16:46:00.000Z"
+    assert campaign["started_at"] == "2021-09-13T13:36:00.000Z" and campaign["resolved_at"] == "2021-09-14T17:21:00.000Z"  # its own field
     assert [u["status"] for u in campaign["incident_updates"]] == ["postmortem", "resolved", "update", "investigating"]
-    assert campaign["incident_updates"][1]["body"].startswith("We’re satisfied our initial fix")
+    assert campaign["incident_updates"][1]["body"].startswith("<p>We’re satisfied our initial fix")  # sanitised HTML
     assert {c["name"] for c in campaign["components"]} == {"North America - Reporting", "Asia Pacific - Reporting", "Europe - Reporting"}
     canary = incidents["canary-incident"]
     assert [u["status"] for u in canary["incident_updates"]] == ["postmortem", "resolved", "investigating"]  # internal update dropped
@@ -149,3 +149,29 @@ def test_page_and_shortlink_use_base_url_only_when_set() -> None:
     based = json.loads(render_site(seeds(), SiteConfig(base_url="https://status.example.com"))["api/v2/incidents.json"])
     assert based["page"]["url"] == "https://status.example.com/"
     assert based["incidents"][0]["shortlink"] == "https://status.example.com/incidents/2022-04-13-contact-imports-open-tracking-images/"
+
+
+def test_resolved_at_is_the_incidents_own_field_else_the_first_resolved_update() -> None:
+    start = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+    updates = [
+        {"status": "investigating", "posted_at": start + timedelta(minutes=5), "body": "Looking."},
+        {"status": "resolved", "posted_at": start + timedelta(hours=3), "body": "Resolved again."},
+        {"status": "resolved", "posted_at": start + timedelta(hours=1), "body": "Resolved."},
+    ]
+    own = synthetic("own-field", start, resolved_at=start + timedelta(hours=2), updates=updates)
+    fallback = synthetic("from-update", start + timedelta(days=1), resolved_at=None,
+                         updates=[{**u, "posted_at": u["posted_at"] + timedelta(days=1)} for u in updates])
+    incidents = {i["id"]: i for i in json.loads(render_site([own, fallback], SEED_CONFIG)["api/v2/incidents.json"])["incidents"]}
+    assert incidents["own-field"]["resolved_at"] == "2024-03-01T12:00:00.000Z"
+    assert incidents["from-update"]["resolved_at"] == "2024-03-02T11:00:00.000Z"
+
+
+def test_update_bodies_are_the_sanitised_html_a_status_page_stores() -> None:
+    start = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+    body = "We **rolled back** the [deploy](https://example.com/d).\n\nSecond paragraph."
+    incident = synthetic("html-bodies", start, updates=[{"status": "resolved", "posted_at": start + timedelta(hours=1), "body": body},
+                                                        {"status": "investigating", "posted_at": start, "body": "Looking *now*."}])
+    updates = json.loads(render_site([incident], SEED_CONFIG)["api/v2/incidents.json"])["incidents"][0]["incident_updates"]
+    assert updates[0]["body"] == ('<p>We <strong>rolled back</strong> the <a rel="nofollow noopener" href="https://example.com/d">deploy</a>.</p>'
+                                  "<p>Second paragraph.</p>")
+    assert updates[1]["body"] == "Looking <em>now</em>."  # a lone paragraph unwrapped, as real exports store it

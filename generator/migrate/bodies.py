@@ -16,7 +16,7 @@ import unicodedata
 
 from markdownify import MarkdownConverter
 
-from generator.render.markdown import is_safe_link, markdown_to_html
+from generator.render.markdown import is_safe_link
 
 _TAG = re.compile(r"(</?[A-Za-z][^<>]*>|<!--.*?-->)", re.DOTALL)
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
@@ -109,32 +109,3 @@ def html_to_markdown(body: str | None) -> str:
         return ""
     text = clean_text(body)
     return _tidy(_CONVERTER.convert(_newlines_to_breaks(text)))
-
-
-def _compact(html: str) -> str:
-    """Drop layout newlines between tags and turn soft breaks into spaces (pre-wrap readers)."""
-    out: list[str] = []
-    in_pre = 0
-    for piece in _TAG.split(html):
-        if _TAG.fullmatch(piece):
-            lower = piece.lower()
-            if lower.startswith("<pre"):
-                in_pre += 1
-            elif lower.startswith("</pre"):
-                in_pre = max(0, in_pre - 1)
-            out.append(piece)
-        elif in_pre:
-            out.append(piece)
-        else:
-            out.append(piece.strip("\n").replace("\n", " "))
-    return "".join(out)
-
-
-def markdown_to_statuspage_html(markdown: str | None) -> str:
-    """The body as a status page stores it: safe HTML, a lone paragraph left unwrapped."""
-    if not markdown:
-        return ""
-    html = _compact(str(markdown_to_html(markdown)))
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]
-    return html

@@ -6,8 +6,8 @@ trip keeps what both models share:
 
 - ids: the status-page page and incident ids recorded in an imported file's
   header replace the derived ones;
-- bodies: stored as a status page stores them (safe HTML, newlines significant)
-  instead of Markdown, so importing the export again gives the same Markdown;
+- bodies: the API builder's (``generator.site.api.statuspage_html``: safe HTML,
+  newlines significant), so importing the export again gives the same Markdown;
 - ``resolved_at``: the incident's own field when it has one;
 - ``scheduled_for``/``scheduled_until`` whenever set, and the component groups
   as top-level ``components`` (as ``summary.json`` carries them).
@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import SiteConfig
-from generator.migrate.bodies import markdown_to_statuspage_html
 from generator.migrate.incident_yaml import source_of
 from generator.migrate.statuspage_import import EMPTY_BODY
 from generator.model.catalog import LoadedIncident
@@ -65,8 +64,8 @@ def export_statuspage(loaded: list[LoadedIncident], config: SiteConfig) -> dict[
                 document[key] = stamp(getattr(view, key))
         for update in document["incident_updates"]:
             update["incident_id"] = incident_id
-            body = update["body"]
-            update["body"] = "" if body == EMPTY_BODY else markdown_to_statuspage_html(body)
+            if update["body"] == EMPTY_BODY:  # the API builder already gives bodies as a status page stores them
+                update["body"] = ""
         for component in document["components"]:
             component["page_id"] = page["id"]
         incidents.append(document)

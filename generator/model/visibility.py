@@ -7,6 +7,7 @@ template at all: there is nothing to forget to filter there.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TypeVar
 
 from generator.model.incident import Incident, Record
@@ -36,8 +37,32 @@ def _public_record(record: R) -> R:
     return type(record).model_construct(**values)
 
 
+# Each output of one incident asks for its public view (the post, the ``.md``, the site page):
+# incidents are frozen models, so the view of the same object is built once and shared.
+VIEW_MEMO_SIZE = 64
+_views: OrderedDict[int, tuple[Incident, Incident | None]] = OrderedDict()
+
+
 def public_view(incident: Incident) -> Incident | None:
-    """Return the incident as the public may see it, or None if it is internal."""
+    """Return the incident as the public may see it, or None if it is internal.
+
+    Remembered by identity for the last few incidents (the cached entry keeps
+    its incident alive, so an id is never reused while it is cached); a view
+    is its own public view.
+    """
+    cached = _views.get(id(incident))
+    if cached is not None and cached[0] is incident:
+        _views.move_to_end(id(incident))
+        return cached[1]
+    view = _build_public_view(incident)
+    for source in (incident, view) if view is not None else (incident,):
+        _views[id(source)] = (source, view)
+    while len(_views) > VIEW_MEMO_SIZE:
+        _views.popitem(last=False)
+    return view
+
+
+def _build_public_view(incident: Incident) -> Incident | None:
     if incident.visibility != "public":
         return None
     view = _public_record(incident)

@@ -49,6 +49,12 @@ def _parser() -> MarkdownIt:
     return md
 
 
+# The same field is rendered for several outputs of one incident (post, site page, feeds, API, the
+# ``.md``), in one process: results are immutable strings, so each text is parsed once.
+MEMO_SIZE = 4096
+
+
+@lru_cache(maxsize=MEMO_SIZE)
 def markdown_to_html(text: str | None) -> Markup:
     """Render untrusted Markdown to HTML that carries no raw HTML and no unsafe link."""
     if not text:
@@ -58,6 +64,7 @@ def markdown_to_html(text: str | None) -> Markup:
     return Markup(rendered)
 
 
+@lru_cache(maxsize=MEMO_SIZE)
 def markdown_to_text(text: str | None) -> str:
     """Plain text of a Markdown fragment (for summaries, feeds and metadata)."""
     if not text:
@@ -189,6 +196,12 @@ def _escape_everything(text: str) -> str:
     return "".join("\\" + ch if ch in _ASCII_PUNCTUATION else ch for ch in text)
 
 
+# Without these characters no Markdown can carry raw HTML, an image, a link, an autolink, an entity or a
+# code fence, so neutralising changes nothing and the re-parse could not fail: the text is returned as is.
+_NEEDS_NEUTRALISING = re.compile(r"[<\[`~&:]")
+
+
+@lru_cache(maxsize=MEMO_SIZE)
 def markdown_block(text: str | None) -> str:
     """Untrusted Markdown made safe to embed in a Markdown document.
 
@@ -202,6 +215,8 @@ def markdown_block(text: str | None) -> str:
     """
     if not text:
         return ""
+    if _NEEDS_NEUTRALISING.search(text) is None:
+        return text
     for rewrite_links in (False, True):
         result = _neutralise_blocks(text, rewrite_links)
         if is_safe_markdown(result):

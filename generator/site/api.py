@@ -9,10 +9,12 @@ Unlike the hosted API, ``incidents.json`` lists every incident, not the last 50.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from generator.config import SiteConfig
+from generator.render.markdown import markdown_to_html
 from generator.site.model import SiteComponent, SiteIncident, absolute, component_of, incident_path, newest_first, short_id
 
 UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})
@@ -29,6 +31,42 @@ def stamp(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_TAG = re.compile(r"(</?[A-Za-z][^<>]*>|<!--.*?-->)", re.DOTALL)
+
+
+def _compact(html: str) -> str:
+    """Drop layout newlines between tags and turn soft breaks into spaces (status pages show bodies ``pre-wrap``)."""
+    out: list[str] = []
+    in_pre = 0
+    for piece in _TAG.split(html):
+        if _TAG.fullmatch(piece):
+            lower = piece.lower()
+            if lower.startswith("<pre"):
+                in_pre += 1
+            elif lower.startswith("</pre"):
+                in_pre = max(0, in_pre - 1)
+            out.append(piece)
+        elif in_pre:
+            out.append(piece)
+        else:
+            out.append(piece.strip("\n").replace("\n", " "))
+    return "".join(out)
+
+
+def statuspage_html(markdown: str | None) -> str:
+    """An update body as a status page stores it: the sanitised HTML of ``markdown_to_html``, a lone paragraph unwrapped.
+
+    The one conversion for the site's API and ``postmortem export``: raw HTML,
+    comments and unsafe links in incident text never reach the JSON.
+    """
+    if not markdown:
+        return ""
+    html = _compact(str(markdown_to_html(markdown)))
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return html
 
 
 def dump(data: Any) -> bytes:
@@ -114,7 +152,7 @@ class ApiBuilder:
             when = stamp(update.posted_at)
             updates.append({
                 "id": short_id("update", item.slug, *key, str(seen[key])),
-                "status": update.status, "body": update.body or "", "incident_id": item.slug,
+                "status": update.status, "body": statuspage_html(update.body), "incident_id": item.slug,
                 "created_at": when, "updated_at": when, "display_at": when,
                 "affected_components": transitions or None,
                 "deliver_notifications": True, "custom_tweet": None, "tweet_id": None,
@@ -122,7 +160,7 @@ class ApiBuilder:
         updates.reverse()  # newest first, as the real API lists them
         resolved_updates = [u.posted_at for u in view.updates if u.status in {"resolved", "completed"}]
         monitoring = [u.posted_at for u in view.updates if u.status == "monitoring"]
-        resolved_at = (min(resolved_updates) if resolved_updates else item.end) if item.resolved else None
+        resolved_at = (view.resolved_at or (min(resolved_updates) if resolved_updates else item.end)) if item.resolved else None
         return {
             "id": item.slug,
             "name": view.title,

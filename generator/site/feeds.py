@@ -12,6 +12,7 @@ against the feed's own address; tolerated by RSS readers) and name-based
 
 from __future__ import annotations
 
+import html
 from datetime import UTC
 from typing import Any
 
@@ -66,8 +67,8 @@ def _entry(config: SiteConfig, item: SiteIncident, root: str) -> Any:
     entry.published(item.created.astimezone(UTC))
     entry.category(term=view.impact)
     body = view.summary or next((u.body for u in view.updates_newest_first if u.body), None)
-    if item.sentence:
-        entry.summary(item.sentence)
+    if item.sentence:  # plain text; escaped and typed html because RSS readers treat <description> as HTML
+        entry.summary(html.escape(item.sentence, quote=False), type="html")
     if body:
         entry.content(str(markdown_to_html(body)), type="html")
     return entry

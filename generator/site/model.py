@@ -74,7 +74,8 @@ def short_id(*parts: str) -> str:
     return "".join(chars)
 
 
-def _site_incident(view: Incident) -> SiteIncident:
+def site_incident(view: Incident) -> SiteIncident:
+    """The site's record of one incident's public view."""
     posted = [u.posted_at for u in view.updates]
     start = view.impact_start or (min(posted) if posted else None) or view.scheduled_for or EPOCH
     created = min(posted) if posted else start
@@ -87,7 +88,7 @@ def _site_incident(view: Incident) -> SiteIncident:
 def public_incidents(incidents: list[Incident]) -> list[SiteIncident]:
     """Public views of the public incidents, oldest first, ties broken by id."""
     views = [view for view in (public_view(incident) for incident in incidents) if view is not None]
-    items = sorted((_site_incident(view) for view in views), key=lambda item: (item.start, item.slug))
+    items = sorted((site_incident(view) for view in views), key=lambda item: (item.start, item.slug))
     seen: set[str] = set()
     for item in items:
         if item.slug in seen:
@@ -102,6 +103,16 @@ def newest_first(items: list[SiteIncident]) -> list[SiteIncident]:
 
 def _component_slug(component: SiteComponent) -> str:
     return slugify(component.display_name, max_length=80, word_boundary=True) or f"component-{component.code}"
+
+
+def natural_components(item: SiteIncident) -> list[SiteComponent]:
+    """The incident's components with the slugs their own names give (what they get unless two names collide)."""
+    components = []
+    for component in item.view.components:
+        entry = SiteComponent(component.group, component.name)
+        entry.slug = _component_slug(entry)
+        components.append(entry)
+    return components
 
 
 def site_components(items: list[SiteIncident]) -> list[SiteComponent]:

@@ -94,7 +94,40 @@ def _render(env: Environment, name: str, context: dict[str, Any]) -> bytes:
     return env.get_template(name).render(context).strip("\n").encode() + b"\n"
 
 
-def render_pages(items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig, env: Environment) -> dict[str, bytes]:
+LINK_ORDER = ("md", "pdf", "html")  # the order the "other formats" links appear in
+
+
+def linked_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The per-incident files the build writes next to the site, so a page links only to files that exist."""
+    return tuple(fmt for fmt in LINK_ORDER if fmt in formats)
+
+
+def render_incident_page(item: SiteIncident, components: list[SiteComponent], config: SiteConfig, env: Environment,
+                         formats: tuple[str, ...]) -> bytes:
+    """One incident's permalink page; ``components`` are the incident's own, with their site slugs."""
+    text = _text(config)
+    view = item.view
+    context = build_context(view, config, internal=False, is_public_view=True)
+    context.update(_common(config, text, root="../../", title=f"{view.title} · {config.company}",
+                           description=item.sentence or view.title, canonical=absolute(config, incident_path(item.slug))))
+    context.update(
+        og_title=view.title,
+        og_type="article",
+        entry=list_entry(item, config, text),
+        impact_label=text["impacts"][view.impact],
+        incident_components=components,
+        formats=linked_formats(formats),
+    )
+    return _render(env, "site/incident.html", context)
+
+
+def incident_components(item: SiteIncident, components: list[SiteComponent]) -> list[SiteComponent]:
+    by_key = {(c.group, c.name): c for c in components}
+    return [by_key[(c.group, c.name)] for c in item.view.components]
+
+
+def render_index_pages(items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig, env: Environment) -> dict[str, bytes]:
+    """Every page but the incident permalinks: home, component pages, 404."""
     text = _text(config)
     site = text["site"]
     history = f"{site['history']} · {config.company}"
@@ -102,21 +135,6 @@ def render_pages(items: list[SiteIncident], components: list[SiteComponent], con
 
     home = _common(config, text, root="", title=history, description=history, canonical=absolute(config, ""))
     files["index.html"] = _render(env, "site/index.html", {**home, "months": months(items, config, text), "components": components})
-
-    slugs = {(c.group, c.name): c for c in components}
-    for item in items:
-        view = item.view
-        context = build_context(view, config, internal=False)
-        context.update(_common(config, text, root="../../", title=f"{view.title} · {config.company}",
-                               description=item.sentence or view.title, canonical=absolute(config, incident_path(item.slug))))
-        context.update(
-            og_title=view.title,
-            og_type="article",
-            entry=list_entry(item, config, text),
-            impact_label=text["impacts"][view.impact],
-            incident_components=[slugs[(c.group, c.name)] for c in view.components],
-        )
-        files[f"incidents/{item.slug}/index.html"] = _render(env, "site/incident.html", context)
 
     for component in components:
         heading = site["component_incidents"].format(component=component.display_name)
