@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 from generator import __version__
+from generator.write.tree import write_file_atomically
 
 CACHE_DIR = ".postmortem-cache"
 STORE = "objects.sqlite"
@@ -85,18 +85,6 @@ def code_fingerprint() -> str:
 
 class CacheCorruptError(Exception):
     """The index names an object the store no longer holds."""
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class BuildCache:
@@ -256,7 +244,7 @@ class BuildCache:
             store.executemany("INSERT OR REPLACE INTO models VALUES (?, ?)",
                               [(key, pickle.dumps(model, protocol=5)) for key, model in self.new_models.items() if model is not None])
             store.commit()
-        _write_atomically(self.root / "index.json", json.dumps(index, separators=(",", ":")).encode())
+        write_file_atomically(self.root / "index.json", json.dumps(index, separators=(",", ":")).encode())
         if old_objects - kept or dropped_models:
             store = self.store
             assert store is not None

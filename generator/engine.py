@@ -168,23 +168,14 @@ class BuildRun:
 
     def validate(self, entries: list[Entry]) -> list[Diagnostic]:
         """Every problem of every file, cached or not, plus id collisions across files."""
+        from generator.model.catalog import id_collisions  # the same check and positions as `validate`
+
         diagnostics: list[Diagnostic] = []
-        owners: dict[str, Path] = {}
         for entry in entries:
             if entry.record is not None and not entry.fresh:
                 entry.diagnostics = [Diagnostic(**d) for d in entry.record["warnings"]]
             diagnostics.extend(entry.diagnostics)
-            if entry.record is None:
-                continue
-            key = entry.slug.casefold()
-            if key in owners:
-                from generator.model.catalog import _id_position  # the same position `validate` reports
-
-                line, column = _id_position(entry.source)
-                message = f"id {entry.slug!r} is also used by {owners[key]}; ids must be unique"
-                diagnostics.append(Diagnostic(str(entry.source), line, column, message))
-            else:
-                owners[key] = entry.source
+        diagnostics.extend(id_collisions((e.slug, e.source) for e in entries if e.record is not None))
         if any(d.severity == "error" or self.options.strict for d in diagnostics):
             raise InputError(sorted(set(diagnostics)))
         return [d for d in diagnostics if d.severity == "warning"]

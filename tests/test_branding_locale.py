@@ -191,7 +191,7 @@ def test_labels_override_status_words_and_headings(tmp_path: Path) -> None:
     config = _config(tmp_path, "labels:\n  statuses:\n    update: Progress update\n  headings:\n    summary: What happened\n")
     incident = load_sample(SEED_IDS[0])
     html = render_status_post(incident, config)
-    assert "<h2>Progress update</h2>" in html and "What happened" in html and "Summary of impact" not in html
+    assert re.search(r"<h2[^>]*>Progress update</h2>", html) and "What happened" in html and "Summary of impact" not in html
     assert "Progress update" in render_text(incident, config)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,20 @@ def _id_position(path: Path) -> tuple[int, int]:
         return (1, 1)
 
 
+def id_collisions(ids: Iterable[tuple[str, Path]]) -> list[Diagnostic]:
+    """An error for every id already used by an earlier file (ids compare case-insensitively)."""
+    owners: dict[str, Path] = {}
+    found: list[Diagnostic] = []
+    for slug, source in ids:
+        key = slug.casefold()
+        if key in owners:
+            line, column = _id_position(source)
+            found.append(Diagnostic(str(source), line, column, f"id {slug!r} is also used by {owners[key]}; ids must be unique"))
+        else:
+            owners[key] = source
+    return found
+
+
 def load_incidents(paths: list[Path], config: SiteConfig) -> tuple[list[LoadedIncident], list[Diagnostic]]:
     """Load every file; also reject ids that collide across files."""
     loaded: list[LoadedIncident] = []
@@ -68,14 +83,6 @@ def load_incidents(paths: list[Path], config: SiteConfig) -> tuple[list[LoadedIn
         diagnostics.extend(found)
         if incident is not None:
             loaded.append(LoadedIncident(incident, path))
-    owners: dict[str, Path] = {}
-    for item in loaded:
-        key = item.incident.slug.casefold()
-        if key in owners:
-            line, column = _id_position(item.source)
-            message = f"id {item.incident.slug!r} is also used by {owners[key]}; ids must be unique"
-            diagnostics.append(Diagnostic(str(item.source), line, column, message))
-        else:
-            owners[key] = item.source
+    diagnostics.extend(id_collisions((item.incident.slug, item.source) for item in loaded))
     loaded.sort(key=lambda item: item.incident.slug)
     return loaded, diagnostics
