@@ -45,10 +45,10 @@ def test_every_case_has_an_expected_file() -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_bad_input_case(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(BAD)
-    result = CliRunner().invoke(main, ["validate", f"{case}.yaml"])
-    assert result.exit_code == 1, result.output
+def test_bad_input_case(case: str) -> None:
+    """Each case through the real ``postmortem`` process: exit 1, the exact messages, no traceback."""
+    result = postmortem("validate", f"{case}.yaml", cwd=BAD)
+    assert result.returncode == 1, result.stderr
     lines = result.stderr.splitlines()
     assert lines[:-1] == expected_lines(case)
     assert lines[-1] == f"{len(lines) - 1} error(s), 0 warning(s)"
