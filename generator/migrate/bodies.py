@@ -16,9 +16,8 @@ import unicodedata
 
 from markdownify import MarkdownConverter
 
-from generator.render.markdown import is_safe_link
+from generator.render.markdown import is_safe_link, map_text_outside_pre
 
-_TAG = re.compile(r"(</?[A-Za-z][^<>]*>|<!--.*?-->)", re.DOTALL)
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 # Text that would start a list, quote or heading if it began a line; in a body it is text.
@@ -63,21 +62,7 @@ _CONVERTER = _Converter(heading_style="atx", bullets="-", newline_style="backsla
 
 def _newlines_to_breaks(text: str) -> str:
     """Pre-wrap semantics: a newline inside text is a line break; whitespace between tags is layout."""
-    out: list[str] = []
-    in_pre = 0
-    for piece in _TAG.split(text):
-        if _TAG.fullmatch(piece):
-            lower = piece.lower()
-            if lower.startswith("<pre"):
-                in_pre += 1
-            elif lower.startswith("</pre"):
-                in_pre = max(0, in_pre - 1)
-            out.append(piece)
-        elif in_pre or not piece.strip():
-            out.append(piece)
-        else:
-            out.append(piece.replace("\n", "<br />"))
-    return "".join(out)
+    return map_text_outside_pre(text, lambda piece: piece.replace("\n", "<br />") if piece.strip() else piece)
 
 
 def _tidy(markdown: str) -> str:

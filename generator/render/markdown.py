@@ -11,6 +11,7 @@ import bisect
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -252,3 +253,30 @@ def _closes(line: str, markup: str, span: list[int]) -> bool:
     """Whether the last line of a fence at the end of the text is its closing fence."""
     stripped = line.strip()
     return span[1] - span[0] > 1 and len(stripped) >= len(markup) and set(stripped) == {markup[0]}
+
+
+# --- HTML text outside <pre> ------------------------------------------------
+
+_HTML_TAG = re.compile(r"(</?[A-Za-z][^<>]*>|<!--.*?-->)", re.DOTALL)
+
+
+def map_text_outside_pre(html: str, transform: Callable[[str], str]) -> str:
+    """Apply ``transform`` to every text run between tags, except inside ``<pre>``.
+
+    Status pages show bodies with ``white-space: pre-wrap``, so newlines in text
+    mean something there; the importer and the exporter each rewrite them, the
+    opposite way, with this one walk.
+    """
+    out: list[str] = []
+    in_pre = 0
+    for piece in _HTML_TAG.split(html):
+        if _HTML_TAG.fullmatch(piece):
+            lower = piece.lower()
+            if lower.startswith("<pre"):
+                in_pre += 1
+            elif lower.startswith("</pre"):
+                in_pre = max(0, in_pre - 1)
+            out.append(piece)
+        else:
+            out.append(piece if in_pre else transform(piece))
+    return "".join(out)

@@ -9,12 +9,11 @@ Unlike the hosted API, ``incidents.json`` lists every incident, not the last 50.
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from generator.config import SiteConfig
-from generator.render.markdown import markdown_to_html
+from generator.render.markdown import map_text_outside_pre, markdown_to_html
 from generator.site.model import SiteComponent, SiteIncident, absolute, component_of, incident_path, newest_first, short_id
 
 UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})
@@ -33,26 +32,9 @@ def stamp(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-_TAG = re.compile(r"(</?[A-Za-z][^<>]*>|<!--.*?-->)", re.DOTALL)
-
-
 def _compact(html: str) -> str:
     """Drop layout newlines between tags and turn soft breaks into spaces (status pages show bodies ``pre-wrap``)."""
-    out: list[str] = []
-    in_pre = 0
-    for piece in _TAG.split(html):
-        if _TAG.fullmatch(piece):
-            lower = piece.lower()
-            if lower.startswith("<pre"):
-                in_pre += 1
-            elif lower.startswith("</pre"):
-                in_pre = max(0, in_pre - 1)
-            out.append(piece)
-        elif in_pre:
-            out.append(piece)
-        else:
-            out.append(piece.strip("\n").replace("\n", " "))
-    return "".join(out)
+    return map_text_outside_pre(html, lambda piece: piece.strip("\n").replace("\n", " "))
 
 
 def statuspage_html(markdown: str | None) -> str:
