@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli import _fail, _load_config, common_config
+from generator.cli import _error, _fail, _load_config, common_config
 
 
 @click.group("import")
@@ -52,8 +52,7 @@ def import_statuspage(export_file: Path, out_dir: Path | None, zone: str | None,
     try:
         result = write_import(items, target, force=force, dry_run=dry_run)
     except OSError as exc:
-        click.echo(f"error: cannot write incident files: {exc}", err=True)
-        sys.exit(1)
+        _error(f"cannot write incident files: {exc}")
     for diagnostic in [*export.problems.found, *sorted(set(result.diagnostics))]:
         click.echo(diagnostic.format(), err=True)
     verb = "would write" if dry_run else "wrote"
@@ -94,6 +93,5 @@ def export_statuspage(files: tuple[Path, ...], output: str, config_path: Path | 
     try:
         write_file_atomically(Path(output), data)
     except OSError as exc:
-        click.echo(f"error: cannot write {output}: {exc}", err=True)
-        sys.exit(1)
+        _error(f"cannot write {output}: {exc}")
     click.echo(f"wrote {output} ({len(loaded)} incident(s) read)", err=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
 
-from generator.cli import _load_config, common_config
+from generator.cli import _error, _load_config, common_config
 
 SCHEMA_PATH = Path("schemas") / "incident.schema.json"
 
@@ -42,9 +41,6 @@ def new(title: str, at: str | None, zone: str | None, folder: Path | None, confi
 
     target_dir = folder if folder is not None else _shorter(root / config.incidents_dir)
     target = target_dir / make_file_name(title, started)
-    if target.exists():
-        click.echo(f"error: {target} already exists; not overwriting it (edit it, or choose another title)", err=True)
-        sys.exit(1)
     schema_file = root / SCHEMA_PATH
     schema_ref = Path(os.path.relpath(schema_file.resolve(), target_dir.resolve())).as_posix()
     text = scaffold(title, started, zone_name, schema_ref, target.as_posix())
@@ -54,11 +50,9 @@ def new(title: str, at: str | None, zone: str | None, folder: Path | None, confi
         with target.open("x", encoding="utf-8") as handle:  # "x": never replace a file created meanwhile
             handle.write(text)
     except FileExistsError:
-        click.echo(f"error: {target} already exists; not overwriting it (edit it, or choose another title)", err=True)
-        sys.exit(1)
+        _error(f"{target} already exists; not overwriting it (edit it, or choose another title)")
     except OSError as exc:
-        click.echo(f"error: cannot write {target}: {exc}", err=True)
-        sys.exit(1)
+        _error(f"cannot write {target}: {exc}")
     _incident, diagnostics = load_incident(target, config)
     for diagnostic in diagnostics:  # the scaffold is tested to validate; this guards odd titles
         click.echo(diagnostic.format(), err=True)

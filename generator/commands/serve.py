@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from pathlib import Path
 
 import click
 
-from generator.cli import common_config, common_templates
+from generator.cli import _error, common_config, common_templates
 
 
 def _log(message: str) -> None:
@@ -42,8 +41,7 @@ def serve(port: int, host: str, config_path: Path | None, templates: Path | None
     try:
         server = ThreadingHTTPServer((host, port), make_handler(state, _log))
     except OSError as exc:
-        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
-        sys.exit(1)
+        _error(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     server.daemon_threads = True
     stop = threading.Event()
     watched = [state.root, *([templates] if templates else [])]

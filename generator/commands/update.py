@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import click
 
-from generator.cli import _fail, _load_config, common_config
+from generator.cli import _error, _fail, _load_config, common_config
 from generator.errors import Diagnostic, InputError
 
 UPDATE_STATUSES = ["investigating", "identified", "update", "monitoring", "resolved", "postmortem",
@@ -69,8 +69,7 @@ def update(incident: str, text: str, status: str, at: str | None, config_path: P
     try:
         original = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        click.echo(f"error: cannot read {path}: {exc}", err=True)
-        sys.exit(1)
+        _error(f"cannot read {path}: {exc}")
 
     try:  # the zone comes from the file itself; the strict reader reports a broken file properly
         data = read_yaml_text(original, str(path)).data
