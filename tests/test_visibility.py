@@ -23,6 +23,7 @@ from generator.model.catalog import load_incident
 from generator.model.incident import ActionItem, Component, ImpactWindow, Incident, Problem, Record, TimelineEntry, Update
 from generator.model.types import PUBLIC, Line
 from generator.model.visibility import is_public_field, public_view
+from tests.conftest import load_sample
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 BASE = yaml.safe_load((INPUTS / "base.yaml").read_text("utf-8"))
@@ -228,3 +229,17 @@ def test_public_fields_are_declared_not_guessed() -> None:
     assert {("Incident", "internal_notes"), ("Incident", "severity"), ("ActionItem", "owner"), ("ActionItem", "ticket"),
             ("Problem", "notes")} <= internal
     assert is_public_field(Incident, "title") and is_public_field(ActionItem, "text")
+
+
+def test_a_view_is_its_own_view_even_after_the_memo_forgets_it() -> None:
+    import generator.model.visibility as visibility
+
+
+    incident = load_sample("2023-10-28-checkout-payment-failures")
+    view = visibility.public_view(incident)
+    assert view is not None and view is not incident
+    visibility._views.clear()
+    assert visibility.public_view(view) is view
+    copy = incident.model_copy()  # a full incident that merely looks like one seen before is filtered again
+    filtered = visibility.public_view(copy)
+    assert filtered is not copy and filtered is not None and filtered.internal_notes is None

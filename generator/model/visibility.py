@@ -7,6 +7,7 @@ template at all: there is nothing to forget to filter there.
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from typing import TypeVar
 
@@ -41,6 +42,9 @@ def _public_record(record: R) -> R:
 # incidents are frozen models, so the view of the same object is built once and shared.
 VIEW_MEMO_SIZE = 64
 _views: OrderedDict[int, tuple[Incident, Incident | None]] = OrderedDict()
+# Every view built here, for as long as it lives: a view is its own public view, so a caller
+# holding one can ask again for free and never has to vouch that what it passes is public.
+_built_views: weakref.WeakValueDictionary[int, Incident] = weakref.WeakValueDictionary()
 
 
 def public_view(incident: Incident) -> Incident | None:
@@ -48,15 +52,18 @@ def public_view(incident: Incident) -> Incident | None:
 
     Remembered by identity for the last few incidents (the cached entry keeps
     its incident alive, so an id is never reused while it is cached); a view
-    is its own public view.
+    this module built is returned as it is.
     """
+    if _built_views.get(id(incident)) is incident:
+        return incident
     cached = _views.get(id(incident))
     if cached is not None and cached[0] is incident:
         _views.move_to_end(id(incident))
         return cached[1]
     view = _build_public_view(incident)
-    for source in (incident, view) if view is not None else (incident,):
-        _views[id(source)] = (source, view)
+    if view is not None:
+        _built_views[id(view)] = view
+    _views[id(incident)] = (incident, view)
     while len(_views) > VIEW_MEMO_SIZE:
         _views.popitem(last=False)
     return view

@@ -61,9 +61,8 @@ def audience_view(incident: Incident, internal: bool) -> Incident:
     return view
 
 
-def build_context(incident: Incident, config: SiteConfig, *, internal: bool, is_public_view: bool = False) -> dict[str, Any]:
-    """``is_public_view``: ``incident`` already is a ``public_view`` (the site builds views once for every output)."""
-    view = incident if is_public_view and not internal else audience_view(incident, internal)
+def build_context(incident: Incident, config: SiteConfig, *, internal: bool) -> dict[str, Any]:
+    view = audience_view(incident, internal)  # free when ``incident`` already is a public view
     text = strings(config.locale, config.labels.model_dump())
     zone_name = view.zone or config.zone
     components = [c.display_name for c in view.components]

@@ -107,7 +107,7 @@ def render_incident_page(item: SiteIncident, components: list[SiteComponent], co
     """One incident's permalink page; ``components`` are the incident's own, with their site slugs."""
     text = _text(config)
     view = item.view
-    context = build_context(view, config, internal=False, is_public_view=True)
+    context = build_context(view, config, internal=False)
     context.update(_common(config, text, root="../../", title=f"{view.title} · {config.company}",
                            description=item.sentence or view.title, canonical=absolute(config, incident_path(item.slug))))
     context.update(
