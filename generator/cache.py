@@ -2,7 +2,7 @@
 
 Layout (``.postmortem-cache/`` beside the config, git-ignored)::
 
-    <profile>/index.json        sources, load records, output digests, published state
+    <profile>/index.json        sources, load records, output digests, published and spare state
     <profile>/objects.sqlite    output bytes by SHA-256, validated incidents (pickles) by load key
     jinja/                      compiled templates (Jinja bytecode cache)
 
@@ -106,7 +106,8 @@ class BuildCache:
 
     # -- index -------------------------------------------------------------------------------
     def _read_index(self) -> dict[str, Any]:
-        empty: dict[str, Any] = {"version": INDEX_VERSION, "scanned_ns": 0, "sources": {}, "loads": {}, "outputs": {}, "sites": {}, "published": None}
+        empty: dict[str, Any] = {"version": INDEX_VERSION, "scanned_ns": 0, "sources": {}, "loads": {}, "outputs": {}, "sites": {},
+                                 "published": None, "spare": None}
         if self.root is None:
             return empty
         try:
@@ -175,10 +176,16 @@ class BuildCache:
             self.used_sites[site_key] = files
         return files
 
-    def put_site(self, site_key: str, files: dict[str, bytes]) -> dict[str, str]:
+    def put_site(self, site_key: str | None, files: dict[str, bytes]) -> dict[str, str]:
+        """Store ``files``; remember them under ``site_key`` unless it is None (they are kept by a larger set)."""
         digests = {name: self.put_object(data) for name, data in files.items()}
-        self.used_sites[site_key] = digests
+        if site_key is not None:
+            self.used_sites[site_key] = digests
         return digests
+
+    def keep_site(self, site_key: str, digests: dict[str, str]) -> None:
+        """Remember already stored files as one set under ``site_key``."""
+        self.used_sites[site_key] = digests
 
     @property
     def store(self) -> sqlite3.Connection | None:
@@ -208,6 +215,21 @@ class BuildCache:
             raise CacheCorruptError(f"object {digest} is missing from {self.root}; run the build again with --force")
         return bytes(row[0])
 
+    def read_objects(self, digests: list[str]) -> dict[str, bytes]:
+        """Many objects in a few queries (one query per object costs ~40 µs each)."""
+        if self.store is None:
+            return {digest: self._memory[digest] for digest in digests}
+        found: dict[str, bytes] = {}
+        unique = sorted(set(digests))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            query = f"SELECT digest, data FROM objects WHERE digest IN ({','.join('?' * len(chunk))})"
+            found.update((digest, bytes(data)) for digest, data in self.store.execute(query, chunk))
+        missing = set(unique) - set(found)
+        if missing:
+            raise CacheCorruptError(f"object {min(missing)} is missing from {self.root}; run the build again with --force")
+        return found
+
     # -- published state ---------------------------------------------------------------------
     @property
     def published(self) -> dict[str, Any] | None:
@@ -215,6 +237,14 @@ class BuildCache:
 
     def set_published(self, state: dict[str, Any] | None) -> None:
         self.index["published"] = state
+
+    @property
+    def spare(self) -> dict[str, Any] | None:
+        """The same kind of state for the spare tree beside the output folder (see ``generator.publish``)."""
+        return self.index.get("spare")
+
+    def set_spare(self, state: dict[str, Any] | None) -> None:
+        self.index["spare"] = state
 
     # -- saving ------------------------------------------------------------------------------
     def save(self, *, prune: bool = True) -> None:
@@ -234,6 +264,7 @@ class BuildCache:
             "outputs": dict(sorted({**old.get("outputs", {}), **self.used_outputs}.items())),
             "sites": {**old.get("sites", {}), **self.used_sites},
             "published": self.index.get("published"),
+            "spare": self.index.get("spare"),
         }
         old_objects = set(self.index["outputs"].values()) | {d for files in self.index["sites"].values() for d in files.values()}
         kept = set(index["outputs"].values()) | {d for files in index["sites"].values() for d in files.values()}

@@ -9,7 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from generator.cache import BuildCache, code_fingerprint, sha256, templates_fingerprint
 from generator.errors import Diagnostic, InputError
-from generator.workers import CHEAP_FORMATS, PDF_TASKS_PER_CHILD, SITE_PAGE, Job, JobResult, RenderSettings, TemplateFailure, wanted_formats
+from generator.workers import (
+    CHEAP_FORMATS,
+    PDF_TASKS_PER_CHILD,
+    SITE_FORMATS,
+    SITE_PAGE,
+    SITE_RECORD,
+    Job,
+    JobResult,
+    RenderSettings,
+    TemplateFailure,
+    wanted_formats,
+)
 
 if TYPE_CHECKING:
     from generator.build import BuildOptions, BuildResult
@@ -45,7 +56,7 @@ class BuildRun:
         bytecode = options.cache_dir / "jinja" if options.cache_dir else None
         self.settings = RenderSettings(options.config, options.internal, options.templates, bytecode, options.formats)
         self.site_wanted = "html" in options.formats and not options.internal
-        self.cheap_formats = (*CHEAP_FORMATS, SITE_PAGE) if self.site_wanted else CHEAP_FORMATS
+        self.cheap_formats = (*CHEAP_FORMATS, *SITE_FORMATS) if self.site_wanted else CHEAP_FORMATS
         self.load_env = sha256(code_fingerprint(), options.config.model_dump_json())
         self.render_env = sha256(self.load_env, templates_fingerprint(options.templates), "internal" if options.internal else "public")
         self.pools: list[Any] = []  # ProcessPoolExecutor / RecyclingPool
@@ -61,13 +72,13 @@ class BuildRun:
         return wanted_formats(entry.record["visibility"], self.options.formats, self.options.internal)
 
     def wanted_cheap(self, entry: Entry) -> tuple[str, ...]:
-        """The cheap outputs of ``entry``: Markdown, the status post and, for a public site, its page."""
+        """The cheap outputs of ``entry``: Markdown, the status post and, for a public site, its page and record."""
         assert entry.record is not None
-        page = (SITE_PAGE,) if self.site_wanted and entry.record["visibility"] == "public" else ()
+        page = SITE_FORMATS if self.site_wanted and entry.record["visibility"] == "public" else ()
         return (*(f for f in self.wanted(entry) if f in CHEAP_FORMATS), *page)
 
     def requested(self, fmt: str) -> bool:
-        return fmt in self.options.formats or (fmt == SITE_PAGE and self.site_wanted)
+        return fmt in self.options.formats or (fmt in SITE_FORMATS and self.site_wanted)
 
     def close(self) -> None:
         for pool in self.pools:
@@ -231,11 +242,12 @@ class BuildRun:
     def render_site(self, entries: list[Entry]) -> dict[str, str]:
         """The incident-history site for a public HTML build.
 
-        Each incident's page was rendered and cached with its other cheap outputs;
-        the files that list every incident (home, component pages, feeds, API,
-        sitemap) are cached as one set keyed by every public incident, together
-        with any page whose component links differ from the ones its own names
-        give (two component names with the same slug).
+        Each incident's page and record were rendered and cached with its other
+        cheap outputs.  The files that list incidents are cached in sets: all of
+        them under one key naming every public incident (so an unchanged site
+        costs nothing), each component's page and feed under a key naming its
+        own incidents, and the site-wide files (home, history feeds, API,
+        sitemap) are rendered again from the records whenever any incident changed.
         """
         if not self.site_wanted:
             return {}
@@ -247,26 +259,52 @@ class BuildRun:
         cached = self.cache.site(index_key)
         if cached is None:
             self.progress.stage("Rendering site", 1)
-            cached = self.cache.put_site(index_key, self.render_site_index(public))
+            cached = self.render_site_index(public)
+            self.cache.keep_site(index_key, cached)
             self.progress.advance()
         return {**page_files, **cached}
 
-    def render_site_index(self, public: list[Entry]) -> dict[str, bytes]:
-        from generator.render.environment import make_environment
-        from generator.site import render_site_index
-        from generator.site.model import natural_components, public_incidents, site_components
-        from generator.site.pages import incident_components, render_incident_page
+    def render_site_index(self, public: list[Entry]) -> dict[str, str]:
+        """Digests of the files that list incidents, assembled from the incidents' cached records (no model is loaded)."""
+        import pickle
+
+        from generator.site import render_component_files, render_site_wide
+        from generator.site.model import natural_components, site_components
+        from generator.site.pages import incident_components
+        from generator.site.record import SiteRecord
 
         config, templates = self.options.config, self.options.templates
-        items = public_incidents([self.model_of(entry) for entry in public])
-        components = site_components(items)
-        files = render_site_index(items, components, config, templates=templates)
-        for item in items:
-            chosen = incident_components(item, components)
-            if [c.slug for c in chosen] != [c.slug for c in natural_components(item)]:
-                env = make_environment(templates)
-                files[f"incidents/{item.slug}/index.html"] = render_incident_page(item, chosen, config, env, self.options.formats)
+        stored = self.cache.read_objects([entry.outputs[SITE_RECORD] for entry in public])
+        records: list[SiteRecord] = [pickle.loads(stored[entry.outputs[SITE_RECORD]]) for entry in public]
+        records.sort(key=lambda record: (record.start, record.slug))
+        load_keys = {entry.slug: entry.load_key or "" for entry in public}
+        components = site_components(records)
+        files = self.cache.put_site(None, render_site_wide(records, components, config, templates=templates))
+        for component in components:
+            key = sha256(self.render_env, "component", component.slug, component.group or "\0", component.name,
+                         *(f"{record.slug}\0{load_keys[record.slug]}" for record in component.incidents))
+            component_files = self.cache.site(key)
+            if component_files is None:
+                component_files = self.cache.put_site(key, render_component_files(component, config, templates=templates))
+            files.update(component_files)
+        renamed = {(c.group, c.name) for c in components if [c.slug] != [n.slug for n in natural_components([(c.group, c.name)])]}
+        for record in records:  # pages were cached with the slugs their components' own names give
+            if renamed.intersection(record.components):
+                page = self.render_page_with(record.slug, public, incident_components(record, components))
+                files.update(self.cache.put_site(None, {f"incidents/{record.slug}/index.html": page}))
         return files
+
+    def render_page_with(self, slug: str, public: list[Entry], components: list[Any]) -> bytes:
+        """An incident's page whose component links differ from the ones its own names give (two names, one slug)."""
+        from generator.model.visibility import public_view
+        from generator.render.environment import make_environment
+        from generator.site.model import site_incident
+        from generator.site.pages import render_incident_page
+
+        view = public_view(self.model_of(next(e for e in public if e.slug == slug)))
+        assert view is not None
+        env = make_environment(self.options.templates)
+        return render_incident_page(site_incident(view), components, self.options.config, env, self.options.formats)
 
     def model_of(self, entry: Entry) -> Incident:
         if entry.incident is None and entry.load_key is not None:

@@ -37,6 +37,8 @@ from generator.model.incident import Incident
 PDF_TASKS_PER_CHILD = 25
 CHEAP_FORMATS = ("md", "html")
 SITE_PAGE = "page"  # the site's permalink page of one incident, rendered and cached like a format
+SITE_RECORD = "record"  # the incident's pickled ``SiteRecord``, which the site-wide files are assembled from
+SITE_FORMATS = (SITE_PAGE, SITE_RECORD)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,12 @@ def render_one(incident: Incident, fmt: str, settings: RenderSettings) -> bytes:
         from generator.site import render_incident_page
 
         return render_incident_page(incident, config, templates=templates, formats=settings.formats)
+    if fmt == SITE_RECORD:  # after the page, so its Markdown renderings are memoised already
+        import pickle
+
+        from generator.site import public_record
+
+        return pickle.dumps(public_record(incident, config), protocol=5)
     if fmt == "txt":  # plain-text post for e-mail and status tools (public view only)
         from generator.render.text import render_text
 

@@ -25,6 +25,7 @@ from generator.migrate.statuspage_import import EMPTY_BODY
 from generator.model.catalog import LoadedIncident
 from generator.site.api import ApiBuilder, stamp
 from generator.site.model import public_incidents, site_components
+from generator.site.record import site_record
 
 
 def _provenance(path: Path) -> tuple[str | None, str | None]:
@@ -47,13 +48,15 @@ def export_statuspage(loaded: list[LoadedIncident], config: SiteConfig) -> dict[
     company = _common([item.view.company for item in items]) or config.company
     zone = _common([item.view.zone for item in items]) or config.zone
     page_config = config.model_copy(update={"company": company, "zone": zone})
-    builder = ApiBuilder(items, site_components(items), page_config)
+    records = {item.slug: site_record(item, page_config) for item in items}
+    builder = ApiBuilder(list(records.values()), site_components(list(records.values())), page_config)
     page = builder.page()
     page["id"] = _common([sources[item.slug][0] for item in items]) or page["id"]
     incidents = []
     for item in sorted(items, key=lambda i: (-i.start.timestamp(), i.slug)):
         view = item.view
-        document = builder.maintenance(item) if view.impact == "maintenance" or view.scheduled_for else builder.incident(item)
+        record = records[item.slug]
+        document = builder.maintenance(record) if view.impact == "maintenance" or view.scheduled_for else builder.incident(record)
         incident_id = sources[item.slug][1] or item.slug
         document["id"] = incident_id
         document["page_id"] = page["id"]

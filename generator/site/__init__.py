@@ -18,11 +18,12 @@ from generator.render.context import InternalIncidentError
 from generator.render.environment import make_environment
 from generator.site import pages
 from generator.site.api import render_api
-from generator.site.feeds import render_feeds
-from generator.site.model import SiteComponent, SiteIncident, natural_components, public_incidents, site_components, site_incident
+from generator.site.feeds import render_component_feed, render_history_feeds
+from generator.site.model import SiteComponent, natural_components, public_incidents, site_components, site_incident
+from generator.site.record import SiteRecord, site_record
 from generator.site.sitemap import render_sitemap
 
-__all__ = ["render_incident_page", "render_site", "render_site_index"]
+__all__ = ["public_record", "render_component_files", "render_incident_page", "render_site", "render_site_index", "render_site_wide"]
 ALL_FORMATS = ("md", "html", "pdf")
 
 
@@ -33,28 +34,55 @@ def render_site(incidents: list[Incident], config: SiteConfig, *, templates: Pat
     ``formats`` are the per-incident files the build writes beside the site; pages link only to those.
     """
     items = public_incidents(incidents)
-    components = site_components(items)
+    records = [site_record(item, config) for item in items]
+    components = site_components(records)
     env = make_environment(templates)
-    files = render_site_index(items, components, config, templates=templates)
-    for item in items:
-        files[page_path(item.slug)] = pages.render_incident_page(item, pages.incident_components(item, components), config, env, formats)
+    files = render_site_index(records, components, config, templates=templates)
+    for item, record in zip(items, records, strict=True):
+        files[page_path(item.slug)] = pages.render_incident_page(item, pages.incident_components(record, components), config, env, formats)
     return dict(sorted(files.items()))
 
 
-def render_site_index(items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig, *,
+def render_site_index(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig, *,
                       templates: Path | None = None) -> dict[str, bytes]:
-    """Every site file except the incident pages: home, component pages, 404, feeds, API, sitemap.
+    """Every site file except the incident pages: home, component pages, 404, feeds, API, sitemap."""
+    files = render_site_wide(records, components, config, templates=templates)
+    for component in components:
+        files.update(render_component_files(component, config, templates=templates))
+    return files
 
-    These list every incident, so a build renders them again whenever any incident changed;
-    each incident's own page is cached on its own (``render_incident_page``).
+
+def render_site_wide(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig, *,
+                     templates: Path | None = None) -> dict[str, bytes]:
+    """The files that list every incident: home, 404, history feeds, JSON API, sitemap.
+
+    A build renders these again whenever any incident changed, from each
+    incident's cached ``SiteRecord``; a component's files change only with its
+    own incidents (``render_component_files``), and each incident's page is
+    cached on its own (``render_incident_page``).
     """
     env = make_environment(templates)
     files: dict[str, bytes] = {}
-    files.update(pages.render_index_pages(items, components, config, env))
-    files.update(render_feeds(items, components, config))
-    files.update(render_api(items, components, config))
-    files.update(render_sitemap(items, components, config, env))
+    files.update(pages.render_home_pages(records, components, config, env))
+    files.update(render_history_feeds(records, config))
+    files.update(render_api(records, components, config))
+    files.update(render_sitemap(records, components, config, env))
     return files
+
+
+def render_component_files(component: SiteComponent, config: SiteConfig, *, templates: Path | None = None) -> dict[str, bytes]:
+    """A component's page and feed, which depend only on the component and its incidents' records."""
+    page_name, page = pages.render_component_page(component, config, make_environment(templates))
+    feed_name, feed = render_component_feed(component, config)
+    return {page_name: page, feed_name: feed}
+
+
+def public_record(incident: Incident, config: SiteConfig) -> SiteRecord:
+    """The site record of a public incident (what a build caches beside the incident's page)."""
+    view = public_view(incident)
+    if view is None:
+        raise InternalIncidentError(f"incident {incident.slug!r} is internal; it has no public output")
+    return site_record(site_incident(view), config)
 
 
 def page_path(slug: str) -> str:
@@ -73,5 +101,5 @@ def render_incident_page(incident: Incident, config: SiteConfig, *, templates: P
     if view is None:
         raise InternalIncidentError(f"incident {incident.slug!r} is internal; it has no public output")
     item = site_incident(view)
-    chosen = natural_components(item) if components is None else components
+    chosen = natural_components((c.group, c.name) for c in view.components) if components is None else components
     return pages.render_incident_page(item, chosen, config, make_environment(templates), formats)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.config import SiteConfig
 from generator.render.markdown import map_text_outside_pre, markdown_to_html
 from generator.site.model import SiteComponent, SiteIncident, absolute, component_of, incident_path, newest_first, short_id
+
+if TYPE_CHECKING:
+    from generator.site.record import SiteRecord
 
 UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})
 MAINTENANCE_ACTIVE = frozenset({"scheduled", "in_progress", "verifying"})
@@ -55,23 +58,68 @@ def dump(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
-class ApiBuilder:
-    """Builds every API document from the same page, component and incident objects."""
+def page_id(config: SiteConfig) -> str:
+    return short_id("page", config.base_url or config.company)
 
-    def __init__(self, items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig):
-        self.items, self.components, self.config = items, components, config
-        self.page_id = short_id("page", config.base_url or config.company)
-        self.by_key = {(c.group, c.name): c for c in components}
+
+def component_code(group: str | None, name: str) -> str:
+    """The stable id of a component (``SiteComponent.code`` without building one)."""
+    return short_id("component", group or "", name)
+
+
+def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
+    """One incident's API document, except ``components``, whose statuses depend on every incident."""
+    view = item.view
+    chronological = [u for _, u in sorted(enumerate(view.updates), key=lambda pair: (pair[1].posted_at, pair[0]))]
+    seen: dict[tuple[str, str], int] = {}
+    updates = []
+    for update in chronological:
+        key = (update.posted_at.isoformat(), update.status)
+        seen[key] = seen.get(key, -1) + 1
+        transitions = [
+            {"code": component_code(c.group, c.name), "name": c.name, "old_status": t.old_status, "new_status": t.new_status}
+            for t in update.components if (c := component_of(view, t.component)) is not None
+        ]
+        when = stamp(update.posted_at)
+        updates.append({
+            "id": short_id("update", item.slug, *key, str(seen[key])),
+            "status": update.status, "body": statuspage_html(update.body), "incident_id": item.slug,
+            "created_at": when, "updated_at": when, "display_at": when,
+            "affected_components": transitions or None,
+            "deliver_notifications": True, "custom_tweet": None, "tweet_id": None,
+        })
+    updates.reverse()  # newest first, as the real API lists them
+    resolved_updates = [u.posted_at for u in view.updates if u.status in {"resolved", "completed"}]
+    monitoring = [u.posted_at for u in view.updates if u.status == "monitoring"]
+    resolved_at = (view.resolved_at or (min(resolved_updates) if resolved_updates else item.end)) if item.resolved else None
+    return {
+        "id": item.slug,
+        "name": view.title,
+        "status": view.status,
+        "impact": view.impact,
+        "created_at": stamp(item.created),
+        "updated_at": stamp(item.updated),
+        "monitoring_at": stamp(min(monitoring)) if monitoring else None,
+        "resolved_at": stamp(resolved_at),
+        "started_at": stamp(item.start),
+        "shortlink": view.shortlink or absolute(config, incident_path(item.slug)),
+        "page_id": page_id(config),
+        "reminder_intervals": None,
+        "incident_updates": updates,
+    }
+
+
+class ApiBuilder:
+    """Builds every API document from the same page, component and incident records."""
+
+    def __init__(self, records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig):
+        self.records, self.components, self.config = records, components, config
+        self.page_id = page_id(config)
         self.status: dict[tuple[str | None, str], tuple[datetime, str]] = {}
-        for item in (item for item in items if not item.resolved):  # a resolved incident leaves its components operational
-            for update in item.view.updates:
-                for transition in update.components:
-                    component = component_of(item.view, transition.component)
-                    if component is None:
-                        continue
-                    key = (component.group, component.name)
-                    if key not in self.status or update.posted_at >= self.status[key][0]:
-                        self.status[key] = (update.posted_at, transition.new_status)
+        for record in (r for r in records if not r.resolved):  # a resolved incident leaves its components operational
+            for change in record.transitions:
+                if change.component not in self.status or change.posted_at >= self.status[change.component][0]:
+                    self.status[change.component] = (change.posted_at, change.new_status)
         self.leaf_docs = {(c.group, c.name): self.component(c, position) for position, c in enumerate(components, start=1)}
 
     def page(self) -> dict[str, Any]:
@@ -80,7 +128,7 @@ class ApiBuilder:
             "name": self.config.company,
             "url": absolute(self.config, ""),
             "time_zone": self.config.zone,
-            "updated_at": stamp(max((item.updated for item in self.items), default=None)),
+            "updated_at": stamp(max((record.updated for record in self.records), default=None)),
         }
 
     def component(self, component: SiteComponent, position: int) -> dict[str, Any]:
@@ -90,8 +138,8 @@ class ApiBuilder:
             "id": component.code,
             "name": component.name,
             "status": changed[1] if changed else "operational",
-            "created_at": stamp(min(item.created for item in component.incidents)),
-            "updated_at": stamp(max([item.updated for item in component.incidents] + ([changed[0]] if changed else []))),
+            "created_at": stamp(min(record.created for record in component.incidents)),
+            "updated_at": stamp(max([record.updated for record in component.incidents] + ([changed[0]] if changed else []))),
             "position": position,
             "description": None,
             "showcase": False,
@@ -119,60 +167,21 @@ class ApiBuilder:
             })
         return entries
 
-    def incident(self, item: SiteIncident) -> dict[str, Any]:
-        view = item.view
-        chronological = [u for _, u in sorted(enumerate(view.updates), key=lambda pair: (pair[1].posted_at, pair[0]))]
-        seen: dict[tuple[str, str], int] = {}
-        updates = []
-        for update in chronological:
-            key = (update.posted_at.isoformat(), update.status)
-            seen[key] = seen.get(key, -1) + 1
-            transitions = [
-                {"code": self.by_key[(c.group, c.name)].code, "name": c.name, "old_status": t.old_status, "new_status": t.new_status}
-                for t in update.components if (c := component_of(view, t.component)) is not None
-            ]
-            when = stamp(update.posted_at)
-            updates.append({
-                "id": short_id("update", item.slug, *key, str(seen[key])),
-                "status": update.status, "body": statuspage_html(update.body), "incident_id": item.slug,
-                "created_at": when, "updated_at": when, "display_at": when,
-                "affected_components": transitions or None,
-                "deliver_notifications": True, "custom_tweet": None, "tweet_id": None,
-            })
-        updates.reverse()  # newest first, as the real API lists them
-        resolved_updates = [u.posted_at for u in view.updates if u.status in {"resolved", "completed"}]
-        monitoring = [u.posted_at for u in view.updates if u.status == "monitoring"]
-        resolved_at = (view.resolved_at or (min(resolved_updates) if resolved_updates else item.end)) if item.resolved else None
-        return {
-            "id": item.slug,
-            "name": view.title,
-            "status": view.status,
-            "impact": view.impact,
-            "created_at": stamp(item.created),
-            "updated_at": stamp(item.updated),
-            "monitoring_at": stamp(min(monitoring)) if monitoring else None,
-            "resolved_at": stamp(resolved_at),
-            "started_at": stamp(item.start),
-            "shortlink": view.shortlink or absolute(self.config, incident_path(item.slug)),
-            "page_id": self.page_id,
-            "reminder_intervals": None,
-            "incident_updates": updates,
-            "components": [self.leaf_docs[(c.group, c.name)] for c in view.components],
-        }
+    def incident(self, record: SiteRecord) -> dict[str, Any]:
+        return {**record.api, "page_id": self.page_id, "components": [self.leaf_docs[key] for key in record.components]}
 
-    def maintenance(self, item: SiteIncident) -> dict[str, Any]:
-        return {**self.incident(item), "scheduled_for": stamp(item.view.scheduled_for), "scheduled_until": stamp(item.view.scheduled_until)}
+    def maintenance(self, record: SiteRecord) -> dict[str, Any]:
+        return {**self.incident(record), "scheduled_for": stamp(record.scheduled_for), "scheduled_until": stamp(record.scheduled_until)}
 
     def files(self) -> dict[str, bytes]:
         page = self.page()
-        ordered = newest_first(self.items)
-        incidents = [self.incident(item) for item in ordered]
-        open_items = [item for item in ordered if item.view.status in UNRESOLVED and item.view.impact != "maintenance"]
-        unresolved = [self.incident(item) for item in open_items]
-        maintenances = [self.maintenance(item) for item in ordered
-                        if item.view.impact == "maintenance" and item.view.status in MAINTENANCE_ACTIVE]
+        ordered = newest_first(self.records)
+        incidents = [self.incident(record) for record in ordered]
+        open_records = [r for r in ordered if r.status in UNRESOLVED and r.impact != "maintenance"]
+        unresolved = [self.incident(record) for record in open_records]
+        maintenances = [self.maintenance(r) for r in ordered if r.impact == "maintenance" and r.status in MAINTENANCE_ACTIVE]
         ranks = ["none", "minor", "major", "critical"]
-        indicator = max((item.view.impact for item in open_items if item.view.impact in ranks), key=ranks.index, default="none")
+        indicator = max((r.impact for r in open_records if r.impact in ranks), key=ranks.index, default="none")
         components = self.all_components()
         return {
             "api/v2/incidents.json": dump({"page": page, "incidents": incidents}),
@@ -185,5 +194,5 @@ class ApiBuilder:
         }
 
 
-def render_api(items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig) -> dict[str, bytes]:
-    return ApiBuilder(items, components, config).files()
+def render_api(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig) -> dict[str, bytes]:
+    return ApiBuilder(records, components, config).files()

@@ -21,8 +21,8 @@ from feedgen.feed import FeedGenerator
 from generator import __version__
 from generator.config import SiteConfig
 from generator.i18n import strings
-from generator.render.markdown import markdown_to_html
-from generator.site.model import EPOCH, SiteComponent, SiteIncident, absolute, entry_id, feed_id, incident_path, newest_first
+from generator.site.model import EPOCH, SiteComponent, absolute, entry_id, feed_id, incident_path, newest_first
+from generator.site.record import SiteRecord
 
 
 def _link(config: SiteConfig, path: str, *, root: str) -> str:
@@ -30,7 +30,7 @@ def _link(config: SiteConfig, path: str, *, root: str) -> str:
     return absolute(config, path) or root + (path + "index.html" if path.endswith("/") or not path else path)
 
 
-def _generator(config: SiteConfig, path: str, title: str, subtitle: str, root: str, items: list[SiteIncident],
+def _generator(config: SiteConfig, path: str, title: str, subtitle: str, root: str, records: list[SiteRecord],
                entries: dict[tuple[str, str], Any]) -> FeedGenerator:
     feed = FeedGenerator()
     feed.id(feed_id(config, path))
@@ -44,48 +44,48 @@ def _generator(config: SiteConfig, path: str, title: str, subtitle: str, root: s
     if self_url:
         feed.link(href=self_url, rel="self")
     feed.link(href=_link(config, "", root=root), rel="alternate")  # last: feedgen uses the last link for RSS
-    feed.updated(max((item.updated for item in items), default=EPOCH).astimezone(UTC))
-    for item in newest_first(items):
-        key = (item.slug, root)
-        if key not in entries:  # an entry (its Markdown rendering above all) is built once and shared by every feed
-            entries[key] = _entry(config, item, root)
+    feed.updated(max((record.updated for record in records), default=EPOCH).astimezone(UTC))
+    for record in newest_first(records):
+        key = (record.slug, root)
+        if key not in entries:  # an entry is built once and shared by every feed with the same root
+            entries[key] = _entry(config, record, root)
         feed.add_entry(entries[key], order="append")
     return feed
 
 
-def _entry(config: SiteConfig, item: SiteIncident, root: str) -> Any:
+def _entry(config: SiteConfig, record: SiteRecord, root: str) -> Any:
     from feedgen.entry import FeedEntry
 
-    view = item.view
     entry = FeedEntry()
-    identifier = entry_id(config, item.slug)
+    identifier = entry_id(config, record.slug)
     entry.id(identifier)
     entry.guid(identifier, permalink=identifier.startswith(("http://", "https://")))
-    entry.title(view.title)
-    entry.link(href=_link(config, incident_path(item.slug), root=root), rel="alternate")
-    entry.updated(item.updated.astimezone(UTC))
-    entry.published(item.created.astimezone(UTC))
-    entry.category(term=view.impact)
-    body = view.summary or next((u.body for u in view.updates_newest_first if u.body), None)
-    if item.sentence:  # plain text; escaped and typed html because RSS readers treat <description> as HTML
-        entry.summary(html.escape(item.sentence, quote=False), type="html")
-    if body:
-        entry.content(str(markdown_to_html(body)), type="html")
+    entry.title(record.title)
+    entry.link(href=_link(config, incident_path(record.slug), root=root), rel="alternate")
+    entry.updated(record.updated.astimezone(UTC))
+    entry.published(record.created.astimezone(UTC))
+    entry.category(term=record.impact)
+    if record.sentence:  # plain text; escaped and typed html because RSS readers treat <description> as HTML
+        entry.summary(html.escape(record.sentence, quote=False), type="html")
+    if record.feed_content:  # the sanitised HTML of the summary (or the newest update's body)
+        entry.content(record.feed_content, type="html")
     return entry
 
 
-def render_feeds(items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig) -> dict[str, bytes]:
+def render_history_feeds(records: list[SiteRecord], config: SiteConfig) -> dict[str, bytes]:
+    """``history.atom`` and ``history.rss``: every public incident, newest first."""
     text = strings(config.locale, config.labels.model_dump())["site"]
     title = text["feed_title"].format(company=config.company)
-    files: dict[str, bytes] = {}
     entries: dict[tuple[str, str], Any] = {}
-    atom = _generator(config, "history.atom", title, text["history"], "", items, entries)
-    files["history.atom"] = atom.atom_str(pretty=True)
-    rss = _generator(config, "history.rss", title, text["history"], "", items, entries)
-    files["history.rss"] = rss.rss_str(pretty=True)
-    for component in components:
-        path = f"components/{component.slug}/history.atom"
-        component_title = text["component_feed_title"].format(company=config.company, component=component.display_name)
-        feed = _generator(config, path, component_title, component.display_name, "../../", component.incidents, entries)
-        files[path] = feed.atom_str(pretty=True)
-    return files
+    atom = _generator(config, "history.atom", title, text["history"], "", records, entries)
+    rss = _generator(config, "history.rss", title, text["history"], "", records, entries)
+    return {"history.atom": atom.atom_str(pretty=True), "history.rss": rss.rss_str(pretty=True)}
+
+
+def render_component_feed(component: SiteComponent, config: SiteConfig) -> tuple[str, bytes]:
+    """``components/<slug>/history.atom``: the component's incidents, newest first."""
+    text = strings(config.locale, config.labels.model_dump())["site"]
+    path = f"components/{component.slug}/history.atom"
+    title = text["component_feed_title"].format(company=config.company, component=component.display_name)
+    feed = _generator(config, path, title, component.display_name, "../../", component.incidents, {})
+    return path, feed.atom_str(pretty=True)

@@ -8,8 +8,10 @@ is a pure function of its input.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
 from uuid import NAMESPACE_URL, uuid5
 
 from slugify import slugify
@@ -19,6 +21,9 @@ from generator.model.incident import Component, Incident
 from generator.model.visibility import public_view
 from generator.render import formatting
 from generator.render.markdown import first_sentence
+
+if TYPE_CHECKING:
+    from generator.site.record import SiteRecord
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 RESOLVED_STATUSES = frozenset({"resolved", "postmortem", "completed"})
@@ -51,7 +56,7 @@ class SiteComponent:
     group: str | None
     name: str
     slug: str = ""
-    incidents: list[SiteIncident] = field(default_factory=list)
+    incidents: list[SiteRecord] = field(default_factory=list)
 
     @property
     def display_name(self) -> str:
@@ -60,6 +65,9 @@ class SiteComponent:
     @property
     def code(self) -> str:
         return short_id("component", self.group or "", self.name)
+
+
+Item = TypeVar("Item", "SiteIncident", "SiteRecord")
 
 
 def short_id(*parts: str) -> str:
@@ -97,7 +105,7 @@ def public_incidents(incidents: list[Incident]) -> list[SiteIncident]:
     return items
 
 
-def newest_first(items: list[SiteIncident]) -> list[SiteIncident]:
+def newest_first(items: list[Item]) -> list[Item]:
     return sorted(items, key=lambda item: (-item.start.timestamp(), item.slug))
 
 
@@ -105,29 +113,28 @@ def _component_slug(component: SiteComponent) -> str:
     return slugify(component.display_name, max_length=80, word_boundary=True) or f"component-{component.code}"
 
 
-def natural_components(item: SiteIncident) -> list[SiteComponent]:
-    """The incident's components with the slugs their own names give (what they get unless two names collide)."""
+def natural_components(keys: Iterable[tuple[str | None, str]]) -> list[SiteComponent]:
+    """Components (by ``(group, name)``) with the slugs their own names give (what they get unless two names collide)."""
     components = []
-    for component in item.view.components:
-        entry = SiteComponent(component.group, component.name)
+    for group, name in keys:
+        entry = SiteComponent(group, name)
         entry.slug = _component_slug(entry)
         components.append(entry)
     return components
 
 
-def site_components(items: list[SiteIncident]) -> list[SiteComponent]:
+def site_components(records: list[SiteRecord]) -> list[SiteComponent]:
     """Every component of a public incident, sorted by display name, with a unique slug.
 
     A slug depends only on the component's own name; when two names give the
     same slug, each of them gets its stable code appended instead.
     """
     found: dict[tuple[str | None, str], SiteComponent] = {}
-    for item in items:
-        for component in item.view.components:
-            key = (component.group, component.name)
-            entry = found.setdefault(key, SiteComponent(component.group, component.name))
-            if not entry.incidents or entry.incidents[-1] is not item:
-                entry.incidents.append(item)
+    for record in records:
+        for group, name in record.components:
+            entry = found.setdefault((group, name), SiteComponent(group, name))
+            if not entry.incidents or entry.incidents[-1] is not record:
+                entry.incidents.append(record)
     components = sorted(found.values(), key=lambda c: (c.display_name, c.group or ""))
     by_slug: dict[str, list[SiteComponent]] = {}
     for component in components:
@@ -170,7 +177,7 @@ def feed_id(config: SiteConfig, path: str) -> str:
     return url or f"urn:uuid:{uuid5(NAMESPACE_URL, f'postmortem:{config.company}:feed:{path}')}"
 
 
-def date_range(item: SiteIncident, zone_name: str, months: list[str], ongoing: str) -> str:
+def date_range(item: SiteIncident | SiteRecord, zone_name: str, months: list[str], ongoing: str) -> str:
     """``Sep 13, 2021 - 14:36 – Sep 14, 2021 - 18:21 BST``, shortened when both ends share a day."""
     start, end = item.start, item.end
     if end is None:

@@ -15,24 +15,10 @@ from jinja2 import Environment
 
 from generator.config import SiteConfig
 from generator.i18n import strings
-from generator.model.metrics import compute_metrics
 from generator.render import formatting
 from generator.render.context import build_context
-from generator.site.model import SiteComponent, SiteIncident, absolute, base_url, date_range, incident_path, newest_first
-
-
-@dataclass(frozen=True)
-class ListEntry:
-    """One incident as a line of a history list."""
-
-    slug: str
-    title: str
-    impact: str
-    impact_label: str
-    range: str
-    start_iso: str
-    duration: str
-    sentence: str
+from generator.site.model import SiteComponent, SiteIncident, absolute, base_url, incident_path, newest_first
+from generator.site.record import ListEntry, SiteRecord, list_entry
 
 
 @dataclass(frozen=True)
@@ -46,32 +32,16 @@ def _text(config: SiteConfig) -> dict[str, Any]:
     return strings(config.locale, config.labels.model_dump())
 
 
-def list_entry(item: SiteIncident, config: SiteConfig, text: dict[str, Any]) -> ListEntry:
-    view = item.view
-    zone_name = view.zone or config.zone
-    span = compute_metrics(view).duration
-    return ListEntry(
-        slug=item.slug,
-        title=view.title,
-        impact=view.impact,
-        impact_label=text["impacts"][view.impact],
-        range=date_range(item, zone_name, text["months"], text["fields"]["ongoing"]),
-        start_iso=item.start.isoformat(),
-        duration=formatting.duration(span) if span is not None else "",
-        sentence=item.sentence,
-    )
-
-
-def months(items: list[SiteIncident], config: SiteConfig, text: dict[str, Any]) -> list[Month]:
+def months(records: list[SiteRecord], config: SiteConfig, text: dict[str, Any]) -> list[Month]:
     """Newest first, grouped by the month the impact started in, in the site's zone."""
     groups: dict[str, Month] = {}
-    for item in newest_first(items):
-        when: datetime = formatting.local(item.start, config.zone)
+    for record in newest_first(records):
+        when: datetime = formatting.local(record.start, config.zone)
         key = f"{when.year:04d}-{when.month:02d}"
         if key not in groups:
             heading = text["site"]["month_heading"].format(month=text["site"]["month_names"][when.month - 1], year=when.year)
             groups[key] = Month(key, heading, [])
-        groups[key].entries.append(list_entry(item, config, text))
+        groups[key].entries.append(record.entry)
     return list(groups.values())
 
 
@@ -121,33 +91,36 @@ def render_incident_page(item: SiteIncident, components: list[SiteComponent], co
     return _render(env, "site/incident.html", context)
 
 
-def incident_components(item: SiteIncident, components: list[SiteComponent]) -> list[SiteComponent]:
+def incident_components(record: SiteRecord, components: list[SiteComponent]) -> list[SiteComponent]:
+    """The record's components with their site-wide slugs (``site_components``)."""
     by_key = {(c.group, c.name): c for c in components}
-    return [by_key[(c.group, c.name)] for c in item.view.components]
+    return [by_key[key] for key in record.components]
 
 
-def render_index_pages(items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig, env: Environment) -> dict[str, bytes]:
-    """Every page but the incident permalinks: home, component pages, 404."""
+def render_home_pages(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig, env: Environment) -> dict[str, bytes]:
+    """The pages that list every incident or component: home and 404."""
     text = _text(config)
     site = text["site"]
     history = f"{site['history']} · {config.company}"
-    files: dict[str, bytes] = {}
-
     home = _common(config, text, root="", title=history, description=history, canonical=absolute(config, ""))
-    files["index.html"] = _render(env, "site/index.html", {**home, "months": months(items, config, text), "components": components})
-
-    for component in components:
-        heading = site["component_incidents"].format(component=component.display_name)
-        page = _common(config, text, root="../../", title=f"{component.display_name} · {config.company}", description=heading,
-                       canonical=absolute(config, f"components/{component.slug}/"))
-        feed_title = site["component_feed_title"].format(company=config.company, component=component.display_name)
-        files[f"components/{component.slug}/index.html"] = _render(
-            env, "site/component.html",
-            {**page, "component": component, "heading": heading, "feed_title": feed_title, "months": months(component.incidents, config, text)},
-        )
-
     # A host serves 404.html at any depth, where relative links would break: use the absolute root when known.
     missing = _common(config, text, root=base_url(config) or "", title=f"{site['not_found_title']} · {config.company}",
                       description=site["not_found_body"], canonical=None)
-    files["404.html"] = _render(env, "site/404.html", missing)
-    return files
+    return {
+        "index.html": _render(env, "site/index.html", {**home, "months": months(records, config, text), "components": components}),
+        "404.html": _render(env, "site/404.html", missing),
+    }
+
+
+def render_component_page(component: SiteComponent, config: SiteConfig, env: Environment) -> tuple[str, bytes]:
+    """One component's page: its incidents by month, and a link to its feed."""
+    text = _text(config)
+    site = text["site"]
+    heading = site["component_incidents"].format(component=component.display_name)
+    page = _common(config, text, root="../../", title=f"{component.display_name} · {config.company}", description=heading,
+                   canonical=absolute(config, f"components/{component.slug}/"))
+    feed_title = site["component_feed_title"].format(company=config.company, component=component.display_name)
+    return f"components/{component.slug}/index.html", _render(
+        env, "site/component.html",
+        {**page, "component": component, "heading": heading, "feed_title": feed_title, "months": months(component.incidents, config, text)},
+    )

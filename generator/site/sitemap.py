@@ -8,7 +8,8 @@ from jinja2 import Environment
 
 from generator.config import SiteConfig
 from generator.site.api import stamp
-from generator.site.model import SiteComponent, SiteIncident, absolute, incident_path, newest_first
+from generator.site.model import SiteComponent, absolute, incident_path, newest_first
+from generator.site.record import SiteRecord
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class SitemapUrl:
     lastmod: str | None
 
 
-def render_sitemap(items: list[SiteIncident], components: list[SiteComponent], config: SiteConfig, env: Environment) -> dict[str, bytes]:
+def render_sitemap(items: list[SiteRecord], components: list[SiteComponent], config: SiteConfig, env: Environment) -> dict[str, bytes]:
     root = absolute(config, "")
     if root is None:
         return {}

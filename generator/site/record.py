@@ -1,0 +1,114 @@
+"""The site record: everything the site-wide files need of one public incident, as plain values.
+
+The home page, component pages, feeds, JSON API and sitemap list every
+incident, so they are rebuilt whenever any incident changes.  Building them
+from the incidents themselves meant, on every such build, a public view per
+incident and a Markdown rendering per update body.  A record is made once per
+incident, in the pool worker that renders the incident's own pages (where the
+Markdown renderings are already memoised), cached with its other outputs, and
+holds no model: the parent process only unpickles records and assembles.
+
+A record is made from the public view only, so nothing internal is in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from generator.config import SiteConfig
+from generator.i18n import strings
+from generator.model.metrics import compute_metrics
+from generator.render import formatting
+from generator.render.markdown import markdown_to_html
+from generator.site.api import incident_document
+from generator.site.model import RESOLVED_STATUSES, SiteIncident, component_of, date_range
+
+ComponentKey = tuple[str | None, str]  # (group, name): how the site tells components apart
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One incident as a line of a history list."""
+
+    slug: str
+    title: str
+    impact: str
+    impact_label: str
+    range: str
+    start_iso: str
+    duration: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A component status an update set: what the API's component statuses are derived from."""
+
+    posted_at: datetime
+    component: ComponentKey
+    new_status: str
+
+
+@dataclass(frozen=True)
+class SiteRecord:
+    """One public incident as the site-wide files see it."""
+
+    slug: str
+    title: str
+    impact: str
+    status: str
+    start: datetime
+    end: datetime | None
+    created: datetime
+    updated: datetime
+    sentence: str
+    components: tuple[ComponentKey, ...]
+    entry: ListEntry
+    transitions: tuple[Transition, ...]
+    api: dict[str, Any]  # the API's incident document, minus its site-wide ``components``
+    scheduled_for: datetime | None
+    scheduled_until: datetime | None
+    feed_content: str | None  # the feed entry's HTML body
+
+    @property
+    def resolved(self) -> bool:
+        return self.status in RESOLVED_STATUSES
+
+
+def list_entry(item: SiteIncident, config: SiteConfig, text: dict[str, Any] | None = None) -> ListEntry:
+    text = text or strings(config.locale, config.labels.model_dump())
+    view = item.view
+    span = compute_metrics(view).duration
+    return ListEntry(
+        slug=item.slug,
+        title=view.title,
+        impact=view.impact,
+        impact_label=text["impacts"][view.impact],
+        range=date_range(item, view.zone or config.zone, text["months"], text["fields"]["ongoing"]),
+        start_iso=item.start.isoformat(),
+        duration=formatting.duration(span) if span is not None else "",
+        sentence=item.sentence,
+    )
+
+
+def site_record(item: SiteIncident, config: SiteConfig) -> SiteRecord:
+    """The record of one public incident (``item`` is built from its public view)."""
+    view = item.view
+    transitions = tuple(
+        Transition(update.posted_at, (component.group, component.name), change.new_status)
+        for update in view.updates for change in update.components
+        if (component := component_of(view, change.component)) is not None
+    )
+    body = view.summary or next((u.body for u in view.updates_newest_first if u.body), None)
+    return SiteRecord(
+        slug=item.slug, title=view.title, impact=view.impact, status=view.status,
+        start=item.start, end=item.end, created=item.created, updated=item.updated, sentence=item.sentence,
+        components=tuple((c.group, c.name) for c in view.components),
+        entry=list_entry(item, config),
+        transitions=transitions,
+        api=incident_document(item, config),
+        scheduled_for=view.scheduled_for, scheduled_until=view.scheduled_until,
+        feed_content=str(markdown_to_html(body)) if body else None,
+    )
