@@ -26,6 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import write_incidents
 
+TRASH = Path()  # set by main(): where old trees wait until every run is timed
+
 # Runs ``argv`` and reports wall time and the peak RSS of any process in its tree.
 WRAPPER = r"""
 import json, os, resource, subprocess, sys, threading, time
@@ -89,9 +91,24 @@ def measure(argv: list[str], cwd: Path) -> dict[str, float]:
     return result
 
 
+def set_aside(path: Path) -> None:
+    """Move ``path`` into the run's trash folder, deleted once every run is timed.
+
+    Deleting a tree of thousands of files just before a timed run would slow
+    that run down: ext4 without a journal skips inodes freed in the last
+    60-360 s when it allocates new ones (the kernel's ``recently_deleted()``),
+    and perf showed each file creation scanning past thousands of them.  A
+    real cold build (a fresh clone in CI) follows no such deletion.
+    """
+    if path.exists() or path.is_symlink():
+        trash = TRASH / str(len(list(TRASH.iterdir())))
+        trash.mkdir(parents=True)
+        path.rename(trash / path.name)
+
+
 def clean(project: Path) -> None:
-    for name in ("output", ".postmortem-cache"):
-        shutil.rmtree(project / name, ignore_errors=True)
+    for name in ("output", ".output.spare", ".postmortem-cache"):
+        set_aside(project / name)
 
 
 def repeat(label: str, argv: list[str], cwd: Path, times: int, before=None) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -141,6 +158,9 @@ def main() -> None:
     args = parser.parse_args()
     command = postmortem_command()
     work = Path(tempfile.mkdtemp(prefix="postmortem-bench-"))
+    global TRASH
+    TRASH = work / "trash"
+    TRASH.mkdir()
     rows: list[dict[str, object]] = []
     try:
         project = work / "site"
@@ -182,8 +202,7 @@ def main() -> None:
 
             def clean_hugo(_number: int) -> None:
                 for name in ("public", "resources", ".hugo_build.lock"):
-                    path = work / "hugo" / name
-                    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+                    set_aside(work / "hugo" / name)
 
             hugo_row = repeat("hugo --quiet (same incidents)", [hugo, "--quiet"], work / "hugo", args.repeat, clean_hugo)
             rows.append(hugo_row)
