@@ -52,3 +52,24 @@ def test_results_are_memoised_and_immutable() -> None:
     assert markdown_block(text) is markdown_block(text)
     assert markdown.markdown_to_html(text) is markdown.markdown_to_html(text)
     assert markdown.markdown_to_text(text) is markdown.markdown_to_text(text)
+
+
+# --- markdown_to_html / markdown_to_text: the one-line plain paragraph shortcut ---------------
+
+LINE = st.text(alphabet=st.sampled_from(list("ab1 .-+=)(\"'!:/*_`[]<>|~#&\\\t\u00a0é—\u200b9")), max_size=40)
+
+
+@settings(max_examples=500, deadline=None)
+@given(LINE)
+def test_a_plain_paragraph_renders_exactly_as_the_parser_would(text: str) -> None:
+    if markdown._plain_paragraph(text):
+        assert str(markdown.markdown_to_html(text)) == markdown._parser().render(text)
+        tokens = markdown._parser().parse(text)
+        assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
+        assert markdown.markdown_to_text(text) == text
+
+
+def test_the_plain_paragraph_shortcut_takes_ordinary_sentences_only() -> None:
+    assert markdown._plain_paragraph("Error rates returned to normal at 16:07 (about 1.5% of requests).")
+    for text in ["- item", "+ item", "1. item", "12) item", "=", "# heading", "a *b*", "a\nb", " lead", "a & b", "x <b>", "[x](y)", "a | b"]:
+        assert not markdown._plain_paragraph(text), text

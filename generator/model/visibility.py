@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
+from functools import cache
 from typing import TypeVar
 
 from generator.model.incident import Incident, Record
@@ -21,6 +22,12 @@ def is_public_field(model: type[Record], name: str) -> bool:
     return PUBLIC in model.model_fields[name].metadata
 
 
+@cache
+def _public_fields(model: type[Record]) -> tuple[str, ...]:
+    """The allowlist of one model class, in field order (asked for ~170 times per incident)."""
+    return tuple(name for name in model.model_fields if is_public_field(model, name))
+
+
 def _public_value(value: object) -> object:
     if isinstance(value, Record):
         return _public_record(value)
@@ -30,11 +37,7 @@ def _public_value(value: object) -> object:
 
 
 def _public_record(record: R) -> R:
-    values = {
-        name: _public_value(getattr(record, name))
-        for name in type(record).model_fields
-        if is_public_field(type(record), name)
-    }
+    values = {name: _public_value(getattr(record, name)) for name in _public_fields(type(record))}
     return type(record).model_construct(**values)
 
 

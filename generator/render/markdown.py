@@ -55,11 +55,26 @@ def _parser() -> MarkdownIt:
 MEMO_SIZE = 4096
 
 
+# A one-line text that Markdown renders as a lone paragraph of literal text: no character that can
+# start inline markup, an entity or a hard break, and no line start that opens a block (list item,
+# thematic break, heading, code block).  Most timeline entries are such sentences; parsing each costs
+# ~25 µs, and an incident has dozens.
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]<>|~#&\x00-\x1f\x7f]")
+_BLOCK_START = re.compile(r"[-+=]|\d{1,9}[.)](?:[ \t]|$)")
+
+
+def _plain_paragraph(text: str) -> bool:
+    return (text != "" and text == text.strip() and _INLINE_MARKUP.search(text) is None and _BLOCK_START.match(text) is None
+            and all(ch.isprintable() or ch == " " for ch in text))
+
+
 @lru_cache(maxsize=MEMO_SIZE)
 def markdown_to_html(text: str | None) -> Markup:
     """Render untrusted Markdown to HTML that carries no raw HTML and no unsafe link."""
     if not text:
         return Markup("")
+    if _plain_paragraph(text):
+        return Markup("<p>" + text.replace('"', "&quot;") + "</p>\n")
     rendered = _parser().render(text)
     rendered = rendered.replace("<a href=", '<a rel="nofollow noopener" href=')
     return Markup(rendered)
@@ -70,6 +85,8 @@ def markdown_to_text(text: str | None) -> str:
     """Plain text of a Markdown fragment (for summaries, feeds and metadata)."""
     if not text:
         return ""
+    if _plain_paragraph(text):
+        return text
     tokens = _parser().parse(text)
     words: list[str] = []
     for token in tokens:
