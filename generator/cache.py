@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,7 +101,7 @@ class BuildCache:
         self.used_outputs: dict[str, str] = {}
         self.used_sites: dict[str, dict[str, str]] = {}
         self._store: sqlite3.Connection | None = None
-        self.new_models: dict[str, Any] = {}
+        self.new_models: dict[str, bytes] = {}
 
     # -- index -------------------------------------------------------------------------------
     def _read_index(self) -> dict[str, Any]:
@@ -141,21 +140,19 @@ class BuildCache:
             self.used_loads[load_key] = record
         return record
 
-    def put_load_record(self, load_key: str, record: dict[str, Any], incident: Any) -> None:
+    def put_load_record(self, load_key: str, record: dict[str, Any], model: bytes) -> None:
+        """Remember a validated incident: its summary record and its pickled model."""
         self.used_loads[load_key] = record
-        self.new_models[load_key] = incident
+        self.new_models[load_key] = model
 
-    def model(self, load_key: str) -> Any:
-        """The validated incident stored for ``load_key``, or None."""
+    def model(self, load_key: str) -> bytes | None:
+        """The pickled validated incident stored for ``load_key``, or None (the caller unpickles it)."""
         if load_key in self.new_models:
             return self.new_models[load_key]
         if self.store is None:
             return None
         row = self.store.execute("SELECT data FROM models WHERE key = ?", (load_key,)).fetchone()
-        try:
-            return pickle.loads(row[0]) if row else None
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-            return None  # written by other code: the caller loads the file again
+        return bytes(row[0]) if row else None
 
     # -- outputs -----------------------------------------------------------------------------
     def output(self, out_key: str) -> str | None:
@@ -273,7 +270,7 @@ class BuildCache:
             store = self.store
             assert store is not None
             store.executemany("INSERT OR REPLACE INTO models VALUES (?, ?)",
-                              [(key, pickle.dumps(model, protocol=5)) for key, model in self.new_models.items() if model is not None])
+                              sorted(self.new_models.items()))
             store.commit()
         write_file_atomically(self.root / "index.json", json.dumps(index, separators=(",", ":")).encode())
         if old_objects - kept or dropped_models:

@@ -38,7 +38,7 @@ class Entry:
     source: Path
     load_key: str | None  # None when the file could not even be read
     record: dict[str, Any] | None = None  # validated summary: slug, visibility, warnings
-    incident: Incident | None = None  # set when loaded by this build or needed again
+    model: bytes | None = None  # the pickled validated incident, when this build loaded it or needs it again
     diagnostics: list[Diagnostic] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)  # format -> digest
     changed: bool = False  # something was rendered for it in this build
@@ -124,10 +124,10 @@ class BuildRun:
 
     def job_for(self, entry: Entry, formats: tuple[str, ...]) -> Job:
         """A job with the validated model when there is one (else the worker loads the file)."""
-        if entry.record is not None and entry.incident is None and entry.load_key is not None:
-            entry.incident = self.cache.model(entry.load_key)  # None if the model store was lost
+        if entry.record is not None and entry.model is None and entry.load_key is not None:
+            entry.model = self.cache.model(entry.load_key)  # None if the model store was lost
         wanted = tuple(f for f in formats if self.requested(f) and f not in entry.outputs)
-        return Job(str(entry.source), entry.incident, wanted)
+        return Job(str(entry.source), entry.model, wanted)
 
     def load_and_render(self, entries: list[Entry], todo: list[Entry], formats: tuple[str, ...]) -> None:
         """Load and/or render ``todo`` on a fork pool (or here, when there is little to do)."""
@@ -160,15 +160,14 @@ class BuildRun:
         """Take a worker's result: the validated record, fresh diagnostics and rendered bytes."""
         if result.failure is not None:
             self.failures.append((number, result.failure))
-        if entry.incident is None:
-            entry.incident = result.incident
+        if entry.model is None:
+            entry.model = result.model
         if entry.record is None:
             entry.diagnostics = result.diagnostics
             entry.fresh = entry.changed = True
-            if result.incident is not None and entry.load_key is not None and not any(d.severity == "error" for d in result.diagnostics):
-                entry.record = {"slug": result.incident.slug, "visibility": result.incident.visibility,
-                                "warnings": [d.as_dict() for d in result.diagnostics]}
-                self.cache.put_load_record(entry.load_key, entry.record, result.incident)
+            if result.model is not None and entry.load_key is not None and not any(d.severity == "error" for d in result.diagnostics):
+                entry.record = {"slug": result.slug, "visibility": result.visibility, "warnings": [d.as_dict() for d in result.diagnostics]}
+                self.cache.put_load_record(entry.load_key, entry.record, result.model)
         for fmt, data in result.outputs.items():
             entry.outputs[fmt] = self.cache.put_output(self.output_key(entry, fmt), data)
             entry.changed = True
@@ -307,11 +306,14 @@ class BuildRun:
         return render_incident_page(site_incident(view), components, self.options.config, env, self.options.formats)
 
     def model_of(self, entry: Entry) -> Incident:
-        if entry.incident is None and entry.load_key is not None:
-            entry.incident = self.cache.model(entry.load_key)
-        if entry.incident is None:
+        from generator.workers import unpickled_model
+
+        if entry.model is None and entry.load_key is not None:
+            entry.model = self.cache.model(entry.load_key)
+        incident = unpickled_model(entry.model)
+        if incident is None:  # no stored model, or one pickled by other library versions
             from generator.model.catalog import load_incident
 
-            entry.incident, _ = load_incident(entry.source, self.options.config)
-        assert entry.incident is not None
-        return entry.incident
+            incident, _ = load_incident(entry.source, self.options.config)
+        assert incident is not None
+        return incident

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -54,10 +55,14 @@ class RenderSettings:
 
 @dataclass(frozen=True)
 class Job:
-    """Load ``source`` (when ``incident`` is None) and render the wanted ``formats``."""
+    """Load ``source`` (when ``model`` is None) and render the wanted ``formats``.
+
+    ``model`` is the validated incident pickled once, by the worker that loaded
+    it: the parent stores and forwards those bytes without unpickling them.
+    """
 
     source: str
-    incident: Incident | None
+    model: bytes | None
     formats: tuple[str, ...]
 
 
@@ -82,7 +87,9 @@ class TemplateFailure:
 @dataclass
 class JobResult:
     source: str
-    incident: Incident | None
+    slug: str | None = None  # set when the incident loaded and validated
+    visibility: str | None = None
+    model: bytes | None = None  # the pickled incident, when this job loaded it
     diagnostics: list[Diagnostic] = field(default_factory=list)
     outputs: dict[str, bytes] = field(default_factory=dict)
     failure: TemplateFailure | None = None
@@ -135,8 +142,6 @@ def render_one(incident: Incident, fmt: str, settings: RenderSettings) -> bytes:
 
         return render_incident_page(incident, config, templates=templates, formats=settings.formats)
     if fmt == SITE_RECORD:  # after the page, so its Markdown renderings are memoised already
-        import pickle
-
         from generator.site import public_record
 
         return pickle.dumps(public_record(incident, config), protocol=5)
@@ -147,18 +152,33 @@ def render_one(incident: Incident, fmt: str, settings: RenderSettings) -> bytes:
     raise ValueError(f"unknown format {fmt!r}")
 
 
+def unpickled_model(model: bytes | None) -> Incident | None:
+    """A cached model, or None when there is none or it was pickled by other library versions."""
+    if model is None:
+        return None
+    try:
+        incident = pickle.loads(model)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return incident if isinstance(incident, Incident) else None
+
+
 def run_job(job: Job, settings: RenderSettings) -> JobResult:
     """Load (if needed) and render one incident; never raises for bad input or templates."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    incident, diagnostics = job.incident, []
+    diagnostics: list[Diagnostic] = []
+    incident = unpickled_model(job.model)
     if incident is None:
         from generator.model.catalog import load_incident
 
         incident, diagnostics = load_incident(Path(job.source), settings.config)
-    result = JobResult(job.source, incident, diagnostics)
+    result = JobResult(job.source, diagnostics=diagnostics)
     if incident is None or any(d.severity == "error" for d in diagnostics):
         return result
+    result.slug, result.visibility = incident.slug, incident.visibility
+    if job.model is None:
+        result.model = pickle.dumps(incident, protocol=5)
     try:
         for fmt in wanted_formats(incident.visibility, job.formats, settings.internal):
             result.outputs[fmt] = render_one(incident, fmt, settings)
