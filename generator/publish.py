@@ -6,10 +6,22 @@ bytes read from the cache only when needed.  After each publish the stamps
 
 * when a build wants exactly the same files and every stamp still matches, the
   folder already is what a full build would write, and nothing is touched;
-* otherwise a file whose wanted bytes did not change and whose stamp still
-  matches is hard-linked from the old tree into the new one instead of being
-  written again (creating a file costs ~30x more than linking one here); the
-  old tree is deleted after the swap, so no file is ever shared with it.
+* otherwise the previous tree, kept beside the output folder as the *spare*,
+  is brought up to date in place and swapped in: a spare file is kept when its
+  recorded digest is the wanted one and its stamp still matches, else an
+  output file with the wanted digest and a matching stamp is hard-linked in
+  (creating a file costs ~30x more than linking one here), else the bytes are
+  written.  Without a known spare a fresh tree is staged the same way.
+
+A recorded state is a set of claims "the file with this stamp holds these
+bytes".  No file is ever modified in place (a new inode is renamed over it),
+so a claim whose stamp still matches is true wherever that file now is: the
+output folder, the spare, or a tree half-updated by a build that was killed.
+That is why neither state is dropped before publishing: a build killed at any
+point leaves claims that are stale but never false, and the next build checks
+every stamp.  (A new file cannot match an old claim: even if it gets a freed
+inode number back, its mtime is later.  As before, an edit that keeps a file's
+size and puts its mtime back is not noticed.)
 """
 
 from __future__ import annotations
@@ -20,23 +32,24 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import BuildCache
-from generator.write.tree import MANIFEST
+from generator.write.tree import MANIFEST, Stamp
 
 
 def _stamp(path: Path) -> list[int] | None:
     try:
-        stat = os.stat(path)
+        status = os.lstat(path)
     except OSError:
         return None
-    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
+    return [status.st_ino, status.st_size, status.st_mtime_ns]
 
 
-def tree_state(out_dir: Path, digests: Mapping[str, str]) -> dict[str, Any]:
-    """What the output folder looks like right after a publish."""
+def tree_state(out_dir: Path, digests: Mapping[str, str], stamps: Mapping[str, Stamp] | None = None) -> dict[str, Any]:
+    """What the output folder looks like right after a publish (``stamps`` as the publish saw them, else read now)."""
+    names = [*sorted(digests), MANIFEST]
     return {
         "out_dir": str(out_dir.absolute()),
         "files": dict(sorted(digests.items())),
-        "stamps": {name: _stamp(out_dir / name) for name in [*sorted(digests), MANIFEST]},
+        "stamps": {name: stamps.get(name) if stamps is not None else _stamp(out_dir / name) for name in names},
     }
 
 
@@ -45,7 +58,17 @@ def tree_is_current(out_dir: Path, digests: Mapping[str, str], state: dict[str, 
     if not state or state.get("out_dir") != str(out_dir.absolute()) or state.get("files") != dict(sorted(digests.items())):
         return False
     stamps = state.get("stamps", {})
-    return all(stamp is not None and _stamp(out_dir / name) == stamp for name, stamp in stamps.items()) and MANIFEST in stamps
+    if MANIFEST not in stamps:
+        return False
+    root = str(out_dir.absolute())
+    for name, stamp in stamps.items():  # string paths: a Path per file would double the cost of a no-op build's check
+        try:
+            status = os.lstat(f"{root}/{name}")
+        except OSError:
+            return False
+        if [status.st_ino, status.st_size, status.st_mtime_ns] != stamp:
+            return False
+    return True
 
 
 class CachedFiles(Mapping[str, bytes]):
@@ -70,18 +93,24 @@ def publish(out_dir: Path, digests: Mapping[str, str], cache: BuildCache) -> boo
         return False
     from generator.write import publish_tree
 
-    previous = cache.published if cache.enabled else None
-    cache.set_published(None)  # if the swap fails half-way, the next build must not trust old stamps
-    publish_tree(out_dir, CachedFiles(digests, cache), reuse=_unchanged_files(out_dir, digests, previous))
-    cache.set_published(tree_state(out_dir, digests))
+    previous = _state_for(out_dir, cache.published) if cache.enabled else None
+    spare = _state_for(out_dir, cache.spare) if cache.enabled else None
+    result = publish_tree(out_dir, CachedFiles(digests, cache), reuse=_unchanged_files(out_dir, digests, previous),
+                          spare_holds=None if spare is None else _spare_holds(digests, spare, previous))
+    cache.set_published(tree_state(out_dir, digests, result.stamps))
+    cache.set_spare(previous if result.swapped else spare)  # stamps survive the rename: the old tree's state is the spare's
     return True
+
+
+def _state_for(out_dir: Path, state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``state`` when it was recorded for this output folder."""
+    return state if isinstance(state, dict) and state.get("out_dir") == str(out_dir.absolute()) else None
 
 
 def _unchanged_files(out_dir: Path, digests: Mapping[str, str], previous: dict[str, Any] | None) -> Callable[[str], Path | None]:
     """Old output files that provably still hold the wanted bytes: same digest, untouched stamp."""
-    same_dir = bool(previous) and previous.get("out_dir") == str(out_dir.absolute())  # type: ignore[union-attr]
-    old_files: dict[str, str] = previous.get("files", {}) if same_dir else {}  # type: ignore[union-attr]
-    old_stamps: dict[str, list[int]] = previous.get("stamps", {}) if same_dir else {}  # type: ignore[union-attr]
+    old_files: dict[str, str] = previous.get("files", {}) if previous else {}
+    old_stamps: dict[str, list[int]] = previous.get("stamps", {}) if previous else {}
 
     def reuse(name: str) -> Path | None:
         source = out_dir / name
@@ -90,3 +119,20 @@ def _unchanged_files(out_dir: Path, digests: Mapping[str, str], previous: dict[s
         return source
 
     return reuse
+
+
+def _spare_holds(digests: Mapping[str, str], spare: dict[str, Any], previous: dict[str, Any] | None) -> Callable[[str, Stamp], bool]:
+    """Whether a spare file (by name and current stamp) provably holds the wanted bytes.
+
+    Any recorded claim will do: the spare's own, or the output's (a file the
+    two trees share by a hard link has the output's stamp).
+    """
+    spare_files, spare_stamps = spare.get("files", {}), spare.get("stamps", {})
+    old_files, old_stamps = (previous.get("files", {}), previous.get("stamps", {})) if previous else ({}, {})
+
+    def holds(name: str, stamp: Stamp) -> bool:
+        wanted = digests[name]
+        return (spare_stamps.get(name) == stamp and spare_files.get(name) == wanted) or \
+            (old_stamps.get(name) == stamp and old_files.get(name) == wanted)
+
+    return holds

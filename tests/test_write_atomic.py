@@ -213,4 +213,5 @@ def test_backup_left_by_an_interrupted_fallback_swap_is_restored(tmp_path: Path)
     (tmp_path / ".out.staging-abc").mkdir()
     publish_tree(tmp_path / "out", {"b.md": b"new"})
     assert snapshot(tmp_path / "out").keys() == {"b.md", "user.txt", MANIFEST}  # the user's file came back with the old tree
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.") and not p.name.endswith(".lock")) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.") and not p.name.endswith(".lock")) == [".out.spare"]
+    assert snapshot(tmp_path / ".out.spare").keys() == {"a.md", "user.txt", MANIFEST}  # the old tree, kept for the next build

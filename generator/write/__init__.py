@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from generator.write.tree import BuildLockedError, publish_tree, write_file_atomically
+from generator.write.tree import BuildLockedError, Published, publish_tree, spare_folder, write_file_atomically
 
-__all__ = ["BuildLockedError", "publish_tree", "write_file_atomically"]
+__all__ = ["BuildLockedError", "Published", "publish_tree", "spare_folder", "write_file_atomically"]
