@@ -127,6 +127,21 @@ def test_component_feed_lists_only_that_components_incidents() -> None:
     assert ids == ["https://status.example.com/incidents/only-db/"]
 
 
+def test_feeds_carry_the_latest_updated_incidents_only() -> None:
+    """The whole history is on the site and in the API; a feed carries the 50 latest updated incidents."""
+    start = datetime(2020, 1, 1, 8, 0, tzinfo=UTC)
+    incidents = [synthetic(f"inc-{n:03d}", start + timedelta(days=n)) for n in range(60)]
+    late = incidents[0].model_copy(update={"updates": [  # the oldest incident, with a postmortem posted last of all
+        *incidents[0].updates,
+        incidents[0].updates[-1].model_copy(update={"status": "postmortem", "posted_at": start + timedelta(days=100)}),
+    ]})
+    files = render_site([late, *incidents[1:]], BASE)
+    ids = [e.find(f"{ATOM}id").text.rsplit("/", 2)[-2] for e in _check_atom(files["history.atom"])]
+    assert ids == ["inc-000", *[f"inc-{n:03d}" for n in range(59, 10, -1)]]
+    assert len(feedparser.parse(files["history.rss"]).entries) == 50
+    assert files["api/v2/incidents.json"].count(b'"incident_updates"') == 60
+
+
 def test_sitemap_lists_absolute_urls_of_every_page() -> None:
     files = render_site(_incidents(), BASE)
     root = ElementTree.fromstring(files["sitemap.xml"])

@@ -21,13 +21,24 @@ from feedgen.feed import FeedGenerator
 from generator import __version__
 from generator.config import SiteConfig
 from generator.i18n import strings
-from generator.site.model import EPOCH, SiteComponent, absolute, entry_id, feed_id, incident_path, newest_first
+from generator.site.model import EPOCH, SiteComponent, absolute, entry_id, feed_id, incident_path
 from generator.site.record import SiteRecord
 
 
 def _link(config: SiteConfig, path: str, *, root: str) -> str:
     """Absolute URL of a site path when the site has an address, else relative to the feed."""
     return absolute(config, path) or root + (path + "index.html" if path.endswith("/") or not path else path)
+
+
+FEED_ENTRIES = 50  # the whole history is on the site and in the JSON API; readers poll feeds for what changed
+
+
+def latest_updated(records: list[SiteRecord]) -> list[SiteRecord]:
+    """The ``FEED_ENTRIES`` most recently updated incidents, latest update first (ties by id).
+
+    A postmortem posted days after an incident updates it, so it comes back to the top of the feed.
+    """
+    return sorted(records, key=lambda record: (-record.updated.timestamp(), record.slug))[:FEED_ENTRIES]
 
 
 def _generator(config: SiteConfig, path: str, title: str, subtitle: str, root: str, records: list[SiteRecord],
@@ -45,7 +56,7 @@ def _generator(config: SiteConfig, path: str, title: str, subtitle: str, root: s
         feed.link(href=self_url, rel="self")
     feed.link(href=_link(config, "", root=root), rel="alternate")  # last: feedgen uses the last link for RSS
     feed.updated(max((record.updated for record in records), default=EPOCH).astimezone(UTC))
-    for record in newest_first(records):
+    for record in latest_updated(records):
         key = (record.slug, root)
         if key not in entries:  # an entry is built once and shared by every feed with the same root
             entries[key] = _entry(config, record, root)
