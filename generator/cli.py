@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -228,3 +229,25 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
             click.echo(warning.format(), err=True)
     result.seconds = time.perf_counter() - started
     progress.summary(result.summary())
+
+
+def run() -> None:
+    """The ``postmortem`` command: ``main``, then exit without tearing the interpreter down.
+
+    Freeing every object of a large build one by one at interpreter exit cost
+    ~60 ms of a 0.5 s rebuild.  By then every command has closed its files,
+    pools and cache store, so only the standard streams need flushing.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        if isinstance(stop.code, str):
+            sys.stderr.write(stop.code + "\n")
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 1
+    os._exit(code)
