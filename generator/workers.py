@@ -110,8 +110,8 @@ def prepare(settings: RenderSettings, formats: tuple[str, ...]) -> None:
     """
     from generator.render.environment import make_environment
 
-    wanted = {"md": [(True, "postmortem.md")], "html": [(False, "status_post.html")], "pdf": [(False, "report.html")],
-              SITE_PAGE: [(False, "site/incident.html")]}
+    wanted = {"md": [(True, "postmortem.md")], "html": [(False, "status_post.html"), (False, "partials/updates.html")],
+              "pdf": [(False, "report.html")], SITE_PAGE: [(False, "site/incident.html")]}
     for fmt in formats:
         for markdown, name in wanted.get(fmt, []):
             env = make_environment(settings.templates, markdown=markdown)

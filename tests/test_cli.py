@@ -87,6 +87,22 @@ def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_an_overridden_updates_partial_reaches_the_post_and_the_site_page(tmp_path: Path) -> None:
+    """The post and the site page share one rendering of ``partials/updates.html``; an override still reaches both."""
+    templates = tmp_path / "templates"
+    (templates / "partials").mkdir(parents=True)
+    (templates / "partials" / "updates.html").write_text(
+        '<p class="mine">{{ updates|length }} updates</p>\n{% include "builtin/partials/updates.html" %}', "utf-8")
+    (tmp_path / "incidents").mkdir()
+    shutil.copy(INCIDENTS / f"{SEED_IDS[0]}.yaml", tmp_path / "incidents")
+    result = subprocess.run([sys.executable, "-m", "generator", "build", "--format", "html", "-q", "--templates", str(templates)],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for page in (f"output/{SEED_IDS[0]}.html", f"output/incidents/{SEED_IDS[0]}/index.html"):
+        text = (tmp_path / page).read_text("utf-8")
+        assert '<p class="mine">3 updates</p>' in text and ">Sep 13, 2021 - 16:53 BST</time>" in text, page
+
+
 def test_user_template_overrides_and_extends_the_builtin(tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()

@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.config import SiteConfig
 from generator.i18n import strings
+from generator.memo import IdentityMemo
 from generator.model.incident import Incident, Problem
 from generator.model.metrics import compute_metrics
 from generator.model.visibility import public_view
@@ -61,8 +62,19 @@ def audience_view(incident: Incident, internal: bool) -> Incident:
     return view
 
 
+_contexts: IdentityMemo[dict[str, Any]] = IdentityMemo(16)
+
+
 def build_context(incident: Incident, config: SiteConfig, *, internal: bool) -> dict[str, Any]:
+    """A fresh dict each call (callers add to it), computed once per incident, config and audience."""
     view = audience_view(incident, internal)  # free when ``incident`` already is a public view
+    cached = _contexts.get(view, config, internal)
+    if cached is None:
+        cached = _contexts.put(_build_context(view, config, internal=internal), view, config, internal)
+    return dict(cached)
+
+
+def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dict[str, Any]:
     text = strings(config.locale, config.labels.model_dump())
     zone_name = view.zone or config.zone
     components = [c.display_name for c in view.components]

@@ -4,16 +4,37 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
 
 from generator.config import SiteConfig
+from generator.memo import IdentityMemo
 from generator.model.incident import Incident
 from generator.render.context import build_context
 from generator.render.environment import make_environment
 
 TEMPLATE = "status_post.html"
+UPDATES_PARTIAL = "partials/updates.html"
+
+# The status post and the incident's site page show the same postmortem and updates, rendered by
+# the same partial from the same public view, in the same worker: it is rendered once for both.
+_updates_memo: IdentityMemo[Markup] = IdentityMemo(16)
+
+
+def updates_html(env: Environment, context: dict[str, Any]) -> Markup:
+    """``partials/updates.html`` rendered with ``context`` (a public ``build_context``), shared by the post and the page."""
+    key = (context["incident"], context["config"], env)
+    cached = _updates_memo.get(*key)
+    if cached is None:
+        cached = _updates_memo.put(Markup(env.get_template(UPDATES_PARTIAL).render(context)), *key)
+    return cached
 
 
 def render_status_post(incident: Incident, config: SiteConfig, *, templates: Path | None = None) -> str:
     env = make_environment(templates)
-    html = env.get_template(TEMPLATE).render(build_context(incident, config, internal=False))
+    context = build_context(incident, config, internal=False)
+    context["updates_html"] = updates_html(env, context)
+    html = env.get_template(TEMPLATE).render(context)
     return re.sub(r"\n{2,}", "\n", html).strip("\n") + "\n"

@@ -17,6 +17,7 @@ from generator.config import SiteConfig
 from generator.i18n import strings
 from generator.render import formatting
 from generator.render.context import build_context
+from generator.render.html import updates_html
 from generator.site.model import SiteComponent, SiteIncident, absolute, base_url, incident_path, newest_first
 from generator.site.record import ListEntry, SiteRecord, list_entry
 
@@ -88,6 +89,7 @@ def render_incident_page(item: SiteIncident, components: list[SiteComponent], co
         incident_components=components,
         formats=linked_formats(formats),
     )
+    context["updates_html"] = updates_html(env, context)
     return _render(env, "site/incident.html", context)
 
 
