@@ -65,7 +65,7 @@ _BLOCK_START = re.compile(r"[-+=]|\d{1,9}[.)](?:[ \t]|$)")
 
 def _plain_paragraph(text: str) -> bool:
     return (text != "" and text == text.strip() and _INLINE_MARKUP.search(text) is None and _BLOCK_START.match(text) is None
-            and all(ch.isprintable() or ch == " " for ch in text))
+            and text.isprintable())  # the space is printable; other whitespace and format characters are not
 
 
 @lru_cache(maxsize=MEMO_SIZE)
