@@ -17,11 +17,12 @@ Jinja, so a no-op build stays cheap.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 if TYPE_CHECKING:
     import sqlite3
@@ -110,7 +111,7 @@ class BuildCache:
         if self.root is None:
             return empty
         try:
-            index = json.loads((self.root / "index.json").read_bytes())
+            index = orjson.loads((self.root / "index.json").read_bytes())
         except (OSError, ValueError):
             return empty
         if not (self.root / STORE).is_file():
@@ -272,7 +273,7 @@ class BuildCache:
             store.executemany("INSERT OR REPLACE INTO models VALUES (?, ?)",
                               sorted(self.new_models.items()))
             store.commit()
-        write_file_atomically(self.root / "index.json", json.dumps(index, separators=(",", ":")).encode())
+        write_file_atomically(self.root / "index.json", orjson.dumps(index))
         if old_objects - kept or dropped_models:
             store = self.store
             assert store is not None
