@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from generator.cache import BuildCache
 from generator.publish import publish
 from generator.write import tree
 from generator.write.tree import MANIFEST, publish_tree, spare_folder
-from tests.test_write_atomic import build, leftovers, reference_tree, snapshot, write_incidents
+from tests.test_write_atomic import build, kill_build_at, leftovers, reference_tree, snapshot, write_incidents
 
 
 def site(version: dict[str, bytes] | None = None) -> dict[str, bytes]:
@@ -302,14 +300,7 @@ def test_sigkill_while_the_spare_is_updated(tmp_path: Path, step: str) -> None:
     old = snapshot(project / "output")
     write_incidents(project, 3, "Changed")
     new = reference_tree(project, tmp_path, 3, "Changed")
-    process = subprocess.Popen(["postmortem", "build", "--format", "md,html", "--force"], cwd=project, stderr=subprocess.PIPE,
-                               env={**os.environ, "POSTMORTEM_TEST_PAUSE": f"{step}:60"})
-    assert process.stderr is not None
-    for line in process.stderr:
-        if line.startswith(f"paused at {step}".encode()):
-            break
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    kill_build_at(project, step)
     assert snapshot(project / "output") == (new if step == "swapped" else old)
     assert leftovers(project) == []  # the spare was updated in place: no staging folder
     assert build(project).returncode == 0

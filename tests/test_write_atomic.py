@@ -139,11 +139,8 @@ def reference_tree(project: Path, tmp_path: Path, count: int, title: str) -> dic
     return tree
 
 
-@pytest.mark.parametrize("step", ["staging", "staged", "swapped"])
-def test_sigkill_at_each_publishing_step(project: Path, tmp_path: Path, step: str) -> None:
-    old = snapshot(project / "output")
-    write_incidents(project, 3, title="Changed")
-    new = reference_tree(project, tmp_path, 3, "Changed")
+def kill_build_at(project: Path, step: str) -> None:
+    """Start a forced build, wait until it pauses at ``step`` of publishing, and SIGKILL it there."""
     process = subprocess.Popen(["postmortem", "build", "--format", "md,html", "--force"], cwd=project, stderr=subprocess.PIPE,
                                env={**os.environ, "POSTMORTEM_TEST_PAUSE": f"{step}:60"})
     assert process.stderr is not None
@@ -152,6 +149,14 @@ def test_sigkill_at_each_publishing_step(project: Path, tmp_path: Path, step: st
             break
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("step", ["staging", "staged", "swapped"])
+def test_sigkill_at_each_publishing_step(project: Path, tmp_path: Path, step: str) -> None:
+    old = snapshot(project / "output")
+    write_incidents(project, 3, title="Changed")
+    new = reference_tree(project, tmp_path, 3, "Changed")
+    kill_build_at(project, step)
     after = snapshot(project / "output")
     assert after == (new if step == "swapped" else old)
     assert leftovers(project)  # the killed build left its staging folder behind ...
