@@ -286,7 +286,7 @@ class BuildRun:
             if component_files is None:
                 component_files = self.cache.put_site(key, render_component_files(component, config, templates=templates))
             files.update(component_files)
-        renamed = {(c.group, c.name) for c in components if [c.slug] != [n.slug for n in natural_components([(c.group, c.name)])]}
+        renamed = {(c.group, c.name) for c in components if c.slug != natural_components([(c.group, c.name)])[0].slug}
         for record in records:  # pages were cached with the slugs their components' own names give
             if renamed.intersection(record.components):
                 page = self.render_page_with(record.slug, public, incident_components(record, components))
