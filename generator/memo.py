@@ -20,9 +20,12 @@ class IdentityMemo(Generic[V]):
         self._entries: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], V]] = OrderedDict()
 
     def get(self, *key: object) -> V | None:
-        entry = self._entries.get(tuple(map(id, key)))
+        """The remembered value for exactly these objects (the least recently used is forgotten first)."""
+        ids = tuple(map(id, key))
+        entry = self._entries.get(ids)
         if entry is None or any(a is not b for a, b in zip(entry[0], key, strict=True)):
             return None
+        self._entries.move_to_end(ids)
         return entry[1]
 
     def put(self, value: V, *key: object) -> V:
@@ -30,3 +33,6 @@ class IdentityMemo(Generic[V]):
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
         return value
+
+    def clear(self) -> None:
+        self._entries.clear()

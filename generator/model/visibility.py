@@ -8,10 +8,10 @@ template at all: there is nothing to forget to filter there.
 from __future__ import annotations
 
 import weakref
-from collections import OrderedDict
 from functools import cache
 from typing import TypeVar
 
+from generator.memo import IdentityMemo
 from generator.model.incident import Incident, Record
 from generator.model.types import PUBLIC
 
@@ -44,7 +44,7 @@ def _public_record(record: R) -> R:
 # Each output of one incident asks for its public view (the post, the ``.md``, the site page):
 # incidents are frozen models, so the view of the same object is built once and shared.
 VIEW_MEMO_SIZE = 64
-_views: OrderedDict[int, tuple[Incident, Incident | None]] = OrderedDict()
+_views: IdentityMemo[tuple[Incident | None]] = IdentityMemo(VIEW_MEMO_SIZE)  # (view,): an internal incident's is None
 # Every view built here, for as long as it lives: a view is its own public view, so a caller
 # holding one can ask again for free and never has to vouch that what it passes is public.
 _built_views: weakref.WeakValueDictionary[int, Incident] = weakref.WeakValueDictionary()
@@ -59,16 +59,13 @@ def public_view(incident: Incident) -> Incident | None:
     """
     if _built_views.get(id(incident)) is incident:
         return incident
-    cached = _views.get(id(incident))
-    if cached is not None and cached[0] is incident:
-        _views.move_to_end(id(incident))
-        return cached[1]
+    cached = _views.get(incident)
+    if cached is not None:
+        return cached[0]
     view = _build_public_view(incident)
     if view is not None:
         _built_views[id(view)] = view
-    _views[id(incident)] = (incident, view)
-    while len(_views) > VIEW_MEMO_SIZE:
-        _views.popitem(last=False)
+    _views.put((view,), incident)
     return view
 
 

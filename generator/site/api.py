@@ -15,7 +15,7 @@ import orjson
 
 from generator.config import SiteConfig
 from generator.render.markdown import map_text_outside_pre, markdown_to_html
-from generator.site.model import SiteComponent, SiteIncident, absolute, component_of, incident_path, newest_first, short_id
+from generator.site.model import SiteComponent, SiteIncident, absolute, component_code, component_of, incident_path, newest_first, short_id
 
 if TYPE_CHECKING:
     from generator.site.record import SiteRecord
@@ -70,13 +70,9 @@ def page_id(config: SiteConfig) -> str:
     return short_id("page", config.base_url or config.company)
 
 
-def component_code(group: str | None, name: str) -> str:
-    """The stable id of a component (``SiteComponent.code`` without building one)."""
-    return short_id("component", group or "", name)
-
-
 def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
-    """One incident's API document, except ``components``, whose statuses depend on every incident."""
+    """One incident's API document, except what ``ApiBuilder.incident`` adds: ``page_id`` (an export sets
+    its own) and ``components``, whose statuses depend on every incident."""
     view = item.view
     chronological = [u for _, u in sorted(enumerate(view.updates), key=lambda pair: (pair[1].posted_at, pair[0]))]
     seen: dict[tuple[str, str], int] = {}
@@ -111,7 +107,6 @@ def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
         "resolved_at": stamp(resolved_at),
         "started_at": stamp(item.start),
         "shortlink": view.shortlink or absolute(config, incident_path(item.slug)),
-        "page_id": page_id(config),
         "reminder_intervals": None,
         "incident_updates": updates,
     }

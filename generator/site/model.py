@@ -64,7 +64,12 @@ class SiteComponent:
 
     @property
     def code(self) -> str:
-        return short_id("component", self.group or "", self.name)
+        return component_code(self.group, self.name)
+
+
+def component_code(group: str | None, name: str) -> str:
+    """The stable status-page style id of the component ``(group, name)``."""
+    return short_id("component", group or "", name)
 
 
 Item = TypeVar("Item", "SiteIncident", "SiteRecord")
