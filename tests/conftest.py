@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,11 @@ TESTS = ROOT / "tests"
 INCIDENTS = ROOT / "incidents"
 SEED_IDS = ["2021-09-13-campaign-reports", "2022-04-13-contact-imports-open-tracking-images"]
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+
+# Every subprocess runs the tree under test: `python -m generator` with this checkout first on the
+# import path, never whatever `postmortem` is first on PATH (an editable install of another clone).
+CLI = [sys.executable, "-m", "generator"]
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 
 def load_sample(incident_id: str, config: SiteConfig | None = None) -> Incident:
@@ -31,3 +37,9 @@ def sample_ids() -> list[str]:
 @pytest.fixture
 def config() -> SiteConfig:
     return SiteConfig()
+
+
+@pytest.fixture(autouse=True)
+def _run_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test, and every process it starts without a cwd, runs in a fresh folder, never in the checkout."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))

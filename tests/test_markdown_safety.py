@@ -19,6 +19,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from generator.render.markdown import is_safe_link, markdown_block, markdown_inline, markdown_to_html
+from tests.conftest import CLI
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 BASE = yaml.safe_load((INPUTS / "base.yaml").read_text("utf-8"))
@@ -207,7 +208,7 @@ def put(data: dict[str, object], path: tuple[object, ...], value: object) -> Non
 
 def render(tmp_path: Path, data: dict[str, object], fmt: str, *extra: str) -> str:
     (tmp_path / "incident.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
-    result = subprocess.run(["postmortem", "render", "incident.yaml", "-f", fmt, "-o", "-", *extra],
+    result = subprocess.run([*CLI, "render", "incident.yaml", "-f", fmt, "-o", "-", *extra],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr

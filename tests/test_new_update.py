@@ -16,7 +16,7 @@ from generator.config import SiteConfig
 from generator.edit import add_update
 from generator.model.catalog import load_incident
 from generator.scaffold import slugify
-from tests.conftest import INCIDENTS, SEED_IDS
+from tests.conftest import CLI, INCIDENTS, SEED_IDS
 
 
 @pytest.fixture
@@ -186,11 +186,11 @@ def test_update_of_unparsable_yaml_is_a_positioned_error(project: Path) -> None:
 
 def test_real_subprocess_new_and_update(tmp_path: Path) -> None:
     env = {"PATH": __import__("os").environ["PATH"], "POSTMORTEM_NOW": "2022-04-13T06:35:00Z"}
-    created = subprocess.run(["postmortem", "new", "Imports failing"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    created = subprocess.run([*CLI, "new", "Imports failing"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
     assert created.returncode == 0, created.stderr
     path = created.stdout.strip()
     assert path == "incidents/2022-04-13-imports-failing.yaml"
-    updated = subprocess.run(["postmortem", "update", path, "-s", "investigating", "Looking."], cwd=tmp_path,
+    updated = subprocess.run([*CLI, "update", path, "-s", "investigating", "Looking."], cwd=tmp_path,
                              capture_output=True, text=True, env=env, timeout=60)
     assert updated.returncode == 0, updated.stderr
     assert "posted_at: 2022-04-13T06:35:00Z" in (tmp_path / path).read_text("utf-8"), "site zone defaults to UTC: written as Z"

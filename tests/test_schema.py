@@ -20,7 +20,7 @@ from generator.cli import main
 from generator.load import read_yaml, read_yaml_text
 from generator.scaffold import scaffold
 from generator.schema import schema_text
-from tests.conftest import INCIDENTS, ROOT, sample_ids
+from tests.conftest import CLI, INCIDENTS, ROOT, sample_ids
 
 SCHEMAS = ROOT / "schemas"
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
@@ -58,9 +58,9 @@ def test_committed_schema_equals_the_command_output(kind: str) -> None:
 
 
 def test_schema_command_through_a_real_subprocess() -> None:
-    result = subprocess.run(["postmortem", "schema"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*CLI, "schema"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and json.loads(result.stdout)["$id"] == "incident.schema.json"
-    bad = subprocess.run(["postmortem", "schema", "site"], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run([*CLI, "schema", "site"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
@@ -144,7 +144,7 @@ def test_pre_commit_hook_definition() -> None:
 def test_validate_json_output_shape(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: x\nimpact: huge\nstatus: resolved\nstarted_at: 2021-09-13T10:00:00Z\n", "utf-8")
-    result = subprocess.run(["postmortem", "validate", "--format", "json", str(bad), str(INCIDENTS / f"{sample_ids()[0]}.yaml")],
+    result = subprocess.run([*CLI, "validate", "--format", "json", str(bad), str(INCIDENTS / f"{sample_ids()[0]}.yaml")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     report = json.loads(result.stdout)
@@ -152,5 +152,5 @@ def test_validate_json_output_shape(tmp_path: Path) -> None:
     first = report["diagnostics"][0]
     assert set(first) == {"path", "line", "column", "severity", "message"}
     assert (first["path"], first["line"], first["column"], first["severity"]) == (str(bad), 2, 9, "error")
-    good = subprocess.run(["postmortem", "validate", "--format", "json", str(INCIDENTS)], capture_output=True, text=True, timeout=60)
+    good = subprocess.run([*CLI, "validate", "--format", "json", str(INCIDENTS)], capture_output=True, text=True, timeout=60)
     assert good.returncode == 0 and json.loads(good.stdout)["valid"] is True

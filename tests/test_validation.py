@@ -21,6 +21,7 @@ from generator.cli import main
 from generator.config import SiteConfig
 from generator.model.catalog import load_incident, load_incidents
 from generator.model.types import MAX_MARKDOWN_CHARS
+from tests.conftest import CLI
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 BAD = INPUTS / "bad"
@@ -33,7 +34,7 @@ def expected_lines(case: str) -> list[str]:
 
 
 def postmortem(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["postmortem", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def test_every_case_has_an_expected_file() -> None:

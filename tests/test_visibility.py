@@ -23,7 +23,7 @@ from generator.model.catalog import load_incident
 from generator.model.incident import ActionItem, Component, ImpactWindow, Incident, Problem, Record, TimelineEntry, Update
 from generator.model.types import PUBLIC, Line
 from generator.model.visibility import is_public_field, public_view
-from tests.conftest import load_sample
+from tests.conftest import CLI, load_sample
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 BASE = yaml.safe_load((INPUTS / "base.yaml").read_text("utf-8"))
@@ -127,7 +127,7 @@ def test_canary_incident_is_valid_and_really_carries_canaries(tmp_path: Path) ->
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    result = subprocess.run(["postmortem", *args], cwd=cwd, capture_output=True, timeout=300)
+    result = subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, timeout=300)
     assert b"Traceback" not in result.stderr
     return result
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from generator.write.tree import MANIFEST, UnsafeOutputError, output_lock, publish_tree
+from tests.conftest import CLI
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 BASE_TEXT = (INPUTS / "base.yaml").read_text("utf-8")
@@ -39,7 +40,7 @@ def write_incidents(project: Path, count: int, title: str = "Checkout errors") -
 
 
 def build(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(["postmortem", "build", "--format", "md,html", "--force", *args], cwd=project, capture_output=True,
+    result = subprocess.run([*CLI, "build", "--format", "md,html", "--force", *args], cwd=project, capture_output=True,
                             text=True, timeout=300, env={**os.environ, **(env or {})})
     assert "Traceback" not in result.stderr
     return result
@@ -117,7 +118,7 @@ def test_second_build_fails_clearly_while_the_lock_is_held(project: Path) -> Non
 def test_second_build_waits_for_the_lock(project: Path) -> None:
     write_incidents(project, 3, title="Changed")
     with output_lock((project / "output").absolute(), wait_seconds=0):
-        process = subprocess.Popen(["postmortem", "build", "--format", "md,html", "--force"], cwd=project, stderr=subprocess.PIPE,
+        process = subprocess.Popen([*CLI, "build", "--format", "md,html", "--force"], cwd=project, stderr=subprocess.PIPE,
                                    text=True, env={**os.environ, "POSTMORTEM_LOCK_WAIT": "60"})
         time.sleep(1.5)
         assert process.poll() is None, "the build must wait while the lock is held"
@@ -141,7 +142,7 @@ def reference_tree(project: Path, tmp_path: Path, count: int, title: str) -> dic
 
 def kill_build_at(project: Path, step: str) -> None:
     """Start a forced build, wait until it pauses at ``step`` of publishing, and SIGKILL it there."""
-    process = subprocess.Popen(["postmortem", "build", "--format", "md,html", "--force"], cwd=project, stderr=subprocess.PIPE,
+    process = subprocess.Popen([*CLI, "build", "--format", "md,html", "--force"], cwd=project, stderr=subprocess.PIPE,
                                env={**os.environ, "POSTMORTEM_TEST_PAUSE": f"{step}:60"})
     assert process.stderr is not None
     for line in process.stderr:
@@ -179,7 +180,7 @@ def test_sigkill_at_random_moments(project: Path, tmp_path: Path) -> None:
     for _ in range(6):
         current = snapshot(project / "output")
         assert current in (old, new)
-        process = subprocess.Popen(["postmortem", "build", "--format", "md,html", "--force"], cwd=project,
+        process = subprocess.Popen([*CLI, "build", "--format", "md,html", "--force"], cwd=project,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(chooser.uniform(0.05, duration))
         process.send_signal(signal.SIGKILL)

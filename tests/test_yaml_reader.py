@@ -19,6 +19,7 @@ from generator.errors import InputError
 from generator.load import read_yaml
 from generator.load.yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, read_yaml_text
 from generator.model.catalog import load_incident
+from tests.conftest import CLI
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 
@@ -209,7 +210,7 @@ def test_every_control_character_is_reported_in_one_run() -> None:
 def test_real_command_reports_yaml_problems(tmp_path: Path) -> None:
     (tmp_path / "tagged.yaml").write_text('title: !!python/object/apply:os.system ["touch pwned"]\n')
     (tmp_path / "aliased.yaml").write_text("title: &t x\nsummary: *t\n")
-    result = subprocess.run(["postmortem", "validate", "tagged.yaml", "aliased.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*CLI, "validate", "tagged.yaml", "aliased.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
