@@ -18,7 +18,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -304,10 +303,8 @@ def test_metadata_endpoint_and_devices_do_not_hang_or_fail(tmp_path: Path) -> No
     script = tmp_path / "devices.py"
     script.write_text(_DEVICE_SCRIPT, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    start = time.perf_counter()
-    subprocess.run([sys.executable, str(script)], env=env, check=True, timeout=30)
-    # Includes interpreter start-up and the WeasyPrint import (~1 s).
-    assert time.perf_counter() - start < 8
+    # The timeout only turns a hang into a failure; the figure itself is measured in benchmarks/, not here.
+    subprocess.run([sys.executable, str(script)], env=env, check=True, timeout=120)
 
 
 def test_data_url_attachments_not_embedded() -> None:

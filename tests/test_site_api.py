@@ -10,7 +10,7 @@ import pytest
 
 from generator.config import SiteConfig
 from generator.site import render_site
-from tests.conftest import CLI, TESTS
+from tests.conftest import TESTS
 from tests.test_site_support import SEED_CONFIG, canary_incident, internal_incident, seeds, synthetic
 
 FIXTURE = json.loads((TESTS / "fixtures" / "statuspage" / "github-2024-09-16-incidents.json").read_text("utf-8"))
@@ -98,11 +98,11 @@ def test_incident_values_come_from_the_public_view(files: dict[str, bytes]) -> N
     assert campaign["name"] == "Issue with Campaign Reports" and campaign["impact"] == "minor" and campaign["status"] == "postmortem"
     assert campaign["created_at"] == "2021-09-13T15:53:00.000Z" and campaign["updated_at"] == "2021-09-15T12:48:00.000Z"
     assert campaign["started_at"] == "2021-09-13T13:36:00.000Z" and campaign["resolved_at"] == "2021-09-14T17:21:00.000Z"  # its own field
-    assert [u["status"] for u in campaign["incident_updates"]] == [*CLI, "resolved", "update", "investigating"]
+    assert [u["status"] for u in campaign["incident_updates"]] == ["postmortem", "resolved", "update", "investigating"]
     assert campaign["incident_updates"][1]["body"].startswith("<p>We’re satisfied our initial fix")  # sanitised HTML
     assert {c["name"] for c in campaign["components"]} == {"North America - Reporting", "Asia Pacific - Reporting", "Europe - Reporting"}
     canary = incidents["canary-incident"]
-    assert [u["status"] for u in canary["incident_updates"]] == [*CLI, "resolved", "investigating"]  # internal update dropped
+    assert [u["status"] for u in canary["incident_updates"]] == ["postmortem", "resolved", "investigating"]  # internal update dropped
     assert canary["incident_updates"][1]["affected_components"] == [
         {"code": canary["components"][0]["id"], "name": "Web", "old_status": None, "new_status": "operational"},
     ]

@@ -107,9 +107,7 @@ def test_second_build_fails_clearly_while_the_lock_is_held(project: Path) -> Non
     before = snapshot(project / "output")
     write_incidents(project, 3, title="Changed")  # so the build has something to publish
     with output_lock((project / "output").absolute(), wait_seconds=0):
-        started = time.monotonic()
         result = build(project, env={"POSTMORTEM_LOCK_WAIT": "0.5"})
-        assert time.monotonic() - started < 30
     assert result.returncode == 1
     assert "another build is writing to" in result.stderr and "gave up after waiting 0.5 s" in result.stderr
     assert snapshot(project / "output") == before
@@ -120,7 +118,10 @@ def test_second_build_waits_for_the_lock(project: Path) -> None:
     with output_lock((project / "output").absolute(), wait_seconds=0):
         process = subprocess.Popen([*CLI, "build", "--format", "md,html", "--force"], cwd=project, stderr=subprocess.PIPE,
                                    text=True, env={**os.environ, "POSTMORTEM_LOCK_WAIT": "60"})
-        time.sleep(1.5)
+        assert process.stderr is not None
+        # Handshake: the build renders, then says it is waiting for the lock, then waits.
+        told = next((line for line in process.stderr if line.startswith("waiting for another build")), None)
+        assert told is not None, "the build never said it was waiting for the lock"
         assert process.poll() is None, "the build must wait while the lock is held"
         assert "Changed" not in (project / "output" / "incident-000.md").read_text()
     _, stderr = process.communicate(timeout=120)
@@ -176,7 +177,8 @@ def test_sigkill_at_random_moments(project: Path, tmp_path: Path) -> None:
     assert build(project, "-o", str(tmp_path / "timing")).returncode == 0
     duration = time.monotonic() - started
     chooser = random.Random(20240613)
-    seen = set()
+    # Which of the two trees a random moment leaves is itself random; both outcomes are forced
+    # deterministically in test_sigkill_at_each_publishing_step. Here every moment must leave one of them.
     for _ in range(6):
         current = snapshot(project / "output")
         assert current in (old, new)
@@ -187,7 +189,6 @@ def test_sigkill_at_random_moments(project: Path, tmp_path: Path) -> None:
         process.wait(timeout=30)
         after = snapshot(project / "output")
         assert after in (old, new), "a killed build left a mix of old and new files"
-        seen.add("new" if after == new else "old")
         if after == new:  # go back to the old tree for the next round
             write_incidents(project, count, title="Before")
             assert build(project).returncode == 0

@@ -9,7 +9,6 @@ character) and through one real ``postmortem`` subprocess.
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -57,9 +56,7 @@ def test_anchor_and_alias_are_rejected() -> None:
 def test_billion_laughs_fails_fast() -> None:
     lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 30)]
-    started = time.perf_counter()
     found = problems("\n".join(lines) + "\n")
-    assert time.perf_counter() - started < 1.0
     assert found[-1] == "2:10: YAML aliases (*name) are not allowed; write the value out"
     assert len(found) <= 3  # stops at the first alias instead of expanding 10**30 strings
 
@@ -123,9 +120,7 @@ def test_file_just_under_the_size_cap_is_read(tmp_path: Path) -> None:
     "".join(" " * (2 * i) + "- \n" for i in range(100)),
 ])
 def test_deep_nesting_fails_fast(text: str) -> None:
-    started = time.perf_counter()
     found = problems(text)
-    assert time.perf_counter() - started < 1.0
     assert len(found) == 1 and found[0].endswith(f"nesting deeper than {MAX_DEPTH} levels"), found
 
 

@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -111,11 +112,15 @@ def output_lock(out_dir: Path, wait_seconds: float | None = None) -> Iterator[No
     lock_path = out_dir.parent / f".{out_dir.name}.lock"
     with open(lock_path, "a+") as handle:
         deadline = time.monotonic() + wait_seconds
+        told = False
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if not told and wait_seconds > 0:
+                    print(f"waiting for another build to finish writing to {out_dir} (lock {lock_path})", file=sys.stderr, flush=True)
+                    told = True
                 if time.monotonic() >= deadline:
                     raise BuildLockedError(
                         f"another build is writing to {out_dir}; gave up after waiting {wait_seconds:g} s "
