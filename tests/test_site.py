@@ -226,6 +226,8 @@ def test_canary_covers_every_internal_field_of_the_model() -> None:
         ("Incident", "severity"), ("Incident", "internal_notes"), ("Problem", "notes"), ("Problem", "internal"),
         ("ActionItem", "owner"), ("ActionItem", "ticket"), ("ActionItem", "internal"), ("Component", "internal"),
         ("ImpactWindow", "internal"), ("TimelineEntry", "internal"), ("Update", "internal"),
+        ("ActionSubItem", "internal"), ("IncidentTimelineEntry", "internal"), ("IncidentTimelineEntry", "links"),
+        ("ImpactFigure", "internal"), ("CustomSection", "internal"), ("Person", "internal"), ("DocumentState", "internal"),
     }
     assert internal == covered
 

@@ -73,9 +73,19 @@ def canary_incident() -> Incident:
             {"name": f"Problem {CANARY}", "root_cause": secret, "internal": True},
         ],
         "action_items": [
-            {"text": "Public action.", "owner": f"owner-{CANARY}", "ticket": f"https://tickets.example.com/{CANARY}"},
+            {"text": "Public action.", "owner": f"owner-{CANARY}", "ticket": f"https://tickets.example.com/{CANARY}",
+             "items": [{"text": "Public step."}, {"text": secret, "internal": True}]},
             {"text": secret, "internal": True},
         ],
+        "timeline": [
+            {"at": start, "text": "Public incident step.", "milestone": "detected",
+             "links": [{"label": secret, "url": f"https://dash.example.com/{CANARY}"}]},
+            {"at": start, "text": secret, "milestone": secret, "internal": True},
+        ],
+        "impact_figures": [{"value": "5%", "text": "of requests failed"}, {"value": "7", "text": secret, "internal": True}],
+        "sections": [{"title": "Public section", "body": "Public."}, {"title": secret, "body": secret, "internal": True}],
+        "people": [{"name": "Public Person", "role": "author", "internal": False}, {"name": secret, "role": "responder"}],
+        "document": {"status": secret, "internal": True},
         "updates": [
             {"status": "postmortem", "posted_at": start + timedelta(days=1)},
             {"status": "resolved", "posted_at": start + timedelta(hours=1), "body": "Resolved publicly.",

@@ -20,7 +20,22 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.config import SiteConfig
 from generator.model.catalog import load_incident
-from generator.model.incident import ActionItem, Component, ImpactWindow, Incident, Problem, Record, TimelineEntry, Update
+from generator.model.incident import (
+    ActionItem,
+    ActionSubItem,
+    Component,
+    CustomSection,
+    DocumentState,
+    ImpactFigure,
+    ImpactWindow,
+    Incident,
+    IncidentTimelineEntry,
+    Person,
+    Problem,
+    Record,
+    TimelineEntry,
+    Update,
+)
 from generator.model.types import PUBLIC, Line
 from generator.model.visibility import is_public_field, public_view
 from tests.conftest import CLI, load_sample
@@ -39,6 +54,13 @@ INTERNAL_ENTRIES: dict[type[Record], dict[str, object]] = {
     Problem: {"name": f"{CANARY} problem", "root_cause": f"{CANARY} cause",
               "timeline": [{"at": "2023-10-28T09:21:00Z", "text": f"{CANARY} step"}], "internal": True},
     ActionItem: {"text": f"{CANARY} action", "internal": True},
+    ActionSubItem: {"text": f"{CANARY} action step", "internal": True},
+    IncidentTimelineEntry: {"at": "2023-10-28T09:22:00Z", "text": f"{CANARY} incident entry", "milestone": f"{CANARY} milestone",
+                            "internal": True},
+    ImpactFigure: {"value": "42%", "text": f"{CANARY} figure", "internal": True},
+    CustomSection: {"title": f"{CANARY} section title", "body": f"{CANARY} section body", "internal": True},
+    Person: {"name": f"{CANARY} person", "role": "responder"},  # people are internal unless `internal: false`
+    DocumentState: {"status": f"{CANARY} document status", "internal": True},
     Update: {"status": "update", "posted_at": "2023-10-28T09:30:00Z", "body": f"{CANARY} update",
              "components": [{"component": INTERNAL_COMPONENT, "new_status": "major_outage"}], "internal": True},
 }
@@ -67,6 +89,10 @@ def all_models(model: type[Record] = Incident) -> list[type[Record]]:
 def canary_value(model: type[BaseModel], name: str) -> object:
     """A valid value for an internal field that contains the canary; fail for a type we cannot plant."""
     field = model.model_fields[name]
+    child = submodel(field.annotation)
+    if child is not None and typing.get_origin(field.annotation) is list:  # e.g. evidence links: one entry of canaries
+        entry = {key: canary_value(child, key) for key, sub in child.model_fields.items() if sub.is_required()}
+        return [entry]
     annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation  # type: ignore[valid-type]
     adapter = TypeAdapter(annotation)
     for candidate in (f"{CANARY} {name}", f"https://tickets.example.com/{CANARY}", "2023-10-28T09:00:00Z"):
@@ -86,6 +112,8 @@ def plant(model: type[Record], data: dict[str, object], *, entries: bool = True)
         child = submodel(field.annotation)
         if child is None:
             continue
+        if typing.get_origin(field.annotation) is not list and name not in data and "internal" in child.model_fields:
+            data[name] = copy.deepcopy(INTERNAL_ENTRIES[child])  # a single record marked internal (e.g. `document`)
         value = data.setdefault(name, []) if typing.get_origin(field.annotation) is list else data.get(name)
         items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
         for item in list(items):
@@ -171,7 +199,9 @@ def test_internal_markdown_shows_the_canary(canary_project: Path) -> None:
     assert result.returncode == 0, result.stderr
     text = result.stdout.decode()
     for shown in (f"{CANARY} internal_notes", f"{CANARY} owner", f"tickets.example.com/{CANARY}", f"{CANARY} problem",
-                  f"{CANARY} entry", f"{CANARY} update", f"{CANARY} action", f"{CANARY} window"):
+                  f"{CANARY} entry", f"{CANARY} update", f"{CANARY} action", f"{CANARY} window", f"{CANARY} incident entry",
+                  f"{CANARY} milestone", f"{CANARY} label", f"{CANARY} figure", f"{CANARY} section title", f"{CANARY} person",
+                  f"{CANARY} document status", f"{CANARY} action step"):
         assert shown in text, shown
 
 

@@ -8,11 +8,27 @@ A new field is therefore internal until someone declares it public.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from generator.model.types import PUBLIC, Day, Flag, Line, Markdown, Slug, Timestamp, Url, Zone
+from generator.model.types import (
+    PUBLIC,
+    UNKNOWN_TIME,
+    Day,
+    Flag,
+    Line,
+    LooseTimestamp,
+    Markdown,
+    Slug,
+    Ticket,
+    Timestamp,
+    Url,
+    Zone,
+    make_moment,
+    parse_loose_timestamp,
+    precision,
+)
 
 Impact = Literal["none", "minor", "major", "critical", "maintenance"]
 IncidentStatus = Literal[
@@ -26,6 +42,16 @@ UpdateStatus = Literal[
 ComponentStatus = Literal["operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"]
 ProblemStatus = Literal["investigating", "identified", "mitigated", "resolved"]
 ActionStatus = Literal["open", "in_progress", "done", "wont_do"]
+ActionType = Literal["mitigate", "prevent", "process", "other"]
+DetectionMethod = Literal["alert", "monitoring", "customer_report", "internal_report", "automated_test", "other"]
+DataLoss = Literal["yes", "no", "unknown"]
+PersonRole = Literal["author", "incident_commander", "responder", "reviewer", "communications"]
+# The standard postmortem sections, in document order: per-incident headings and custom sections refer to them.
+SectionKey = Literal["summary", "impact", "trigger", "detection", "root_cause", "contributing_factors", "mitigation",
+                     "timeline", "next_steps", "lessons_learned"]
+SECTION_KEYS: tuple[str, ...] = SectionKey.__args__  # type: ignore[attr-defined]
+# Standard milestones of an incident timeline; any other one-line marker (e.g. "OUTAGE BEGINS") is printed as written.
+STANDARD_MILESTONES = ("impact_began", "detected", "declared", "mitigated", "impact_ended", "resolved")
 
 
 class Record(BaseModel):
@@ -65,10 +91,88 @@ class ImpactWindow(Record):
 
 
 class TimelineEntry(Record):
-    """One step of a mitigation timeline: a moment and what happened."""
+    """One step of a sub-problem's timeline: a moment (exact, ``~`` approximate, or a date) and what happened."""
 
-    at: Annotated[Timestamp, PUBLIC]
+    at: Annotated[LooseTimestamp, PUBLIC]
     text: Annotated[Markdown, PUBLIC]
+    internal: Flag = False
+
+
+class EvidenceLink(Record):
+    """Where an incident-timeline entry's evidence lives: a dashboard, a log query, a chat message."""
+
+    label: Annotated[Line, PUBLIC]
+    url: Annotated[Url, PUBLIC]
+
+
+class IncidentTimelineEntry(Record):
+    """One step of the incident's own chronology, optionally tied to a sub-problem and marked as a milestone.
+
+    ``links`` (evidence) are internal as a whole: dashboards and log queries are for the team.
+    """
+
+    at: Annotated[LooseTimestamp, PUBLIC]
+    text: Annotated[Markdown, PUBLIC]
+    milestone: Annotated[Line | None, PUBLIC] = None
+    problem: Annotated[Line | None, PUBLIC] = None
+    links: list[EvidenceLink] = Field(default_factory=list)
+    internal: Flag = False
+
+
+class Detection(Record):
+    """How the incident was noticed: the method, and the story."""
+
+    method: Annotated[DetectionMethod, PUBLIC]
+    text: Annotated[Markdown | None, PUBLIC] = None
+
+
+class ImpactFigure(Record):
+    """One measured or stated impact: ``value`` "1.21B", ``text`` "queries lost"; or a statement alone."""
+
+    value: Annotated[Line | None, PUBLIC] = None
+    text: Annotated[Line, PUBLIC]
+    internal: Flag = False
+
+
+class DataLossStatement(Record):
+    """Whether data was lost (yes / no / unknown), and in which window."""
+
+    lost: Annotated[DataLoss, PUBLIC]
+    start: Annotated[Timestamp | None, PUBLIC] = None
+    end: Annotated[Timestamp | None, PUBLIC] = None
+    text: Annotated[Line | None, PUBLIC] = None
+
+
+class CustomSection(Record):
+    """A section of the report's own, placed after a standard section (``after``), in list order."""
+
+    title: Annotated[Line, PUBLIC]
+    body: Annotated[Markdown, PUBLIC]
+    after: Annotated[SectionKey, PUBLIC] = "lessons_learned"
+    internal: Flag = False
+
+
+class Lessons(Record):
+    """Lessons learned in the standard categories (the SRE book's template)."""
+
+    went_well: Annotated[list[Markdown], PUBLIC] = Field(default_factory=list)
+    went_wrong: Annotated[list[Markdown], PUBLIC] = Field(default_factory=list)
+    got_lucky: Annotated[list[Markdown], PUBLIC] = Field(default_factory=list)
+
+
+class Person(Record):
+    """Someone who wrote, led, worked on or reviewed the incident. Internal unless ``internal: false``."""
+
+    name: Annotated[Line, PUBLIC]
+    role: Annotated[PersonRole, PUBLIC]
+    internal: Flag = True
+
+
+class DocumentState(Record):
+    """The report's own state: status (draft, in review, reviewed, closed, or your words) and date."""
+
+    status: Annotated[Line, PUBLIC]
+    date: Annotated[Day | None, PUBLIC] = None
     internal: Flag = False
 
 
@@ -84,22 +188,39 @@ class Problem(Record):
     internal: Flag = False
 
 
-class ActionItem(Record):
-    """A follow-up; owner and ticket stay internal."""
+class ActionSubItem(Record):
+    """One step of an action item."""
 
     text: Annotated[Markdown, PUBLIC]
     status: Annotated[ActionStatus, PUBLIC] = "open"
-    due: Annotated[Day | None, PUBLIC] = None
-    owner: Line | None = None
-    ticket: Url | None = None
     internal: Flag = False
+
+
+class ActionItem(Record):
+    """A follow-up; ``owner`` and ``ticket`` stay internal, ``public_owner`` is printed in public reports."""
+
+    text: Annotated[Markdown, PUBLIC]
+    type: Annotated[ActionType | None, PUBLIC] = None
+    priority: Annotated[Line | None, PUBLIC] = None
+    status: Annotated[ActionStatus, PUBLIC] = "open"
+    due: Annotated[Day | None, PUBLIC] = None
+    public_owner: Annotated[Line | None, PUBLIC] = None
+    owner: Line | None = None
+    ticket: Ticket | None = None
+    items: Annotated[list[ActionSubItem], PUBLIC] = Field(default_factory=list)
+    internal: Flag = False
+
+    @property
+    def shown_owner(self) -> str | None:
+        """The owner an internal report prints: the internal one, else the public one."""
+        return self.owner or self.public_owner
 
 
 class Update(Record):
     """A posted status update; a ``postmortem`` update carries the postmortem sections."""
 
     status: Annotated[UpdateStatus, PUBLIC]
-    posted_at: Annotated[Timestamp, PUBLIC]
+    posted_at: Annotated[LooseTimestamp, PUBLIC]
     body: Annotated[Markdown | None, PUBLIC] = None
     components: Annotated[list[ComponentTransition], PUBLIC] = Field(default_factory=list)
     internal: Flag = False
@@ -121,6 +242,7 @@ class Incident(Record):
     started_at: Annotated[Timestamp | None, PUBLIC] = None
     detected_at: Annotated[Timestamp | None, PUBLIC] = None
     mitigated_at: Annotated[Timestamp | None, PUBLIC] = None
+    impact_ended_at: Annotated[Timestamp | None, PUBLIC] = None
     resolved_at: Annotated[Timestamp | None, PUBLIC] = None
     scheduled_for: Annotated[Timestamp | None, PUBLIC] = None
     scheduled_until: Annotated[Timestamp | None, PUBLIC] = None
@@ -128,16 +250,50 @@ class Incident(Record):
     components: Annotated[list[Component], PUBLIC] = Field(default_factory=list)
 
     summary: Annotated[Markdown | None, PUBLIC] = None
+    impact_figures: Annotated[list[ImpactFigure], PUBLIC] = Field(default_factory=list)
+    data_loss: Annotated[DataLossStatement | None, PUBLIC] = None
+    trigger: Annotated[Markdown | None, PUBLIC] = None
+    detection: Annotated[Detection | None, PUBLIC] = None
     root_cause: Annotated[Markdown | None, PUBLIC] = None
+    contributing_factors: Annotated[list[Markdown], PUBLIC] = Field(default_factory=list)
     problems: Annotated[list[Problem], PUBLIC] = Field(default_factory=list)
     mitigation: Annotated[Markdown | None, PUBLIC] = None
+    timeline: Annotated[list[IncidentTimelineEntry], PUBLIC] = Field(default_factory=list)
     next_steps: Annotated[Markdown | None, PUBLIC] = None
     action_items: Annotated[list[ActionItem], PUBLIC] = Field(default_factory=list)
     lessons_learned: Annotated[Markdown | None, PUBLIC] = None
+    lessons: Annotated[Lessons | None, PUBLIC] = None
+    headings: Annotated[dict[SectionKey, Line], PUBLIC] = Field(default_factory=dict)
+    sections: Annotated[list[CustomSection], PUBLIC] = Field(default_factory=list)
+    people: Annotated[list[Person], PUBLIC] = Field(default_factory=list)
+    document: Annotated[DocumentState | None, PUBLIC] = None
     updates: Annotated[list[Update], PUBLIC] = Field(default_factory=list)
 
     severity: Line | None = None
     internal_notes: Markdown | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _place_unknown_post_times(cls, data: Any) -> Any:
+        """``posted_at: unknown`` borrows the time of the next older update in the file (else the next
+        newer one) so the post keeps its place; it is printed as "time not recorded"."""
+        if not isinstance(data, dict) or not isinstance(data.get("updates"), list):
+            return data
+        updates = data["updates"]
+        if not any(isinstance(u, dict) and u.get("posted_at") == UNKNOWN_TIME for u in updates):
+            return data
+        known = [_known_time(u.get("posted_at")) if isinstance(u, dict) else None for u in updates]
+        placed = []
+        for i, update in enumerate(updates):
+            if isinstance(update, dict) and update.get("posted_at") == UNKNOWN_TIME:
+                older = next((t for t in known[i + 1:] if t is not None), None)
+                newer = next((t for t in reversed(known[:i]) if t is not None), None)
+                if older is not None:
+                    update = {**update, "posted_at": make_moment(older, "unknown", rank=1)}
+                elif newer is not None:
+                    update = {**update, "posted_at": make_moment(newer, "unknown", rank=-1)}
+            placed.append(update)
+        return {**data, "updates": placed}
 
     @property
     def slug(self) -> str:
@@ -154,7 +310,10 @@ class Incident(Record):
 
     @property
     def impact_end(self) -> datetime | None:
-        """Resolution time, or the latest window end when every window has ended."""
+        """When impact ended: ``impact_ended_at``, else the resolution time, else the latest window end
+        when every window has ended (see ``impact_end_source`` for which one)."""
+        if self.impact_ended_at is not None:
+            return self.impact_ended_at
         if self.resolved_at is not None:
             return self.resolved_at
         ends = [w.end for w in self.impact_windows]
@@ -163,16 +322,33 @@ class Incident(Record):
         return None
 
     @property
+    def impact_end_source(self) -> str | None:
+        """Which moment ``impact_end`` is: ``impact_ended``, ``resolved`` or ``windows``."""
+        if self.impact_ended_at is not None:
+            return "impact_ended"
+        if self.resolved_at is not None:
+            return "resolved"
+        return "windows" if self.impact_end is not None else None
+
+    @property
     def postmortem_update(self) -> Update | None:
         return next((u for u in self.updates if u.status == "postmortem"), None)
 
     @property
     def updates_newest_first(self) -> list[Update]:
         """Posted updates other than the postmortem, newest first (stable for equal times)."""
-        ordered = sorted(enumerate(self.updates), key=lambda pair: (pair[1].posted_at, pair[0]), reverse=True)
+        ordered = sorted(enumerate(self.updates), key=lambda pair: (pair[1].posted_at, getattr(pair[1].posted_at, "rank", 0), pair[0]),
+                         reverse=True)
         return [u for _, u in ordered if u.status != "postmortem"]
 
     @property
     def has_postmortem_sections(self) -> bool:
         return any([self.summary, self.root_cause, self.problems, self.mitigation, self.next_steps,
-                    self.action_items, self.lessons_learned])
+                    self.action_items, self.lessons_learned, self.impact_figures, self.data_loss, self.trigger,
+                    self.detection, self.contributing_factors, self.timeline, self.lessons, self.sections])
+
+
+def _known_time(value: object) -> datetime | None:
+    """The time an update's raw ``posted_at`` names, if it names one (used to place unknown ones)."""
+    moment = parse_loose_timestamp(value)
+    return moment if moment is not None and precision(moment) != "unknown" else None

@@ -7,7 +7,7 @@ says exactly which text it accepts; nothing is guessed from YAML 1.1 rules.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -83,13 +83,59 @@ def _url(value: str) -> str:
     return value
 
 
+class Moment(datetime):
+    """A moment known less exactly than to the minute: ``approximate`` ("~19:00"), ``day`` (a date
+    with no time) or ``unknown`` (a post known to exist, its time not recorded).
+
+    It is still a datetime, so ordering, durations and every consumer keep working; the renderers
+    ask :func:`precision` and print "around 19:00", "Feb 10, 2017" or "time not recorded", never an
+    invented clock time. A ``day`` moment is placed at 12:00 UTC (its date stays the same in every
+    zone from UTC-11 to UTC+12) and keeps the written date in ``day``; an ``unknown`` one borrows
+    the time of a neighbouring update so it sorts where it was written (``rank`` breaks the tie).
+    """
+
+    precision: str = "approximate"
+    written_day: date | None = None
+    rank: int = 0
+
+    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
+        return (_restore_moment, (datetime.isoformat(self), self.precision, self.written_day, self.rank))
+
+
+def _restore_moment(text: str, precision: str, written_day: date | None, rank: int) -> Moment:
+    return make_moment(datetime.fromisoformat(text), precision, written_day, rank)
+
+
+def make_moment(moment: datetime, precision: str, written_day: date | None = None, rank: int = 0) -> Moment:
+    made = Moment(moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
+                  moment.microsecond, moment.tzinfo, fold=moment.fold)
+    made.precision, made.written_day, made.rank = precision, written_day, rank
+    return made
+
+
+def precision(moment: object) -> str:
+    """``exact`` for a plain datetime; otherwise what the writer knew."""
+    return moment.precision if isinstance(moment, Moment) else "exact"
+
+
+APPROXIMATE_PREFIX = "~"
+UNKNOWN_TIME = "unknown"
+
+
 def _timestamp_text(value: Any) -> Any:
-    """Require a full date-time string with an offset; give a clear message otherwise."""
+    """Require a full date-time string with an offset; give a clear message otherwise.
+
+    ``~2021-09-13T19:00:00-07:00`` is an approximate time ("around 19:00").
+    """
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str):
         raise ValueError("must be a timestamp such as 2021-09-13T16:53:00+01:00")
     text = value.strip()
+    if text == UNKNOWN_TIME:
+        raise ValueError("'unknown' is only allowed for an update's `posted_at`, next to an update whose time is known")
+    if text.startswith(APPROXIMATE_PREFIX):
+        return make_moment(_timestamp_text(text[1:].strip()), "approximate")
     if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", text):
         raise ValueError(f"{value!r} is not a timestamp; write it as 2021-09-13T16:53:00+01:00")
     try:
@@ -100,6 +146,37 @@ def _timestamp_text(value: Any) -> Any:
     if parsed.tzinfo is None:
         raise ValueError(f"{value!r} has no UTC offset; add one such as +01:00 or Z")
     return parsed
+
+
+def _loose_timestamp_text(value: Any) -> Any:
+    """A timestamp, an approximate one, or a date alone (``2017-02-10``: the time was not recorded)."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        day = _date_text(value)
+        return make_moment(datetime(day.year, day.month, day.day, 12, tzinfo=UTC), "day", day)
+    return _timestamp_text(value)
+
+
+def parse_loose_timestamp(value: Any) -> datetime | None:
+    """The moment a loose timestamp's text names, or None when it names none (used to place unknown post times)."""
+    try:
+        moment = _loose_timestamp_text(value)
+    except ValueError:
+        return None
+    return moment if isinstance(moment, datetime) else None
+
+
+_TICKET_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S")
+
+
+def _ticket(value: str) -> str:
+    """A ticket ID (``Bug 5554823``, ``PAY-1432``) or an http(s)/mailto URL; no other link scheme."""
+    value = _single_line(value)
+    if _TICKET_SCHEME.match(value):
+        try:
+            return _url(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is neither a ticket ID (such as PAY-1432) nor an http(s) or mailto URL") from None
+    return value
 
 
 def _date_text(value: Any) -> Any:
@@ -119,3 +196,6 @@ Slug = Annotated[str, AfterValidator(_slug)]
 Url = Annotated[str, AfterValidator(_url), Field(max_length=2000)]
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp_text)]
 Day = Annotated[date, BeforeValidator(_date_text)]
+# Where real reports give less than a minute: timeline entries and posted updates.
+LooseTimestamp = Annotated[datetime, BeforeValidator(_loose_timestamp_text)]
+Ticket = Annotated[str, AfterValidator(_ticket), Field(max_length=2000)]

@@ -30,7 +30,7 @@ def _public_fields(model: type[Record]) -> tuple[str, ...]:
 
 def _public_value(value: object) -> object:
     if isinstance(value, Record):
-        return _public_record(value)
+        return None if getattr(value, "internal", False) else _public_record(value)
     if isinstance(value, list):
         return [_public_value(item) for item in value if not getattr(item, "internal", False)]
     return value

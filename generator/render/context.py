@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from generator.config import SiteConfig
 from generator.i18n import strings
 from generator.memo import IdentityMemo
-from generator.model.incident import Incident, Problem
+from generator.model.incident import SECTION_KEYS, STANDARD_MILESTONES, CustomSection, EvidenceLink, Incident, Problem
 from generator.model.metrics import compute_metrics
+from generator.model.types import precision
 from generator.model.visibility import public_view
 from generator.render import formatting
 
@@ -25,31 +27,105 @@ class TimelineRow:
     label: str
     text: str
     internal: bool = False
+    milestone: str | None = None  # its display label
+    problem: str | None = None  # the sub-problem's name, in the merged chronology
+    links: list[EvidenceLink] = field(default_factory=list)
 
 
-def timeline_rows(problem: Problem, zone_name: str, reference: datetime | None, months: list[str], *, show_zone: bool) -> list[TimelineRow]:
-    """Clock times in the timeline zone; the date is added when it differs from the reference day.
+# A text whose first line starts like an ordered-list item ("3. Restarted ...") is a sentence in a
+# timeline, not a list that renderers would renumber "1.": the marker is escaped.
+_LEADING_NUMBER = re.compile(r"^(\d{1,9})([.)])(?=[ \t]|$)")
 
-    The zone abbreviation is added to each row only when it changes within the
-    incident (a daylight-saving switch), where a bare clock time would be ambiguous.
-    """
-    reference_day = formatting.local(reference, zone_name).date() if reference else None
-    rows = []
-    for entry in problem.timeline:
-        when = formatting.local(entry.at, zone_name)
-        label = formatting.clock(entry.at, zone_name)
-        if show_zone:
-            label = f"{label} {formatting.abbreviation(entry.at, zone_name)}"
-        if reference_day is not None and when.date() != reference_day:
-            label = f"{months[when.month - 1]} {when.day:02d}, {label}"
-        rows.append(TimelineRow(entry.at, label, entry.text, entry.internal))
-    return rows
+
+def entry_text(text: str) -> str:
+    return _LEADING_NUMBER.sub(r"\1\\\2", text, count=1)
+
+
+def moment_label(moment: datetime, zone_name: str, reference_day: date | None, t: dict[str, Any], *, show_zone: bool) -> str:
+    """A timeline label: clock time in the timeline zone, the date when it differs from the reference
+    day, "around 19:00" for an approximate time, the date alone for a date-only one."""
+    kind = precision(moment)
+    months = t["months"]
+    if kind == "unknown":
+        return str(t["time_unknown"])
+    if kind == "day":
+        written = getattr(moment, "written_day", None) or moment.date()
+        return f"{months[written.month - 1]} {written.day:02d}, {written.year}"
+    when = formatting.local(moment, zone_name)
+    label = formatting.clock(moment, zone_name)
+    if show_zone:
+        label = f"{label} {formatting.abbreviation(moment, zone_name)}"
+    if kind == "approximate":
+        label = str(t["around"]).format(time=label)
+    if reference_day is not None and when.date() != reference_day:
+        label = f"{months[when.month - 1]} {when.day:02d}, {label}"
+    return label
+
+
+def _reference_day(reference: datetime | None, zone_name: str) -> date | None:
+    return formatting.local(reference, zone_name).date() if reference and precision(reference) != "day" else None
+
+
+def timeline_rows(problem: Problem, zone_name: str, reference: datetime | None, t: dict[str, Any], *, show_zone: bool) -> list[TimelineRow]:
+    """One sub-problem's timeline. The zone abbreviation is added to each row only when it changes
+    within the incident (a daylight-saving switch), where a bare clock time would be ambiguous."""
+    reference_day = _reference_day(reference, zone_name)
+    return [TimelineRow(entry.at, moment_label(entry.at, zone_name, reference_day, t, show_zone=show_zone),
+                        entry_text(entry.text), entry.internal) for entry in problem.timeline]
+
+
+def milestone_label(milestone: str | None, t: dict[str, Any]) -> str | None:
+    if milestone is None:
+        return None
+    return str(t["report"]["milestones"][milestone]) if milestone in STANDARD_MILESTONES else milestone
+
+
+def chronology(incident: Incident, zone_name: str, t: dict[str, Any], *, show_zone: bool) -> list[TimelineRow]:
+    """The merged chronology: the incident's own timeline and every sub-problem's, in time order
+    (entries at the same moment keep their written order, the incident's first)."""
+    reference_day = _reference_day(incident.impact_start, zone_name)
+    rows: list[tuple[datetime, int, TimelineRow]] = []
+    for entry in incident.timeline:
+        rows.append((entry.at, len(rows), TimelineRow(
+            entry.at, moment_label(entry.at, zone_name, reference_day, t, show_zone=show_zone), entry_text(entry.text),
+            entry.internal, milestone_label(entry.milestone, t), entry.problem, list(entry.links))))
+    for problem in incident.problems:
+        for entry in problem.timeline:
+            rows.append((entry.at, len(rows), TimelineRow(
+                entry.at, moment_label(entry.at, zone_name, reference_day, t, show_zone=show_zone), entry_text(entry.text),
+                entry.internal or problem.internal, None, problem.name)))
+    return [row for _, _, row in sorted(rows, key=lambda item: (item[0], item[1]))]
+
+
+def _timeline_moments(incident: Incident) -> list[datetime]:
+    moments = [e.at for p in incident.problems for e in p.timeline] + [e.at for e in incident.timeline]
+    return [m for m in moments if precision(m) not in {"day", "unknown"}]
 
 
 def timeline_zone_label(incident: Incident) -> str | None:
     """The one abbreviation all timeline entries share (e.g. ``UTC``), or None if it changes."""
-    names = {formatting.abbreviation(e.at, incident.timeline_zone) for p in incident.problems for e in p.timeline}
+    names = {formatting.abbreviation(moment, incident.timeline_zone) for moment in _timeline_moments(incident)}
     return names.pop() if len(names) == 1 else None
+
+
+def section_headings(incident: Incident, t: dict[str, Any]) -> dict[str, str]:
+    """Every section's heading: the incident's own wording where it gives one, else the locale's."""
+    defaults = {**t["headings"], **{key: t["report"][key] for key in ("impact", "trigger", "detection", "contributing_factors", "timeline")}}
+    return {**defaults, **incident.headings}
+
+
+def custom_sections(incident: Incident) -> dict[str, list[CustomSection]]:
+    """The incident's own sections, grouped by the standard section they follow (in list order)."""
+    grouped: dict[str, list[CustomSection]] = {key: [] for key in SECTION_KEYS}
+    for section in incident.sections:
+        grouped[section.after].append(section)
+    return grouped
+
+
+def people_by_role(incident: Incident, t: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(role label, names) in the order roles are listed in the string table."""
+    return [(label, names) for role, label in t["report"]["roles"].items()
+            if (names := [p.name for p in incident.people if p.role == role])]
 
 
 def audience_view(incident: Incident, internal: bool) -> Incident:
@@ -81,9 +157,10 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
     affected = text["affected"].format(components=formatting.join_and(components, text["and"])) if components else ""
     zone_label = timeline_zone_label(view)
     problems = [
-        (problem, timeline_rows(problem, view.timeline_zone, view.impact_start, text["months"], show_zone=zone_label is None))
+        (problem, timeline_rows(problem, view.timeline_zone, view.impact_start, text, show_zone=zone_label is None))
         for problem in view.problems
     ]
+    merged = chronology(view, view.timeline_zone, text, show_zone=zone_label is None) if view.timeline else []
     return {
         "incident": view,
         "internal": internal,
@@ -94,6 +171,12 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
         "updates": view.updates_newest_first,
         "postmortem": view.postmortem_update,
         "problems": problems,
+        # With an incident timeline, the documents show one merged chronology instead of one per sub-problem.
+        "chronology": merged,
+        "problem_timelines": [] if merged else [(problem, rows) for problem, rows in problems if rows],
+        "h": section_headings(view, text),
+        "custom_after": custom_sections(view),
+        "people": people_by_role(view, text),
         "affected": affected,
         "timeline_caption": text["times_in"].format(zone=zone_label) if zone_label else "",
         "confidential": config.confidentiality or text["fields"]["confidential"],

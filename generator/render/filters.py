@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from generator.model.types import precision
 from generator.render import formatting, markdown
 
 
@@ -16,8 +17,9 @@ def md_inline(value: object) -> str:
 
 
 def date_formats(t: dict[str, Any]) -> dict[str, str]:
-    """The locale's date and stamp patterns (English order when a table has none)."""
-    return {"date_format": t.get("date_format", formatting.EN_DATE), "stamp_format": t.get("stamp_format", formatting.EN_STAMP)}
+    """The locale's date and stamp patterns, and its words for approximate and unknown times."""
+    return {"date_format": t.get("date_format", formatting.EN_DATE), "stamp_format": t.get("stamp_format", formatting.EN_STAMP),
+            "around": t.get("around", formatting.EN_AROUND), "unknown": t.get("time_unknown", formatting.EN_UNKNOWN)}
 
 
 @pass_context
@@ -39,7 +41,17 @@ def local_day(context: Context, moment: datetime) -> str:
 
 
 def iso(moment: datetime) -> str:
-    return moment.isoformat()
+    """The machine-readable moment for ``<time datetime>``: a date alone stays a date; an unknown time is empty."""
+    kind = precision(moment)
+    if kind == "unknown":
+        return ""
+    written = getattr(moment, "written_day", None)
+    return written.isoformat() if kind == "day" and written else moment.isoformat()
+
+
+def is_url(value: str) -> bool:
+    """A ticket given as a link (otherwise it is an ID such as ``Bug 5554823``)."""
+    return str(value).lower().startswith(("http://", "https://", "mailto:"))
 
 
 def ticket_label(url: str) -> str:
@@ -51,8 +63,9 @@ def ticket_label(url: str) -> str:
     return segments[-1] if segments else parts.netloc or url
 
 
-def duration(span: timedelta | None) -> str:
-    return formatting.duration(span)
+@pass_context
+def duration(context: Context, span: timedelta | None) -> str:
+    return formatting.duration(span, context["t"].get("about", "about {span}"))
 
 
 def register(env: Environment, markdown_safe: type[str]) -> None:
@@ -64,6 +77,12 @@ def register(env: Environment, markdown_safe: type[str]) -> None:
     def md_text(value: Any) -> str:
         return markdown_safe(md_inline(value))
 
+    def md_indent(value: str, width: int = 2) -> str:
+        """Continuation lines of a block placed after a list marker, indented so they stay inside the item
+        (a second paragraph, a nested list)."""
+        lines = str(value).split("\n")
+        return markdown_safe("\n".join([lines[0], *[(" " * width + line) if line.strip() else "" for line in lines[1:]]]))
+
     def md_raw(value: Any) -> str:
         """Template-authored Markdown that must not be escaped (e.g. a table separator)."""
         return markdown_safe(str(value))
@@ -73,6 +92,8 @@ def register(env: Environment, markdown_safe: type[str]) -> None:
         md_block=md_block,
         md_inline=md_text,
         md_raw=md_raw,
+        md_indent=md_indent,
+        is_url=is_url,
         posted=posted,
         local_stamp=local_stamp,
         local_day=local_day,

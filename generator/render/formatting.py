@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from generator.model.types import precision
+
 
 @lru_cache(maxsize=64)
 def zone(name: str) -> ZoneInfo:
@@ -29,18 +31,33 @@ def clock(moment: datetime, zone_name: str) -> str:
 
 EN_DATE = "{mon} {day:02d}, {year}"
 EN_STAMP = "{date} - {time} {zone}"
+EN_AROUND = "around {time}"
+EN_UNKNOWN = "time not recorded"
 
 
-def posted(moment: datetime, zone_name: str, months: list[str], *, date_format: str = EN_DATE, stamp_format: str = EN_STAMP) -> str:
+def posted(moment: datetime, zone_name: str, months: list[str], *, date_format: str = EN_DATE, stamp_format: str = EN_STAMP,
+           around: str = EN_AROUND, unknown: str = EN_UNKNOWN) -> str:
     """Status-page style stamp: ``Sep 13, 2021 - 16:53 BST`` (minutes, as status pages print;
-    the exact instant stays in the ``<time datetime>`` attribute). Locales reorder the parts."""
-    when = local(moment, zone_name)
+    the exact instant stays in the ``<time datetime>`` attribute). Locales reorder the parts.
+
+    Honest about what is known: ``Sep 13, 2021 - around 19:00 PDT``, ``Feb 10, 2017`` (a date
+    alone), or "time not recorded"; never an invented 00:00."""
+    kind = precision(moment)
+    if kind == "unknown":
+        return unknown
     date = day(moment, zone_name, months, date_format=date_format)
-    return stamp_format.format(date=date, time=f"{when:%H:%M}", zone=abbreviation(moment, zone_name))
+    if kind == "day":
+        return date
+    when = local(moment, zone_name)
+    time = f"{when:%H:%M}"
+    if kind == "approximate":
+        time = around.format(time=time)
+    return stamp_format.format(date=date, time=time, zone=abbreviation(moment, zone_name))
 
 
 def day(moment: datetime, zone_name: str, months: list[str], *, date_format: str = EN_DATE) -> str:
-    when = local(moment, zone_name)
+    """The date in the zone; a date-only moment prints the date as written."""
+    when = getattr(moment, "written_day", None) or local(moment, zone_name)
     return date_format.format(mon=months[when.month - 1], day=when.day, year=when.year)
 
 
@@ -49,10 +66,13 @@ def stamp(moment: datetime, zone_name: str, months: list[str], **formats: str) -
     return posted(moment, zone_name, months, **formats)
 
 
-def duration(span: timedelta | None) -> str:
-    """``1d 3h 45m``; minutes are rounded down, seconds shown only under a minute."""
+def duration(span: timedelta | None, about: str = "about {span}") -> str:
+    """``1d 3h 45m``; minutes are rounded down, seconds shown only under a minute; ``about 2h`` when
+    the span was computed from an approximate moment."""
     if span is None:
         return "–"
+    if type(span) is not timedelta:  # metrics.ApproximateSpan
+        return about.format(span=duration(timedelta(seconds=span.total_seconds())))
     seconds = int(span.total_seconds())
     if seconds < 60:
         return f"{max(seconds, 0)}s"

@@ -54,8 +54,8 @@ def _inline(children: list[Any]) -> str:
     return re.sub(r"[ \t]+", " ", "".join(out)).strip(" ")
 
 
-def markdown_to_plain(text: str | None) -> list[str]:
-    """Paragraph blocks of plain, wrapped text for one Markdown field."""
+def markdown_to_plain(text: str | None, indent: str = "") -> list[str]:
+    """Paragraph blocks of plain, wrapped text for one Markdown field (each line starting with ``indent``)."""
     if not text:
         return []
     blocks: list[str] = []
@@ -66,7 +66,7 @@ def markdown_to_plain(text: str | None) -> list[str]:
     for token in _parser().parse(text):
         kind = token.type
         indent = "  " * max(len(lists) - 1, 0)
-        prefix = "> " * quote
+        prefix = indent + "> " * quote
         if kind in {"bullet_list_open", "ordered_list_open"}:
             lists.append([int(token.attrGet("start") or 1) if kind == "ordered_list_open" else -1])
         elif kind in {"bullet_list_close", "ordered_list_close"}:
@@ -113,46 +113,148 @@ def _join(blocks: list[str]) -> str:
     return "\n\n".join(out)
 
 
+def _item(text: str | None, first: str, rest: str = "  ") -> str:
+    """A Markdown field as one list item: its first block after ``first``, later paragraphs and
+    nested lists indented under it."""
+    parts = markdown_to_plain(text, indent=rest)
+    if not parts:
+        return first.rstrip()
+    head = _wrap(" ".join(line.strip() for line in parts[0].split("\n")), first, rest)
+    return _join([head, *parts[1:]])
+
+
+def _impact_times(context: dict[str, Any]) -> list[str]:
+    """When impact began and ended and how long it lasted, as the post's header states it."""
+    view: Incident = context["incident"]
+    t = context["t"]
+    if view.impact_start is None:
+        return []
+    formats = date_formats(t)
+
+    def stamp(moment: Any) -> str:
+        return formatting.stamp(moment, context["zone"], t["months"], **formats)
+
+    parts = [f"{t['fields']['started']}: {stamp(view.impact_start)}"]
+    if view.impact_end is not None:
+        parts += [f"{t['report']['impact_ended']}: {stamp(view.impact_end)}",
+                  f"{t['report']['metrics']['duration']}: {formatting.duration(context['metrics'].duration, t['about'])}"]
+    else:
+        parts.append(f"{t['report']['impact_ended']}: {t['fields']['ongoing']}")
+    return [_wrap(" · ".join(parts))]
+
+
+def _sections(context: dict[str, Any]) -> list[str]:
+    """The postmortem sections in document order, each under its heading."""
+    view: Incident = context["incident"]
+    t = context["t"]
+    h, fields, r = context["h"], t["fields"], t["report"]
+    custom = context["custom_after"]
+    zone = context["zone"]
+    formats = date_formats(t)
+    blocks: list[str] = []
+
+    def after(key: str) -> None:
+        for section in custom[key]:
+            blocks.extend([_wrap(section.title), *markdown_to_plain(section.body)])
+
+    def timeline(rows: list[Any]) -> None:
+        if context.get("timeline_caption"):
+            blocks.append(_wrap(context["timeline_caption"]))
+        for row in rows:
+            label = row.label + (f" {row.milestone}" if row.milestone else "") + (f" ({row.problem})" if row.problem else "")
+            blocks.append(_item(row.text, f"- {label}: "))
+
+    if view.impact_figures or view.data_loss:
+        blocks.append(_wrap(h["impact"]))
+        blocks += [_wrap(f"{f.value} {f.text}" if f.value else f.text, "- ", "  ") for f in view.impact_figures]
+        loss = view.data_loss
+        if loss is not None:
+            window = (f" ({r['data_loss_window']}: {formatting.stamp(loss.start, zone, t['months'], **formats)} – "
+                      f"{formatting.stamp(loss.end, zone, t['months'], **formats) if loss.end else fields['ongoing']})") if loss.start else ""
+            blocks.append(_wrap(f"{r['data_loss']}: {r['data_loss_values'][loss.lost]}{window}" + (f". {loss.text}" if loss.text else "")))
+    after("impact")
+    if view.summary:
+        blocks += [_wrap(h["summary"]), *markdown_to_plain(view.summary)]
+    after("summary")
+    if view.trigger:
+        blocks += [_wrap(h["trigger"]), *markdown_to_plain(view.trigger)]
+    after("trigger")
+    if view.detection:
+        blocks += [_wrap(h["detection"]), _wrap(f"{r['detected_by']}: {r['detection_methods'][view.detection.method]}"),
+                   *markdown_to_plain(view.detection.text)]
+    after("detection")
+    problems = context["problems"]
+    caused = [p for p, _rows in problems if p.root_cause or not p.root_cause_identified]
+    if view.root_cause or caused:
+        blocks += [_wrap(h["root_cause"]), *markdown_to_plain(view.root_cause)]
+        for problem in caused:
+            blocks += [_wrap(problem.name), *markdown_to_plain(problem.root_cause)]
+            if not problem.root_cause_identified:
+                blocks.append(_wrap(fields["root_cause_pending"]))
+    after("root_cause")
+    if view.contributing_factors:
+        blocks += [_wrap(h["contributing_factors"]), *[_item(factor, "- ") for factor in view.contributing_factors]]
+    after("contributing_factors")
+    if view.mitigation or context["problem_timelines"]:
+        blocks += [_wrap(h["mitigation"]), *markdown_to_plain(view.mitigation)]
+        for problem, rows in context["problem_timelines"]:
+            blocks.append(_wrap(r["timeline_for"].format(name=problem.name)))
+            timeline(rows)
+    after("mitigation")
+    if context["chronology"]:
+        blocks.append(_wrap(h["timeline"]))
+        timeline(context["chronology"])
+    after("timeline")
+    if view.next_steps or view.action_items:
+        blocks += [_wrap(h["next_steps"]), *markdown_to_plain(view.next_steps)]
+        for item in view.action_items:
+            details = [t["statuses"][item.status]]
+            if item.type:
+                details.append(f"{r['type']}: {r['action_types'][item.type]}")
+            if item.priority:
+                details.append(f"{r['priority']} {item.priority}")
+            if item.due:
+                details.append(f"{fields['due']} {item.due.isoformat()}")
+            if item.public_owner:
+                details.append(f"{fields['owner']}: {item.public_owner}")
+            text = " ".join(markdown_to_plain(item.text)).replace("\n", " ")
+            blocks.append(_wrap(f"{text} ({', '.join(details)})", "- ", "  "))
+            for step in item.items:
+                step_text = " ".join(markdown_to_plain(step.text)).replace("\n", " ")
+                blocks.append(_wrap(f"{step_text} ({t['statuses'][step.status]})", "  - ", "    "))
+    after("next_steps")
+    if view.lessons_learned or view.lessons:
+        blocks += [_wrap(h["lessons_learned"]), *markdown_to_plain(view.lessons_learned)]
+        for key in ("went_well", "went_wrong", "got_lucky"):
+            entries = getattr(view.lessons, key) if view.lessons else []
+            if entries:
+                blocks += [_wrap(r[key]), *[_item(entry, "- ") for entry in entries]]
+    after("lessons_learned")
+    meta = [f"{role}: {', '.join(names)}" for role, names in context["people"]]
+    if view.document:
+        meta.append(f"{r['document_status']}: {view.document.status}"
+                    + (f" ({r['report_date']} {view.document.date.isoformat()})" if view.document.date else ""))
+    if meta:
+        blocks.append(_wrap(" · ".join(meta)))
+    return blocks
+
+
 def render_text(incident: Incident, config: SiteConfig) -> str:
     """The status-page post as plain text (always the public view)."""
     context = build_context(incident, config, internal=False)
     view: Incident = context["incident"]
     t = context["t"]
-    heading, fields = t["headings"], t["fields"]
     zone = context["zone"]
 
     def posted(moment: Any) -> str:
         return t["posted"].format(when=formatting.posted(moment, zone, t["months"], **date_formats(t)))
 
     blocks: list[str] = [_wrap(view.title), _wrap(context["report_for"])]
+    blocks += _impact_times(context)
     postmortem = context["postmortem"]
     if postmortem or view.has_postmortem_sections:
         blocks.append(_wrap(t["statuses"]["postmortem"]))
-        if view.summary:
-            blocks += [_wrap(heading["summary"]), *markdown_to_plain(view.summary)]
-        problems = context["problems"]
-        if view.root_cause or problems or view.mitigation:
-            blocks += [_wrap(heading["root_cause"]), *markdown_to_plain(view.root_cause)]
-            for problem, _rows in problems:
-                if problem.root_cause or not problem.root_cause_identified:
-                    blocks += [_wrap(problem.name), *markdown_to_plain(problem.root_cause)]
-                    if not problem.root_cause_identified:
-                        blocks.append(_wrap(fields["root_cause_pending"]))
-            blocks += markdown_to_plain(view.mitigation)
-            for problem, rows in problems:
-                if rows:
-                    blocks.append(_wrap(problem.name))
-                    if context.get("timeline_caption"):
-                        blocks.append(_wrap(context["timeline_caption"]))
-                    blocks += [_wrap(" ".join(markdown_to_plain(row.text)).replace("\n", " "), f"- {row.label}: ", "  ") for row in rows]
-        if view.next_steps or view.action_items:
-            blocks += [_wrap(heading["next_steps"]), *markdown_to_plain(view.next_steps)]
-            for item in view.action_items:
-                due = f", {fields['due']} {item.due.isoformat()}" if item.due else ""
-                text = " ".join(markdown_to_plain(item.text)).replace("\n", " ")
-                blocks.append(_wrap(f"{text} ({t['statuses'][item.status]}{due})", "- ", "  "))
-        if view.lessons_learned:
-            blocks += [_wrap(heading["lessons_learned"]), *markdown_to_plain(view.lessons_learned)]
+        blocks += _sections(context)
         if postmortem:
             blocks += [*markdown_to_plain(postmortem.body), _wrap(posted(postmortem.posted_at))]
     for update in context["updates"]:
