@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from generator.config import SiteConfig
-from generator.i18n import strings
+from generator.i18n import LOCALES, strings
 from generator.memo import IdentityMemo
 from generator.model.incident import SECTION_KEYS, STANDARD_MILESTONES, CustomSection, EvidenceLink, Incident, Problem
 from generator.model.metrics import compute_metrics
@@ -108,9 +108,18 @@ def timeline_zone_label(incident: Incident) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
-def section_headings(incident: Incident, t: dict[str, Any]) -> dict[str, str]:
-    """Every section's heading: the incident's own wording where it gives one, else the locale's."""
+# The built-in "Mitigation timeline" headings (a site's own label for it is kept as written).
+LOCALES_DEFAULT_MITIGATION = {table["headings"]["mitigation"]: True for table in LOCALES.values()}
+
+
+def section_headings(incident: Incident, t: dict[str, Any], *, mitigation_timelines: bool) -> dict[str, str]:
+    """Every section's heading: the incident's own wording where it gives one, else the locale's.
+
+    The mitigation section is a "Mitigation timeline" only when it holds the sub-problems' timelines;
+    beside a separate incident timeline it is just "Mitigation" (unless the site renamed it)."""
     defaults = {**t["headings"], **{key: t["report"][key] for key in ("impact", "trigger", "detection", "contributing_factors", "timeline")}}
+    if not mitigation_timelines and defaults["mitigation"] in LOCALES_DEFAULT_MITIGATION:
+        defaults["mitigation"] = t["report"]["mitigation"]
     return {**defaults, **incident.headings}
 
 
@@ -174,7 +183,7 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
         # With an incident timeline, the documents show one merged chronology instead of one per sub-problem.
         "chronology": merged,
         "problem_timelines": [] if merged else [(problem, rows) for problem, rows in problems if rows],
-        "h": section_headings(view, text),
+        "h": section_headings(view, text, mitigation_timelines=bool(problems and not merged and any(rows for _, rows in problems))),
         "custom_after": custom_sections(view),
         "people": people_by_role(view, text),
         "affected": affected,

@@ -29,10 +29,15 @@ def clock(moment: datetime, zone_name: str) -> str:
     return when.strftime("%H:%M:%S" if when.second else "%H:%M")
 
 
+def approximate_mark(moment: datetime) -> str:
+    """``~`` before a clock time known only roughly (compact lists; documents say "around")."""
+    return "~" if precision(moment) == "approximate" else ""
+
+
 EN_DATE = "{mon} {day:02d}, {year}"
 EN_STAMP = "{date} - {time} {zone}"
 EN_AROUND = "around {time}"
-EN_UNKNOWN = "time not recorded"
+EN_UNKNOWN = "(time not recorded)"
 
 
 def posted(moment: datetime, zone_name: str, months: list[str], *, date_format: str = EN_DATE, stamp_format: str = EN_STAMP,

@@ -54,8 +54,8 @@ def _inline(children: list[Any]) -> str:
     return re.sub(r"[ \t]+", " ", "".join(out)).strip(" ")
 
 
-def markdown_to_plain(text: str | None, indent: str = "") -> list[str]:
-    """Paragraph blocks of plain, wrapped text for one Markdown field (each line starting with ``indent``)."""
+def markdown_to_plain(text: str | None, base: str = "") -> list[str]:
+    """Paragraph blocks of plain, wrapped text for one Markdown field (each line starting with ``base``)."""
     if not text:
         return []
     blocks: list[str] = []
@@ -66,7 +66,7 @@ def markdown_to_plain(text: str | None, indent: str = "") -> list[str]:
     for token in _parser().parse(text):
         kind = token.type
         indent = "  " * max(len(lists) - 1, 0)
-        prefix = indent + "> " * quote
+        prefix = base + "> " * quote
         if kind in {"bullet_list_open", "ordered_list_open"}:
             lists.append([int(token.attrGet("start") or 1) if kind == "ordered_list_open" else -1])
         elif kind in {"bullet_list_close", "ordered_list_close"}:
@@ -116,7 +116,7 @@ def _join(blocks: list[str]) -> str:
 def _item(text: str | None, first: str, rest: str = "  ") -> str:
     """A Markdown field as one list item: its first block after ``first``, later paragraphs and
     nested lists indented under it."""
-    parts = markdown_to_plain(text, indent=rest)
+    parts = markdown_to_plain(text, base=rest)
     if not parts:
         return first.rstrip()
     head = _wrap(" ".join(line.strip() for line in parts[0].split("\n")), first, rest)
