@@ -23,8 +23,14 @@ from generator.model import types
 from generator.model.visibility import is_public_field
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
-TIMESTAMP_HELP = "ISO 8601 date-time with an offset, e.g. 2021-09-13T16:53:00+01:00"
+_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)"
+TIMESTAMP_PATTERN = rf"^(~\s*)?{_TIMESTAMP}$"
+TIMESTAMP_HELP = ("ISO 8601 date-time with an offset, e.g. 2021-09-13T16:53:00+01:00; "
+                  "a leading ~ marks a time known only roughly (printed \"around 16:53\")")
+LOOSE_TIMESTAMP_PATTERN = rf"^((~\s*)?{_TIMESTAMP}|\d{{4}}-\d{{2}}-\d{{2}})$"
+LOOSE_TIMESTAMP_HELP = TIMESTAMP_HELP + "; or a date alone (2021-09-13) when the time was not recorded"
+POSTED_AT_HELP = LOOSE_TIMESTAMP_HELP + "; or `unknown` for a post whose time was not recorded (it keeps its place in the list)"
+TICKET_HELP = "A ticket ID (PAY-1432, Bug 5554823) or an http(s)/mailto URL"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 ZONE_PATTERN = r"^(UTC|[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)+)$"
 URL_PATTERN = r"^\s*([Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#]\S*|[Mm][Aa][Ii][Ll][Tt][Oo]:\S+)\s*$"  # ECMA-262: no inline flags
@@ -39,6 +45,7 @@ def _after_patterns() -> dict[object, dict[str, Any]]:
         types._slug: {"pattern": types._SLUG.pattern},
         types._zone: {"pattern": ZONE_PATTERN, "examples": ["Europe/London", "America/New_York", "UTC"]},
         types._url: {"pattern": URL_PATTERN},
+        types._ticket: {"description": TICKET_HELP},
         _colour: {"pattern": COLOUR_PATTERN},
     }
 
@@ -55,6 +62,8 @@ class EditorSchema(GenerateJsonSchema):
         function = schema["function"]["function"]
         if function is types._timestamp_text:
             return {"type": "string", "pattern": TIMESTAMP_PATTERN, "description": TIMESTAMP_HELP}
+        if function is types._loose_timestamp_text:
+            return {"type": "string", "pattern": LOOSE_TIMESTAMP_PATTERN, "description": LOOSE_TIMESTAMP_HELP}
         if function is types._date_text:
             return {"type": "string", "pattern": DATE_PATTERN, "description": "A date, e.g. 2021-09-30"}
         if function is types._bool:
@@ -113,6 +122,11 @@ def incident_schema() -> dict[str, Any]:
     schema = Incident.model_json_schema(schema_generator=EditorSchema)
     _mark_internal(schema, _models(Incident), Incident)
     schema["properties"]["id"]["description"] = "Defaults to the file name without .yaml."
+    posted_at = schema["$defs"]["Update"]["properties"]["posted_at"]
+    schema["$defs"]["Update"]["properties"]["posted_at"] = {
+        "anyOf": [{key: value for key, value in posted_at.items() if key != "description"}, {"const": "unknown"}],
+        "description": POSTED_AT_HELP,
+    }
     return {"$schema": DRAFT, "$id": "incident.schema.json", **schema}
 
 
