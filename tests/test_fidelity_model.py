@@ -266,3 +266,12 @@ def test_custom_sections_follow_the_section_they_name(everything: Incident) -> N
     order = [md.index(h) for h in ("### Detection", "### Customer communication", "### Root Cause",
                                    "### How we're becoming more resilient", "### Cost")]
     assert order == sorted(order)
+
+
+def test_a_public_timeline_entry_does_not_name_an_internal_sub_problem(everything: Incident) -> None:
+    problems = [everything.problems[0].model_copy(update={"internal": True}), everything.problems[1]]
+    hidden = everything.model_copy(update={"problems": problems})
+    view = public_view(hidden)
+    assert view is not None and [e.problem for e in view.timeline][:2] == [None, None]
+    for kind in ("md", "html", "txt", "pdf.txt"):
+        assert "Stale replica" not in _render(kind, hidden), kind

@@ -73,6 +73,10 @@ def _build_public_view(incident: Incident) -> Incident | None:
     if incident.visibility != "public":
         return None
     view = _public_record(incident)
+    hidden_problems = {p.name for p in incident.problems if p.internal}
+    if hidden_problems:  # a public timeline entry must not name an internal sub-problem
+        view = view.model_copy(update={"timeline": [
+            e.model_copy(update={"problem": None}) if e.problem in hidden_problems else e for e in view.timeline]})
     hidden = {c.name for c in incident.components if c.internal}
     if not hidden:
         return view
