@@ -90,7 +90,7 @@ class Moment(datetime):
     It is still a datetime, so ordering, durations and every consumer keep working; the renderers
     ask :func:`precision` and print "around 19:00", "Feb 10, 2017" or "time not recorded", never an
     invented clock time. A ``day`` moment is placed at 12:00 UTC (its date stays the same in every
-    zone from UTC-11 to UTC+12) and keeps the written date in ``day``; an ``unknown`` one borrows
+    zone from UTC-11 to UTC+12) and keeps the written date in ``written_day``; an ``unknown`` one borrows
     the time of a neighbouring update so it sorts where it was written (``rank`` breaks the tie).
     """
 
