@@ -40,6 +40,8 @@ class BuildOptions:
     strict: bool = False
     templates: Path | None = None
     cache_dir: Path | None = None  # None: remember nothing between builds
+    state_dir: Path | None = None  # the private publish state (manifest, spare tree); None: keep none
+    protected: tuple[Path, ...] = ()  # the project's own paths, which the output folder must never contain
     force: bool = False
     jobs: int = 1
 

@@ -58,6 +58,7 @@ def _template_guard(action):  # type: ignore[no-untyped-def]
 
     from generator.render.context import InternalIncidentError
     from generator.write import BuildLockedError
+    from generator.write.tree import OutputClashError, UnsafeOutputError
 
     try:
         return action()
@@ -67,7 +68,7 @@ def _template_guard(action):  # type: ignore[no-untyped-def]
         _error(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}")
     except TemplateError as exc:
         _error(f"template error: {exc}")
-    except (InternalIncidentError, BuildLockedError) as exc:
+    except (InternalIncidentError, BuildLockedError, OutputClashError, UnsafeOutputError) as exc:
         _error(str(exc))
     except OSError as exc:
         _error(f"cannot write output: {exc}")
@@ -220,8 +221,11 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     if "pdf" in chosen:
         _warn_harfbuzz()
     sources = collect_sources(files, config, root)
+    from generator.write.tree import STATE_DIR
+
+    protected = (root, root / config.incidents_dir, *([config_path] if config_path else []), *([templates] if templates else []))
     options = BuildOptions(config=config, out_dir=out_dir, formats=chosen, internal=internal, strict=strict, templates=templates,
-                           cache_dir=root / CACHE_DIR, force=force, jobs=jobs or default_jobs())
+                           cache_dir=root / CACHE_DIR, state_dir=root / STATE_DIR, protected=protected, force=force, jobs=jobs or default_jobs())
     progress = Progress.for_terminal(quiet)
     result = _template_guard(lambda: run_build(sources, options, progress))
     if not quiet:

@@ -95,7 +95,7 @@ class BuildRun:
         self.load_and_render(entries, [e for e in entries if self.needs_cheap_work(e)], self.cheap_formats)
         warnings = self.validate(entries)
         files = self.render_late(entries)
-        published = publish(self.options.out_dir, files, self.cache)
+        published = publish(self.options.out_dir, files, self.cache, state_dir=self.options.state_dir, protected=self.options.protected)
         return BuildResult(incidents=len(entries), files=files, warnings=warnings, changed=sum(e.changed for e in entries), published=published)
 
     def scan(self) -> list[Entry]:

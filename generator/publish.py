@@ -27,12 +27,14 @@ size and puts its mtime back is not noticed.)
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from generator.cache import BuildCache
-from generator.write.tree import MANIFEST, Stamp
+from generator.write.tree import Stamp
+
+LAYOUT = 2  # states recorded before the output folder stopped holding the manifest are not trusted
 
 
 def _stamp(path: Path) -> list[int] | None:
@@ -45,8 +47,9 @@ def _stamp(path: Path) -> list[int] | None:
 
 def tree_state(out_dir: Path, digests: Mapping[str, str], stamps: Mapping[str, Stamp] | None = None) -> dict[str, Any]:
     """What the output folder looks like right after a publish (``stamps`` as the publish saw them, else read now)."""
-    names = [*sorted(digests), MANIFEST]
+    names = sorted(digests)
     return {
+        "layout": LAYOUT,
         "out_dir": str(out_dir.absolute()),
         "files": dict(sorted(digests.items())),
         "stamps": {name: stamps.get(name) if stamps is not None else _stamp(out_dir / name) for name in names},
@@ -55,10 +58,11 @@ def tree_state(out_dir: Path, digests: Mapping[str, str], stamps: Mapping[str, S
 
 def tree_is_current(out_dir: Path, digests: Mapping[str, str], state: dict[str, Any] | None) -> bool:
     """True when the folder still holds exactly the files last published and they are untouched."""
-    if not state or state.get("out_dir") != str(out_dir.absolute()) or state.get("files") != dict(sorted(digests.items())):
+    if not state or state.get("layout") != LAYOUT or state.get("out_dir") != str(out_dir.absolute()) \
+            or state.get("files") != dict(sorted(digests.items())):
         return False
-    stamps = state.get("stamps", {})
-    if MANIFEST not in stamps:
+    stamps = state.get("stamps")
+    if not isinstance(stamps, dict) or set(stamps) != set(digests):
         return False
     root = str(out_dir.absolute())
     for name, stamp in stamps.items():  # string paths: a Path per file would double the cost of a no-op build's check
@@ -87,15 +91,21 @@ class CachedFiles(Mapping[str, bytes]):
         return len(self.digests)
 
 
-def publish(out_dir: Path, digests: Mapping[str, str], cache: BuildCache) -> bool:
-    """Make ``out_dir`` hold exactly ``digests`` (plus the user's files); False when nothing had to change."""
+def publish(out_dir: Path, digests: Mapping[str, str], cache: BuildCache, *, state_dir: Path | None = None,
+            protected: Iterable[Path] = ()) -> bool:
+    """Make ``out_dir`` hold exactly ``digests`` (plus the user's files); False when nothing had to change.
+
+    ``state_dir`` is the project's private state folder (``.postmortem-state``), ``protected`` what
+    the output folder must never contain (see ``generator.write.tree``).
+    """
     if cache.enabled and tree_is_current(out_dir, digests, cache.published):
         return False
     from generator.write import publish_tree
 
     previous = _state_for(out_dir, cache.published) if cache.enabled else None
     spare = _state_for(out_dir, cache.spare) if cache.enabled else None
-    result = publish_tree(out_dir, CachedFiles(digests, cache), reuse=_unchanged_files(out_dir, digests, previous),
+    result = publish_tree(out_dir, CachedFiles(digests, cache), state_dir=state_dir, protected=protected,
+                          reuse=_unchanged_files(out_dir, digests, previous),
                           spare_holds=None if spare is None else _spare_holds(digests, spare, previous))
     cache.set_published(tree_state(out_dir, digests, result.stamps))
     cache.set_spare(previous if result.swapped else spare)  # stamps survive the rename: the old tree's state is the spare's
@@ -104,7 +114,7 @@ def publish(out_dir: Path, digests: Mapping[str, str], cache: BuildCache) -> boo
 
 def _state_for(out_dir: Path, state: dict[str, Any] | None) -> dict[str, Any] | None:
     """``state`` when it was recorded for this output folder."""
-    return state if isinstance(state, dict) and state.get("out_dir") == str(out_dir.absolute()) else None
+    return state if isinstance(state, dict) and state.get("layout") == LAYOUT and state.get("out_dir") == str(out_dir.absolute()) else None
 
 
 def _unchanged_files(out_dir: Path, digests: Mapping[str, str], previous: dict[str, Any] | None) -> Callable[[str], Path | None]:

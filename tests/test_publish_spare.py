@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from generator.cache import BuildCache
 from generator.publish import publish
 from generator.write import tree
-from generator.write.tree import MANIFEST, publish_tree, spare_folder
+from generator.write.tree import STATE_DIR, OutputClashError, publish_tree, spare_folder
 from tests.test_write_atomic import build, kill_build_at, leftovers, reference_tree, snapshot, write_incidents
 
 
@@ -28,7 +27,7 @@ def publish_files(root: Path, files: dict[str, bytes], *, save: bool = True) -> 
     cache = BuildCache(root / "cache", root / "out")
     digests = {name: cache.put_output(f"key:{name}", data) for name, data in files.items()}
     try:
-        return publish(root / "out", digests, cache)
+        return publish(root / "out", digests, cache, state_dir=root / "state")
     finally:
         if save:
             cache.save()
@@ -41,9 +40,13 @@ def contents(folder: Path) -> dict[str, bytes]:
 
 
 def expected(files: dict[str, bytes], **user: bytes) -> dict[str, bytes]:
-    """What a fresh publish of ``files`` writes, plus the user's files."""
-    manifest = json.dumps({"files": sorted(files)}, indent=1) + "\n"
-    return {**files, MANIFEST: manifest.encode(), **user}
+    """What a fresh publish of ``files`` writes (no build state: the manifest is private), plus the user's files."""
+    return {**files, **user}
+
+
+def spare_of(out: Path) -> Path:
+    """The spare of ``out`` when the state folder is ``state`` beside it (as ``publish_files`` has it)."""
+    return spare_folder(out, out.parent / "state")
 
 
 def inodes(folder: Path) -> tuple[set[int], dict[str, int]]:
@@ -60,7 +63,7 @@ def inodes(folder: Path) -> tuple[set[int], dict[str, int]]:
 # --- Steady state -------------------------------------------------------------------
 
 def test_the_previous_tree_becomes_the_spare_and_the_next_publish_creates_no_folder(tmp_path: Path) -> None:
-    out, spare = tmp_path / "out", spare_folder(tmp_path / "out")
+    out, spare = tmp_path / "out", spare_of(tmp_path / "out")
     v1 = site()
     v2 = site({"index.html": b"<h1>home 2</h1>", "incidents/i1/index.html": b"<p>changed 1</p>"})
     v3 = site({"index.html": b"<h1>home 3</h1>", "incidents/i1/index.html": b"<p>changed 1</p>"})
@@ -74,7 +77,7 @@ def test_the_previous_tree_becomes_the_spare_and_the_next_publish_creates_no_fol
     assert contents(out) == expected(v3) and contents(spare) == expected(v2)
     folders_3, files_3 = inodes(out)
     assert folders_3 <= folders_1, "the spare's folders were reused, none created"
-    for name in ["a.md", "api/v2/summary.json", "incidents/i0/index.html", "incidents/i5/index.html", MANIFEST]:
+    for name in ["a.md", "api/v2/summary.json", "incidents/i0/index.html", "incidents/i5/index.html"]:
         assert files_3[name] == files_1[name]  # unchanged since v1: the spare's own file, kept
     assert files_3["incidents/i1/index.html"] == files_2["incidents/i1/index.html"]  # same as v2: linked from the output
     assert files_3["index.html"] not in {files_1["index.html"], files_2["index.html"]}  # changed: a new inode
@@ -85,10 +88,10 @@ def test_a_fourth_publish_swaps_back_again_and_a_no_op_touches_nothing(tmp_path:
     for files in versions:
         assert publish_files(tmp_path, files)
         assert contents(tmp_path / "out") == expected(files)
-    assert contents(spare_folder(tmp_path / "out")) == expected(versions[2])
-    before = inodes(tmp_path / "out"), inodes(spare_folder(tmp_path / "out"))
+    assert contents(spare_of(tmp_path / "out")) == expected(versions[2])
+    before = inodes(tmp_path / "out"), inodes(spare_of(tmp_path / "out"))
     assert not publish_files(tmp_path, versions[3])  # already current
-    assert (inodes(tmp_path / "out"), inodes(spare_folder(tmp_path / "out"))) == before
+    assert (inodes(tmp_path / "out"), inodes(spare_of(tmp_path / "out"))) == before
 
 
 def test_names_that_become_folders_and_folders_that_become_names(tmp_path: Path) -> None:
@@ -143,16 +146,16 @@ def test_a_tampered_spare_is_repaired_not_trusted(tmp_path: Path, how: str) -> N
     v3 = site({"index.html": b"<h1>home 3</h1>"})
     publish_files(tmp_path, site())
     publish_files(tmp_path, v2)
-    tamper(spare_folder(tmp_path / "out"), how, outside)
+    tamper(spare_of(tmp_path / "out"), how, outside)
     before_outside = contents(outside)
     publish_files(tmp_path, v3)
     assert contents(tmp_path / "out") == expected(v3)
-    spare = contents(spare_folder(tmp_path / "out"))
+    spare = contents(spare_of(tmp_path / "out"))
     if how == "edited in place":  # the spare shared that inode with the output, which was edited too
         assert spare.pop("incidents/i3/index.html").startswith(b"<p>evil</p>")
         spare["incidents/i3/index.html"] = v2["incidents/i3/index.html"]
-    assert spare == expected(v2) and not spare_folder(tmp_path / "out").is_symlink()
-    assert {p.name for p in tmp_path.iterdir()} == {"cache", "out", ".out.spare", ".out.lock", "outside"}
+    assert spare == expected(v2) and not spare_of(tmp_path / "out").is_symlink()
+    assert {p.name for p in tmp_path.iterdir()} == {"cache", "out", "state", "outside"}  # nothing beside the output folder
     assert contents(outside) == before_outside  # nothing written or deleted through a symlink
 
 
@@ -183,7 +186,7 @@ def test_user_files_are_carried_while_they_exist_and_never_replace_tool_files(tm
     assert contents(out) == expected(versions[1], **user)
     publish_files(tmp_path, versions[2])  # the spare path
     assert contents(out) == expected(versions[2], **user)
-    assert (out / "notes.txt").stat().st_ino == (spare_folder(out) / "notes.txt").stat().st_ino  # linked, not copied
+    assert (out / "notes.txt").stat().st_ino == (spare_of(out) / "notes.txt").stat().st_ino  # linked, not copied
 
     (out / "notes.txt").unlink()
     (out / "mine" / "deep.txt").unlink()
@@ -198,6 +201,10 @@ def test_user_files_are_carried_while_they_exist_and_never_replace_tool_files(tm
         assert not (out / "mine").exists()
 
     with_tool_notes = {**versions[5], "later.txt": b"the tool's own"}
+    with pytest.raises(OutputClashError, match="later.txt"):  # a user's file is never replaced by an output
+        publish_files(tmp_path, with_tool_notes)
+    assert contents(out) == expected(versions[4], **user)
+    (out / "later.txt").unlink()
     publish_files(tmp_path, with_tool_notes)
     assert contents(out) == expected(with_tool_notes, **{"incidents/i0/extra.txt": b"mine, edited"})
     for files in versions[6:8]:  # the tool stops writing it: it was the tool's, so it goes
@@ -206,16 +213,24 @@ def test_user_files_are_carried_while_they_exist_and_never_replace_tool_files(tm
 
 
 @pytest.mark.parametrize("spare", [False, True])
-def test_a_user_file_in_the_way_of_a_tool_folder_is_not_carried(tmp_path: Path, spare: bool) -> None:
+@pytest.mark.parametrize("clash", ["x", "y", "y/z", "a.md/w"])
+def test_a_user_entry_in_the_way_of_an_output_is_an_error_and_nothing_changes(tmp_path: Path, spare: bool, clash: str) -> None:
     publish_files(tmp_path, {"a.md": b"a"})
     if spare:
         publish_files(tmp_path, {"a.md": b"b"})
     (tmp_path / "out" / "x").write_bytes(b"mine")
     (tmp_path / "out" / "y").mkdir()
     (tmp_path / "out" / "y" / "z").write_bytes(b"mine")
-    files = {"a.md": b"a", "x/index.html": b"tool", "y": b"tool"}
-    publish_files(tmp_path, files)
-    assert contents(tmp_path / "out") == expected(files)
+    before = contents(tmp_path / "out")
+    files = {"a.md": b"a", {"x": "x/index.html", "y": "y", "y/z": "y/z", "a.md/w": "a.md/w"}[clash]: b"tool"}
+    if clash == "a.md/w":
+        files = {"a.md/w": b"tool"}  # the tool's old file becomes a folder: that is not the user's, so it is fine
+        publish_files(tmp_path, files)
+        assert contents(tmp_path / "out") == expected(files, x=b"mine", **{"y/z": b"mine"})
+        return
+    with pytest.raises(OutputClashError, match="refusing to replace what no build wrote"):
+        publish_files(tmp_path, files)
+    assert contents(tmp_path / "out") == before
 
 
 # --- Interruptions ------------------------------------------------------------------------
@@ -233,7 +248,7 @@ def test_an_interrupted_spare_update_is_never_trusted(tmp_path: Path, monkeypatc
     v3b = site({"incidents/i2/index.html": b"<p>one</p>", "a.md": b"one"})  # what the spare's records say it holds
     publish_files(tmp_path, v1)
     publish_files(tmp_path, v2)
-    folders = inodes(tmp_path / "out")[0] | inodes(spare_folder(tmp_path / "out"))[0]
+    folders = inodes(tmp_path / "out")[0] | inodes(spare_of(tmp_path / "out"))[0]
 
     def pause(name: str) -> None:
         if name == step:
@@ -248,7 +263,7 @@ def test_an_interrupted_spare_update_is_never_trusted(tmp_path: Path, monkeypatc
     assert contents(tmp_path / "out") == expected(v3b) and leftovers(tmp_path) == []
     assert inodes(tmp_path / "out")[0] <= folders  # the recorded states were kept: the spare was repaired, not replaced
     publish_files(tmp_path, v2)
-    assert contents(tmp_path / "out") == expected(v2) and contents(spare_folder(tmp_path / "out")) == expected(v3b)
+    assert contents(tmp_path / "out") == expected(v2) and contents(spare_of(tmp_path / "out")) == expected(v3b)
 
 
 def test_without_renameat2_the_spare_is_swapped_by_two_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,17 +273,17 @@ def test_without_renameat2_the_spare_is_swapped_by_two_renames(tmp_path: Path, m
         publish_files(tmp_path, files)
         assert contents(tmp_path / "out") == expected(files)
         if number:
-            assert contents(spare_folder(tmp_path / "out")) == expected(versions[number - 1])
+            assert contents(spare_of(tmp_path / "out")) == expected(versions[number - 1])
         assert leftovers(tmp_path) == []
 
 
 def test_an_unknown_spare_is_replaced_by_the_previous_tree(tmp_path: Path) -> None:
-    publish_tree(tmp_path / "out", {"a.md": b"1"})
-    publish_tree(tmp_path / "out", {"a.md": b"2"})
-    (spare_folder(tmp_path / "out") / "stray.txt").write_bytes(b"x")
-    publish_tree(tmp_path / "out", {"a.md": b"3"})  # no recorded state: a fresh tree is staged
+    publish_tree(tmp_path / "out", {"a.md": b"1"}, state_dir=tmp_path / "state")
+    publish_tree(tmp_path / "out", {"a.md": b"2"}, state_dir=tmp_path / "state")
+    (spare_of(tmp_path / "out") / "stray.txt").write_bytes(b"x")
+    publish_tree(tmp_path / "out", {"a.md": b"3"}, state_dir=tmp_path / "state")  # no recorded state: a fresh tree is staged
     assert contents(tmp_path / "out") == expected({"a.md": b"3"})
-    assert contents(spare_folder(tmp_path / "out")) == expected({"a.md": b"2"})
+    assert contents(spare_of(tmp_path / "out")) == expected({"a.md": b"2"})
     assert leftovers(tmp_path) == []
 
 
@@ -281,7 +296,7 @@ def test_a_spare_based_build_is_byte_identical_to_a_fresh_one(tmp_path: Path) ->
         assert build(project).returncode == 0
     (project / "incidents" / "incident-002.yaml").unlink()
     assert build(project).returncode == 0
-    assert spare_folder(project / "output").is_dir()
+    assert spare_folder(project / "output", project / STATE_DIR).is_dir()
     fresh = tmp_path / "fresh"
     write_incidents(fresh, 4, "Fourth")
     (fresh / "incidents" / "incident-002.yaml").unlink()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.write.tree import MANIFEST, UnsafeOutputError, output_lock, publish_tree
+from generator.write.tree import STATE_DIR, UnsafeOutputError, output_lock, publish_tree
 from tests.conftest import CLI
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
@@ -27,7 +27,10 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def leftovers(project: Path) -> list[str]:
-    return sorted(p.name for p in project.iterdir() if ".staging-" in p.name or ".old-" in p.name)
+    """Staging and backup folders, beside the output folder or in the project's state folder."""
+    beside = [p.name for p in project.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+    state = [p.name for folder in (STATE_DIR, "state") for p in project.glob(f"{folder}/*/*") if p.name.startswith(("staging-", "old-"))]
+    return sorted(beside + state)
 
 
 def write_incidents(project: Path, count: int, title: str = "Checkout errors") -> None:
@@ -75,7 +78,7 @@ def test_publish_tree_refuses_the_working_folder(tmp_path: Path, monkeypatch: py
 
 def test_publish_tree_writes_nested_names_inside(tmp_path: Path) -> None:
     publish_tree(tmp_path / "out", {"a.md": b"1", "incidents/b/index.html": b"2"})
-    assert snapshot(tmp_path / "out").keys() == {"a.md", "incidents/b/index.html", MANIFEST}
+    assert snapshot(tmp_path / "out").keys() == {"a.md", "incidents/b/index.html"}
 
 
 # --- Failed builds --------------------------------------------------------------
@@ -214,11 +217,14 @@ def test_internal_or_deleted_incidents_disappear_at_the_next_build(project: Path
 
 
 def test_backup_left_by_an_interrupted_fallback_swap_is_restored(tmp_path: Path) -> None:
-    publish_tree(tmp_path / "out", {"a.md": b"old"})
+    state = tmp_path / "project" / STATE_DIR
+    publish_tree(tmp_path / "out", {"a.md": b"old"}, state_dir=state)
     (tmp_path / "out" / "user.txt").write_text("mine")
     (tmp_path / "out").rename(tmp_path / ".out.old-12345")  # killed after the first rename, before the second
     (tmp_path / ".out.staging-abc").mkdir()
-    publish_tree(tmp_path / "out", {"b.md": b"new"})
-    assert snapshot(tmp_path / "out").keys() == {"b.md", "user.txt", MANIFEST}  # the user's file came back with the old tree
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.") and not p.name.endswith(".lock")) == [".out.spare"]
-    assert snapshot(tmp_path / ".out.spare").keys() == {"a.md", "user.txt", MANIFEST}  # the old tree, kept for the next build
+    publish_tree(tmp_path / "out", {"b.md": b"new"}, state_dir=state)
+    assert snapshot(tmp_path / "out").keys() == {"b.md", "user.txt"}  # the user's file came back with the old tree
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "project"]  # nothing beside the output folder
+    spare = next(state.glob("*/spare"))
+    assert snapshot(spare).keys() == {"a.md", "user.txt"}  # the old tree, kept privately for the next build
+    assert spare.parent.stat().st_mode & 0o077 == 0

@@ -1,19 +1,26 @@
 """Publish a whole output tree atomically, under a lock, keeping the user's own files.
 
-The new tree is assembled out of sight beside the output folder and swapped in
-with one ``renameat2(RENAME_EXCHANGE)`` call, so a reader (or a build killed
-with SIGKILL) sees either the old tree or the new one, never a mix.  A manifest
-records which files the tool wrote; any other file in the output folder belongs
-to the user and is carried over untouched.
+The new tree is assembled out of sight and swapped in with one
+``renameat2(RENAME_EXCHANGE)`` call, so a reader (or a build killed with
+SIGKILL) sees either the old tree or the new one, never a mix.
+
+Nothing but the outputs is ever placed in or beside the output folder, because
+whatever is there may be published with it (``-o site/status`` with ``site/``
+deployed).  The build's private state lives in the project's state folder
+(``.postmortem-state/<profile>/``, mode 0700): the list of files the tool wrote
+(the manifest), the spare tree and the staging folders.  Any other file,
+symlink or folder in the output folder belongs to the user and is carried
+over untouched; a user's file where an output must go is an error, never
+overwritten.  The lock is an ``flock`` on the output folder's parent folder.
 
 Double buffering: the tree that a swap replaces is not deleted but kept as the
-*spare* (``.<name>.spare`` beside the output folder).  The next publish brings
-the spare up to date in place and exchanges it with the output folder again, so
-in steady state no directory is created or removed and only changed files get
-new inodes.  Creating and freeing inodes is what costs here: ext4 without a
-journal makes every new inode scan past the ones freed in the last minutes.
-The spare only ever holds a tree that was already published (the previous
-public output and the user's files), so nothing new can leak through it.
+*spare* in the state folder (it must be on the output folder's file system,
+else no spare is kept and the old tree is deleted right after the swap).  The
+next publish brings the spare up to date in place and exchanges it with the
+output folder again, so in steady state no directory is created or removed and
+only changed files get new inodes.  Creating and freeing inodes is what costs
+here: ext4 without a journal makes every new inode scan past the ones freed in
+the last minutes.
 
 Files are never modified in place: the two trees share inodes through hard
 links, so a file is replaced by a new inode (or a link) renamed over it.
@@ -24,6 +31,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
 import itertools
 import json
 import os
@@ -37,7 +45,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-MANIFEST = ".postmortem-manifest.json"
+MANIFEST = ".postmortem-manifest.json"  # where earlier versions kept the manifest (inside the output folder): read once, then dropped
+STATE_DIR = ".postmortem-state"  # beside the config: the manifest, spare and staging folders of each output folder
 LOCK_WAIT_VARIABLE = "POSTMORTEM_LOCK_WAIT"
 DEFAULT_LOCK_WAIT = 60.0
 # Test-only: pause (seconds) at a named step so a test can SIGKILL a build at a known moment.
@@ -45,6 +54,7 @@ _PAUSE_VARIABLE = "POSTMORTEM_TEST_PAUSE"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _TEMPORARY = ".postmortem-new-"  # prefix of a file being placed in the spare (a stray if a build was killed)
+_STATE_MANIFEST = "manifest.json"
 _counter = itertools.count()
 _BAD_PARTS = frozenset({"", ".", ".."})
 
@@ -67,24 +77,46 @@ def _test_pause(step: str) -> None:
         time.sleep(float(seconds or 30))
 
 
-def spare_folder(out_dir: Path) -> Path:
-    """Where the previous tree waits to become the next one (beside ``out_dir``, so renames stay on one filesystem)."""
-    return out_dir.parent / f".{out_dir.name}.spare"
+def state_folder(state_dir: Path, out_dir: Path) -> Path:
+    """The private folder of one output folder (by its real path) under the project's state folder."""
+    return state_dir / hashlib.sha256(str(_real_folder(out_dir)).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def spare_folder(out_dir: Path, state_dir: Path) -> Path:
+    """Where the previous tree waits to become the next one."""
+    return state_folder(state_dir, out_dir) / "spare"
+
+
+def _real_folder(out_dir: Path) -> Path:
+    """``out_dir`` made absolute with symlinks followed: a symlinked output folder is written through, never replaced."""
+    return Path(os.path.realpath(out_dir))
 
 
 def stamp_of(status: os.stat_result) -> Stamp:
     return [status.st_ino, status.st_size, status.st_mtime_ns]
 
 
-def _remove_leftovers(out_dir: Path) -> None:
-    """Delete staging and backup folders left by a build that was killed (called under the lock; not the spare)."""
-    backups = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if backups and not out_dir.exists() and backups[-1].is_dir():
+def _remove_leftovers(out_dir: Path, work: Path | None) -> None:
+    """Under the lock: restore a tree a killed fallback swap left aside, then delete staging, backup and legacy folders.
+
+    Earlier versions kept the spare and the lock beside the output folder, where
+    they were published along with it: they are removed here too.
+    """
+    places = [(out_dir.parent, f".{out_dir.name}.")] + ([(work, "")] if work is not None else [])
+    backups = sorted((p for folder, prefix in places for p in folder.glob(f"{prefix}old-*") if _is_folder(p)), key=lambda p: p.stat().st_mtime)
+    if backups and not out_dir.exists():
         backups[-1].rename(out_dir)  # killed between the two renames of the fallback swap: restore the old tree
-    for prefix in (f".{out_dir.name}.staging-", f".{out_dir.name}.old-"):
-        for leftover in out_dir.parent.glob(prefix + "*"):
-            if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
+    for folder, prefix in places:
+        for pattern in ("staging-*", "old-*"):
+            for leftover in folder.glob(prefix + pattern):
+                if _is_folder(leftover):
+                    shutil.rmtree(leftover, ignore_errors=True)
+    legacy_spare, legacy_lock = out_dir.parent / f".{out_dir.name}.spare", out_dir.parent / f".{out_dir.name}.lock"
+    if _is_folder(legacy_spare):
+        shutil.rmtree(legacy_spare, ignore_errors=True)
+    with suppress(OSError):
+        if stat.S_ISREG(os.lstat(legacy_lock).st_mode):
+            os.unlink(legacy_lock)
 
 
 def _discard(path: Path) -> None:
@@ -106,11 +138,16 @@ class BuildLockedError(Exception):
 
 @contextmanager
 def output_lock(out_dir: Path, wait_seconds: float | None = None) -> Iterator[None]:
-    """Hold an exclusive lock so two builds into one folder cannot interleave."""
+    """Hold an exclusive lock so two builds into one folder cannot interleave.
+
+    The lock is an ``flock`` on the parent folder itself: a lock file would sit
+    beside the output folder and be published with it.
+    """
     wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = out_dir.parent / f".{out_dir.name}.lock"
-    with open(lock_path, "a+") as handle:
+    parent = _real_folder(out_dir).parent
+    parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
         deadline = time.monotonic() + wait_seconds
         told = False
         while True:
@@ -124,13 +161,15 @@ def output_lock(out_dir: Path, wait_seconds: float | None = None) -> Iterator[No
                 if time.monotonic() >= deadline:
                     raise BuildLockedError(
                         f"another build is writing to {out_dir}; gave up after waiting {wait_seconds:g} s "
-                        f"(lock {lock_path}; set {LOCK_WAIT_VARIABLE} to wait longer)"
+                        f"(set {LOCK_WAIT_VARIABLE} to wait longer)"
                     ) from None
                 time.sleep(0.1)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
 
 
 class UnsafeOutputError(OSError):
@@ -143,12 +182,22 @@ def _check_name(name: str) -> None:
         raise UnsafeOutputError(f"refusing to write outside the output folder: {name!r}")
 
 
-def _check_output_folder(out_dir: Path) -> None:
-    """The whole folder is swapped, so it must not be the working folder or one of its parents."""
-    here = Path.cwd().resolve()
-    resolved = out_dir.resolve()
-    if resolved == here or resolved in here.parents:
-        raise UnsafeOutputError(f"refusing to use {out_dir} as the output folder: it contains the working folder; choose a subfolder such as output/")
+class OutputClashError(Exception):
+    """Files the user put in the output folder stand where this build's outputs must go."""
+
+
+def check_output_folder(out_dir: Path, protected: Iterable[Path] = ()) -> None:
+    """The whole folder is swapped, so it must not be, nor contain, the working folder or a protected path.
+
+    ``protected`` names what the project is made of (its root, ``incidents/``,
+    the config, templates), so the guard holds whatever the working folder is.
+    """
+    resolved = _real_folder(out_dir)
+    for path in [Path.cwd(), *protected]:
+        real = _real_folder(path)
+        if resolved == real or resolved in real.parents:
+            what = "the working folder" if path == Path.cwd() else str(path)
+            raise UnsafeOutputError(f"refusing to use {out_dir} as the output folder: it contains {what}; choose a subfolder such as output/")
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -166,11 +215,26 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(a))
 
 
-def read_manifest(out_dir: Path) -> list[str]:
+def read_manifest(out_dir: Path, work: Path | None) -> set[str] | None:
+    """The names the tool wrote into ``out_dir`` (from the state folder, else a legacy manifest inside it); None if unknown."""
+    names: set[str] | None = None
+    if work is not None:
+        try:
+            data = json.loads((work / _STATE_MANIFEST).read_bytes())
+            if data.get("out_dir") == str(out_dir) and isinstance(data.get("files"), list):
+                names = {str(name) for name in data["files"]}
+        except (OSError, ValueError, AttributeError):
+            pass
     try:
-        return list(json.loads((out_dir / MANIFEST).read_text("utf-8"))["files"])
+        legacy = json.loads((out_dir / MANIFEST).read_text("utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        return []
+        return names
+    return {*(names or ()), *(str(name) for name in legacy if isinstance(name, str))}
+
+
+def _write_manifest(work: Path | None, out_dir: Path, names: Iterable[str]) -> None:
+    if work is not None:
+        write_file_atomically(work / _STATE_MANIFEST, json.dumps({"out_dir": str(out_dir), "files": sorted(names)}).encode(), mode=0o600)
 
 
 @dataclass
@@ -178,13 +242,13 @@ class _Walk:
     """A tree's entries by relative POSIX name (one ``os.scandir`` per folder, no ``Path`` objects)."""
 
     files: dict[str, os.DirEntry[str]]  # regular files
-    dirs: list[str]
-    others: list[str]  # symlinks, sockets, ...: never followed, never wanted
+    dirs: dict[str, os.DirEntry[str]]
+    others: dict[str, os.DirEntry[str]]  # symlinks, FIFOs, sockets, ...: never followed
 
 
 def _walk(root: str) -> _Walk:
     """Every entry under ``root``; symlinks are listed, not followed, so a walk never leaves the tree."""
-    found = _Walk({}, [], [])
+    found = _Walk({}, {}, {})
     pending = [("", root)]
     while pending:
         prefix, folder = pending.pop()
@@ -192,12 +256,12 @@ def _walk(root: str) -> _Walk:
             for entry in entries:
                 name = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    found.dirs.append(name)
+                    found.dirs[name] = entry
                     pending.append((name + "/", entry.path))
                 elif entry.is_file(follow_symlinks=False):
                     found.files[name] = entry
                 else:
-                    found.others.append(name)
+                    found.others[name] = entry
     return found
 
 
@@ -213,36 +277,98 @@ def _parents(names: Iterable[str], into: set[str]) -> set[str]:
 
 @dataclass
 class _Plan:
-    """What the published tree must hold: the tool's files, then the user's files from the output folder."""
+    """What the published tree must hold: the tool's files, then the user's entries from the output folder."""
 
     files: Mapping[str, bytes]
     names: list[str]  # sorted
     tool: set[str]  # the same names, to look up without touching ``files`` (which may read bytes to answer ``in``)
-    manifest: bytes
-    user: dict[str, os.DirEntry[str]]  # the user's files in the output folder, by name
-    dirs: set[str]  # every folder the tree needs
+    user: dict[str, os.DirEntry[str]]  # the user's files, symlinks and other entries in the output folder, by name
+    dirs: set[str]  # every folder the tree needs: the tool's, and the user's (empty ones included)
+    modes: dict[str, int]  # permission bits to keep: "" for the output folder, and its folders by name
+    previous: dict[str, os.DirEntry[str]]  # the tool's files already in the output folder (their bits are kept)
     reuse: Callable[[str], Path | None] | None
 
 
-def _plan(out_dir: Path, files: Mapping[str, bytes], reuse: Callable[[str], Path | None] | None) -> _Plan:
-    """Find the user's files: those in the output folder that the previous manifest does not name.
+def _default_mode(kind: int) -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return kind & ~mask
 
-    A user file never replaces a tool file, nor a folder the tool needs, nor sits below a tool file.
+
+def _plan(out_dir: Path, files: Mapping[str, bytes], reuse: Callable[[str], Path | None] | None, ours: set[str] | None) -> _Plan:
+    """Sort what is in the output folder: the tool's earlier files (``ours``) go, everything else is the user's and stays.
+
+    A user's entry never gives way to a tool file, nor to a folder the tool
+    needs, nor sits below a tool file: that is an error.  When no record of
+    earlier builds exists (``ours`` is None), a file already holding exactly
+    the bytes the tool wants there is taken as the tool's own.
     """
     names = sorted(files)
     tool = set(names)
     tool_dirs = _parents(names, set())
     user: dict[str, os.DirEntry[str]] = {}
+    user_dirs: set[str] = set()
+    modes: dict[str, int] = {}
+    previous: dict[str, os.DirEntry[str]] = {}
+    clashes: list[str] = []
     if out_dir.is_dir():
-        ours = set(read_manifest(out_dir))
-        for name, entry in _walk(str(out_dir)).files.items():
-            if name in tool or name in ours or name == MANIFEST or name in tool_dirs:
+        ours_dirs = _parents(ours or (), set())
+        tree = _walk(str(out_dir))
+        modes[""] = stat.S_IMODE(out_dir.stat().st_mode)
+        for name, entry in [*tree.files.items(), *tree.others.items()]:
+            if name == MANIFEST or (ours is not None and name in ours):
+                if name in tool:
+                    previous[name] = entry
                 continue
-            if any(name[:cut] in tool for cut in range(len(name)) if name[cut] == "/"):
+            if name in tool or name in tool_dirs or _below(name, tool):
+                if ours is None and name in tool and entry.is_file(follow_symlinks=False) and _read(entry.path) == files[name]:
+                    previous[name] = entry
+                    continue
+                clashes.append(name)
                 continue
             user[name] = entry
-    manifest = (json.dumps({"files": names}, indent=1) + "\n").encode()
-    return _Plan(files, names, tool, manifest, user, _parents(user, tool_dirs), reuse)
+        for name, entry in tree.dirs.items():
+            if name in tool_dirs:
+                modes[name] = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
+            elif name in ours_dirs:
+                continue  # the tool's own folder, no longer needed (what the user put in it is checked above)
+            elif name in tool or _below(name, tool):
+                clashes.append(name + "/")
+            else:
+                user_dirs.add(name)
+                modes[name] = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
+    if clashes:
+        shown = ", ".join(sorted(clashes)[:5]) + (f" and {len(clashes) - 5} more" if len(clashes) > 5 else "")
+        unknown = " (no earlier build into this folder is on record; if they are old outputs, delete them)" if ours is None else ""
+        raise OutputClashError(f"refusing to replace what no build wrote in {out_dir}: {shown}{unknown}; "
+                               "an incident's output or a site page needs that name: move the file or rename the incident")
+    dirs = _parents(user, tool_dirs) | _parents(user_dirs, user_dirs)
+    return _Plan(files, names, tool, user, dirs, modes, previous, reuse)
+
+
+def _below(name: str, tool: set[str]) -> bool:
+    """True when a folder above ``name`` is one of the tool's file names."""
+    return any(name[:cut] in tool for cut in range(len(name)) if name[cut] == "/")
+
+
+def _apply_modes(root: str, plan: _Plan) -> None:
+    """Give the new tree the permission bits the output folder and its folders had (new folders: the umask's)."""
+    default = _default_mode(0o777)
+    for name in ["", *sorted(plan.dirs)]:
+        path = f"{root}/{name}" if name else root
+        wanted = plan.modes.get(name, default)
+        if stat.S_IMODE(os.lstat(path).st_mode) != wanted:
+            os.chmod(path, wanted)
+
+
+def _keep_mode(path: str, name: str, plan: _Plan) -> None:
+    """A tool file written anew keeps the permission bits its predecessor had (a report chmod 600 stays 600)."""
+    before = plan.previous.get(name)
+    if before is None:
+        return
+    wanted = stat.S_IMODE(before.stat(follow_symlinks=False).st_mode)
+    if stat.S_IMODE(os.lstat(path).st_mode) != wanted:
+        os.chmod(path, wanted)
 
 
 def _link(source: str | Path, target: str) -> bool:
@@ -300,16 +426,24 @@ def _stage(staging: str, plan: _Plan) -> dict[str, Stamp]:
         if source is None or not _link(source, target):
             with open(target, "xb") as stream:
                 stream.write(plan.files[name])
+            _keep_mode(target, name, plan)
         stamps[name] = stamp_of(os.lstat(target))
         if index == 0:
             _test_pause("staging")
-    with open(f"{staging}/{MANIFEST}", "xb") as stream:
-        stream.write(plan.manifest)
-    stamps[MANIFEST] = stamp_of(os.lstat(f"{staging}/{MANIFEST}"))
     for name, entry in plan.user.items():
-        if not _link(entry.path, f"{staging}/{name}"):
-            shutil.copy2(entry.path, f"{staging}/{name}")
+        _carry(entry, f"{staging}/{name}")
+    _apply_modes(staging, plan)
     return stamps
+
+
+def _carry(entry: os.DirEntry[str], target: str) -> None:
+    """Put the user's entry at ``target``: the same inode when possible, else an exact copy (a symlink stays a symlink)."""
+    if _link(entry.path, target):
+        return
+    if entry.is_symlink():
+        os.symlink(os.readlink(entry.path), target)
+    else:
+        shutil.copy2(entry.path, target, follow_symlinks=False)
 
 
 def _refresh_spare(spare: str, plan: _Plan, holds: Callable[[str, Stamp], bool]) -> dict[str, Stamp]:
@@ -327,9 +461,9 @@ def _refresh_spare(spare: str, plan: _Plan, holds: Callable[[str, Stamp], bool])
     """
     tree = _walk(spare)
     for name in tree.others:
-        os.unlink(f"{spare}/{name}")
+        os.unlink(f"{spare}/{name}")  # the user's symlinks and the like are placed again below
     for name in tree.files:
-        if name not in plan.tool and name not in plan.user and name != MANIFEST:
+        if name not in plan.tool and name not in plan.user:
             os.unlink(f"{spare}/{name}")
     for folder in sorted(tree.dirs, reverse=True):  # children before their parents
         if folder not in plan.dirs:
@@ -346,23 +480,19 @@ def _refresh_spare(spare: str, plan: _Plan, holds: Callable[[str, Stamp], bool])
             source = plan.reuse(name) if plan.reuse is not None else None
             if source is None or not _replace_with_link(spare, target, source):
                 _replace_with_bytes(spare, target, plan.files[name])
+                _keep_mode(target, name, plan)
             stamps[name] = stamp_of(os.lstat(target))
         if index == 0:
             _test_pause("staging")
-    entry = tree.files.get(MANIFEST)
-    if entry is not None and entry.stat(follow_symlinks=False).st_size == len(plan.manifest) and _read(entry.path) == plan.manifest:
-        stamps[MANIFEST] = stamp_of(entry.stat(follow_symlinks=False))
-    else:
-        _replace_with_bytes(spare, f"{spare}/{MANIFEST}", plan.manifest)
-        stamps[MANIFEST] = stamp_of(os.lstat(f"{spare}/{MANIFEST}"))
     for name, theirs in plan.user.items():
         entry = tree.files.get(name)
         if entry is not None and _same_inode(entry.stat(follow_symlinks=False), theirs.stat(follow_symlinks=False)):
             continue
         if not _replace_with_link(spare, f"{spare}/{name}", theirs.path):
             temporary = _temporary(spare)
-            shutil.copy2(theirs.path, temporary)
+            _carry(theirs, temporary)
             os.replace(temporary, f"{spare}/{name}")
+    _apply_modes(spare, plan)
     return stamps
 
 
@@ -375,11 +505,11 @@ def _same_inode(a: os.stat_result, b: os.stat_result) -> bool:
     return a.st_ino == b.st_ino and a.st_dev == b.st_dev
 
 
-def _swap(new: Path, out_dir: Path) -> Path:
+def _swap(new: Path, out_dir: Path, aside: Path) -> Path:
     """Put ``new`` at ``out_dir`` in one step; return where the old tree now is."""
     if _exchange(new, out_dir):
         return new
-    backup = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    backup = aside / (f"old-{os.getpid()}" if aside != out_dir.parent else f".{out_dir.name}.old-{os.getpid()}")
     out_dir.rename(backup)  # no renameat2: a build killed between these renames is repaired by _remove_leftovers
     new.rename(out_dir)
     return backup
@@ -387,59 +517,88 @@ def _swap(new: Path, out_dir: Path) -> Path:
 
 @dataclass
 class Published:
-    """What a publish left: the stamps of the tool's files in the output folder, and whether a swap happened."""
+    """What a publish left: the stamps of the tool's files in the output folder, and whether the old tree is now the spare."""
 
     stamps: dict[str, Stamp]
-    swapped: bool  # the previous tree is now the spare (False: first build, nothing was there)
+    swapped: bool  # the previous tree is now the spare (False: first build, or no spare can be kept)
 
 
-def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, lock_wait: float | None = None,
-                 reuse: Callable[[str], Path | None] | None = None,
+def _work_folder(state_dir: Path | None, out_dir: Path) -> Path | None:
+    """The output folder's private state folder, when it can hold a spare (same file system); else None."""
+    if state_dir is None:
+        return None
+    work = state_folder(state_dir, out_dir)
+    try:
+        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        work.mkdir(mode=0o700, exist_ok=True)
+        if os.stat(work).st_dev != os.stat(out_dir.parent).st_dev:
+            return None
+    except OSError:
+        return None
+    return work
+
+
+def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path | None = None, protected: Iterable[Path] = (),
+                 lock_wait: float | None = None, reuse: Callable[[str], Path | None] | None = None,
                  spare_holds: Callable[[str, Stamp], bool] | None = None) -> Published:
     """Replace the tool's files in ``out_dir`` with ``files`` in one atomic step.
 
-    ``reuse(name)``, called under the lock, may name an existing file that
-    already holds exactly ``files[name]``; it is hard-linked instead of written,
-    and ``files[name]`` is then never read (so ``files`` may load lazily).
-    ``spare_holds(name, stamp)`` says whether the spare's file ``name``, whose
-    stamp is ``stamp``, holds exactly ``files[name]``; without it the spare's
-    contents are unknown, so a fresh tree is staged and the spare is replaced.
+    ``state_dir`` is the project's private state folder (None: remember
+    nothing, keep no spare).  ``reuse(name)``, called under the lock, may name
+    an existing file that already holds exactly ``files[name]``; it is
+    hard-linked instead of written, and ``files[name]`` is then never read (so
+    ``files`` may load lazily).  ``spare_holds(name, stamp)`` says whether the
+    spare's file ``name``, whose stamp is ``stamp``, holds exactly
+    ``files[name]``; without it the spare's contents are unknown, so a fresh
+    tree is staged and the spare is replaced.
     """
     for name in files:
         _check_name(name)
-    out_dir = out_dir.absolute()
-    _check_output_folder(out_dir)
-    spare = spare_folder(out_dir)
+    requested = out_dir
+    out_dir = _real_folder(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UnsafeOutputError(f"refusing to use {requested} as the output folder: it is not a folder")
+    check_output_folder(out_dir, protected)
     with output_lock(out_dir, lock_wait):
-        _remove_leftovers(out_dir)
-        plan = _plan(out_dir, files, reuse)
-        if spare_holds is not None and out_dir.exists() and _is_folder(spare):
+        work = _work_folder(state_dir, out_dir)
+        _remove_leftovers(out_dir, work)
+        ours = read_manifest(out_dir, work)
+        plan = _plan(out_dir, files, reuse, ours)
+        _write_manifest(work, out_dir, (ours or set()) | plan.tool)  # both trees' names are ours while either may be published
+        spare = work / "spare" if work is not None else None
+        if spare is not None and spare_holds is not None and out_dir.exists() and _is_folder(spare):
             try:
                 stamps = _refresh_spare(str(spare), plan, spare_holds)
             except OSError:
                 pass  # an odd spare (unwritable folder, ...): stage a fresh tree and replace the spare after the swap
             else:
-                os.chmod(spare, 0o755)
                 _test_pause("staged")
-                old = _swap(spare, out_dir)
+                old = _swap(spare, out_dir, work or out_dir.parent)
                 _test_pause("swapped")
+                _write_manifest(work, out_dir, plan.tool)
                 if old != spare:
                     with suppress(OSError):  # published already; a backup left behind is removed next time
                         old.rename(spare)
                 return Published(stamps, swapped=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=work) if work is not None else
+                       tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
         try:
             stamps = _stage(str(staging), plan)
-            os.chmod(staging, 0o755)
             _test_pause("staged")
             if not out_dir.exists():
                 staging.rename(out_dir)
+                _write_manifest(work, out_dir, plan.tool)
                 return Published(stamps, swapped=False)
-            staging = _swap(staging, out_dir)
+            staging = _swap(staging, out_dir, work or out_dir.parent)
             _test_pause("swapped")
+            _write_manifest(work, out_dir, plan.tool)
+            if spare is None:
+                return Published(stamps, swapped=False)  # the old tree is deleted below: nothing is kept beside the output
             _discard(spare)  # only after the swap: freeing inodes slows down creating them for a while
-            with suppress(OSError):  # published already; without a spare the next build stages a fresh tree
+            try:
                 staging.rename(spare)
+            except OSError:
+                return Published(stamps, swapped=False)  # published already; the next build stages a fresh tree
             return Published(stamps, swapped=True)
         finally:
             _discard(staging)
@@ -453,14 +612,22 @@ def _is_folder(path: Path) -> bool:
         return False
 
 
-def write_file_atomically(path: Path, data: bytes) -> None:
-    """Write one file through a temporary sibling and ``os.replace``."""
+def write_file_atomically(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Write one file through a temporary sibling and ``os.replace``.
+
+    The file keeps the permission bits of the one it replaces; a new file gets
+    ``mode``, or what the umask gives.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        keep: int | None = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        keep = mode
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, keep if keep is not None else _default_mode(0o666))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
