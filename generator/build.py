@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from generator.config import SiteConfig
 from generator.errors import Diagnostic, InputError
 
 if TYPE_CHECKING:
+    from generator.cache import BuildCache
     from generator.model.catalog import LoadedIncident
     from generator.model.incident import Incident
     from generator.progress import Progress
@@ -54,6 +56,7 @@ class BuildResult:
     changed: int = 0  # incidents with at least one output rendered by this build
     published: bool = False  # False when the output folder was already current
     seconds: float = 0.0
+    notices: list[str] = field(default_factory=list)  # problems of the build itself (an unusable cache), as warnings
 
     def summary(self) -> str:
         return f"Built {self.incidents} incidents ({self.changed} changed, {self.incidents - self.changed} cached) in {self.seconds:.2f} s"
@@ -97,22 +100,60 @@ def renderer(fmt: str, options: BuildOptions) -> Callable[[Incident], bytes]:
 
 def build(sources: list[Path], options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Validate all sources, render what is missing, then publish the tree atomically."""
-    from generator.cache import BuildCache
-    from generator.engine import BuildRun
+    from generator.cache import BuildCache, CacheCorruptError
     from generator.progress import Progress
 
     started = time.perf_counter()
+    progress = progress or Progress("quiet")
     cache = BuildCache(options.cache_dir, options.out_dir, force=options.force)
-    build_run = BuildRun(sources, options, cache, progress or Progress("quiet"))
+    notices: list[str] = []
+    if cache.problem is not None:
+        notices.append(_unusable(cache, cache.problem))
+        cache.discard()
     try:
-        result = build_run.run()
-    except BaseException:
-        build_run.close()
-        cache.save(prune=False)  # keep what was rendered; the output folder is untouched
-        cache.close()
-        raise
-    build_run.close()
-    cache.save()
+        result = _run(sources, options, cache, progress)
+    except CacheCorruptError as exc:  # one warning, then a clean build that does not read the cache
+        if not notices:
+            notices.append(_unusable(cache, str(exc)))
+        cache.discard()
+        cache = BuildCache(options.cache_dir, options.out_dir, force=True)
+        try:
+            result = _run(sources, options, cache, progress)
+        except CacheCorruptError:  # it cannot even be written: build with a cache in memory only
+            cache.close()
+            cache = BuildCache(None, options.out_dir)
+            result = _run(sources, options, cache, progress)
+    try:
+        cache.save()
+    except CacheCorruptError as exc:
+        notices.append(f"the build cache {cache.root} {exc}; the next build renders everything again")
+        cache.discard()
     cache.close()
+    result.notices = notices
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _unusable(cache: object, why: str) -> str:
+    return f"the build cache {getattr(cache, 'root', None)} is not usable ({why}); building without it"
+
+
+def _run(sources: list[Path], options: BuildOptions, cache: BuildCache, progress: Progress) -> BuildResult:
+    """One attempt; on failure the cache keeps what was rendered (the output folder is untouched)."""
+    from generator.cache import CacheCorruptError
+    from generator.engine import BuildRun
+
+    build_run = BuildRun(sources, options, cache, progress)
+    try:
+        return build_run.run()
+    except CacheCorruptError:
+        build_run.close()
+        raise
+    except BaseException:
+        build_run.close()
+        with suppress(CacheCorruptError):
+            cache.save(prune=False)
+        cache.close()
+        raise
+    finally:
+        build_run.close()

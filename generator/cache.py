@@ -3,8 +3,16 @@
 Layout (``.postmortem-cache/`` beside the config, git-ignored)::
 
     <profile>/index.json        sources, load records, output digests, published and spare state
-    <profile>/objects.sqlite    output bytes by SHA-256, validated incidents (pickles) by load key
+    <profile>/objects.sqlite    output bytes by SHA-256, validated incidents (sealed pickles) by load key
     jinja/                      compiled templates (Jinja bytecode cache)
+
+The cache is untrusted input (a CI cache can be restored from anyone's build):
+every object is hashed again when read and must match the digest it is stored
+under; a pickle (a validated incident, a site record) is unpickled only when
+it carries an HMAC made with the project's own key, which lives outside the
+cache (``.postmortem-state/cache.key``, mode 0600).  Anything that does not
+check out, a malformed index or a broken database raises ``CacheCorruptError``:
+the build warns once and starts again from an empty cache.
 
 A *profile* is one output folder, so builds of different folders never evict
 each other.  Keys are SHA-256 hashes of: the raw bytes of the incident file and
@@ -17,8 +25,11 @@ Jinja, so a no-op build stays cheap.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
+import secrets
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +95,60 @@ def code_fingerprint() -> str:
 
 
 class CacheCorruptError(Exception):
-    """The index names an object the store no longer holds."""
+    """The cache cannot be trusted or used: a missing or altered object, a malformed index, a broken database."""
+
+
+KEY_FILE = "cache.key"
+_MAC_BYTES = 32
+
+
+def _project_secret(cache_folder: Path) -> bytes:
+    """The key that seals this project's pickles: kept in the state folder beside the cache, never inside it.
+
+    A key that cannot be read or made gives a key for this process only: the
+    cache's pickles are then simply not trusted (rendered again), never unpickled.
+    """
+    from generator.write.tree import STATE_DIR
+
+    path = cache_folder.parent / STATE_DIR / KEY_FILE
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(key)
+    except FileExistsError:
+        try:
+            existing = path.read_bytes()
+        except OSError:
+            return key
+        return existing if len(existing) == 32 else key
+    except OSError:
+        pass
+    return key
+
+
+def _valid_index(index: object) -> bool:
+    """The index has the shape this version writes (a foreign or hand-edited one is not used)."""
+    if not isinstance(index, dict) or index.get("version") != INDEX_VERSION or not isinstance(index.get("scanned_ns"), int):
+        return False
+    for section in ("sources", "loads", "outputs", "sites"):
+        if not isinstance(index.get(section), dict):
+            return False
+    return (all(isinstance(v, list) and len(v) == 3 and isinstance(v[0], int) and isinstance(v[1], int) and isinstance(v[2], str)
+                for v in index["sources"].values())
+            and all(isinstance(v, dict) and isinstance(v.get("slug"), str) and isinstance(v.get("visibility"), str)
+                    and isinstance(v.get("warnings"), list) and all(isinstance(w, dict) for w in v["warnings"])
+                    for v in index["loads"].values())
+            and all(isinstance(v, str) for v in index["outputs"].values())
+            and all(isinstance(v, dict) and all(isinstance(d, str) for d in v.values()) for v in index["sites"].values())
+            and all(index.get(state) is None or isinstance(index.get(state), dict) for state in ("published", "spare")))
 
 
 class BuildCache:
@@ -95,6 +159,9 @@ class BuildCache:
         self.force = force  # look nothing up, but still record this build for the next one
         self._memory: dict[str, bytes] = {}
         self.root = (folder / sha256(str(out_dir.absolute()))[:16]) if folder is not None else None
+        self.secret = _project_secret(folder) if folder is not None else secrets.token_bytes(32)
+        self.key_id = hashlib.sha256(self.secret).hexdigest()[:16]  # in the keys of sealed outputs: another key's never match
+        self.problem: str | None = None  # why the stored index was not used, when it exists but is unusable
         self.index: dict[str, Any] = self._read_index()
         self.started_ns = time.time_ns()
         self.used_sources: dict[str, list[Any]] = {}
@@ -112,17 +179,25 @@ class BuildCache:
             return empty
         try:
             index = orjson.loads((self.root / "index.json").read_bytes())
-        except (OSError, ValueError):
+        except FileNotFoundError:
+            return empty
+        except (OSError, ValueError) as exc:
+            self.problem = f"cannot read its index ({exc})"
             return empty
         if not (self.root / STORE).is_file():
             return empty
-        return index if isinstance(index, dict) and index.get("version") == INDEX_VERSION else empty
+        if not _valid_index(index):
+            self.problem = "its index is malformed or from another version"
+            return empty
+        return index
 
     def source_digest(self, path: Path) -> tuple[str, bytes | None]:
         """SHA-256 of a source's bytes; trusts (size, mtime) unless the entry is racy.
 
         Returns the bytes too when they had to be read, so the loader need not read twice.
         """
+        from generator.load.files import read_capped
+
         key = str(path)
         stat = path.stat()
         entry = self.index["sources"].get(key)
@@ -130,7 +205,7 @@ class BuildCache:
         if entry and not self.force and trusted and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
             self.used_sources[key] = entry
             return entry[2], None
-        raw = path.read_bytes()
+        raw = read_capped(path)
         digest = hashlib.sha256(raw).hexdigest()
         self.used_sources[key] = [stat.st_size, stat.st_mtime_ns, digest]
         return digest, raw
@@ -147,13 +222,35 @@ class BuildCache:
         self.new_models[load_key] = model
 
     def model(self, load_key: str) -> bytes | None:
-        """The pickled validated incident stored for ``load_key``, or None (the caller unpickles it)."""
+        """The pickled validated incident stored for ``load_key`` if its seal checks out, else None (the file is loaded again)."""
         if load_key in self.new_models:
             return self.new_models[load_key]
         if self.store is None:
             return None
-        row = self.store.execute("SELECT data FROM models WHERE key = ?", (load_key,)).fetchone()
-        return bytes(row[0]) if row else None
+        row = self._query("SELECT data FROM models WHERE key = ?", (load_key,)).fetchone()
+        return self.unseal(bytes(row[0]), load_key) if row else None
+
+    # -- seals -------------------------------------------------------------------------------
+    def seal(self, data: bytes, context: str = "") -> bytes:
+        """``data`` with an HMAC made with the project's key (bound to ``context``), so only this project's pickles are loaded."""
+        return hmac.new(self.secret, context.encode() + b"\0" + data, "sha256").digest() + data
+
+    def unseal(self, sealed: bytes, context: str = "") -> bytes | None:
+        """The data of a sealed blob, or None when its HMAC does not match."""
+        mac, data = sealed[:_MAC_BYTES], sealed[_MAC_BYTES:]
+        expected = hmac.new(self.secret, context.encode() + b"\0" + data, "sha256").digest()
+        return data if len(mac) == _MAC_BYTES and hmac.compare_digest(mac, expected) else None
+
+    def _query(self, sql: str, parameters: Any = ()) -> Any:
+        """Run one statement on the store; a database error means an unusable cache."""
+        import sqlite3
+
+        store = self.store
+        assert store is not None
+        try:
+            return store.execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise CacheCorruptError(f"its database fails: {exc}") from None
 
     # -- outputs -----------------------------------------------------------------------------
     def output(self, out_key: str) -> str | None:
@@ -191,10 +288,14 @@ class BuildCache:
         if self._store is None and self.root is not None:
             import sqlite3
 
-            self.root.mkdir(parents=True, exist_ok=True)
-            self._store = sqlite3.connect(self.root / STORE, timeout=60)
-            self._store.execute("CREATE TABLE IF NOT EXISTS objects (digest TEXT PRIMARY KEY, data BLOB NOT NULL)")
-            self._store.execute("CREATE TABLE IF NOT EXISTS models (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                self._store = sqlite3.connect(self.root / STORE, timeout=60)
+                self._store.execute("CREATE TABLE IF NOT EXISTS objects (digest TEXT PRIMARY KEY, data BLOB NOT NULL)")
+                self._store.execute("CREATE TABLE IF NOT EXISTS models (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+            except (OSError, sqlite3.Error) as exc:
+                self.close()
+                raise CacheCorruptError(f"cannot open its database: {exc}") from None
         return self._store
 
     def put_object(self, data: bytes) -> str:
@@ -202,16 +303,20 @@ class BuildCache:
         if self.store is None:
             self._memory[digest] = data
         else:
-            self.store.execute("INSERT OR IGNORE INTO objects VALUES (?, ?)", (digest, data))
+            self._query("INSERT OR IGNORE INTO objects VALUES (?, ?)", (digest, data))
         return digest
 
     def read_object(self, digest: str) -> bytes:
+        """The object stored under ``digest``, hashed again: an altered or missing object is an unusable cache."""
         if self.store is None:
             return self._memory[digest]
-        row = self.store.execute("SELECT data FROM objects WHERE digest = ?", (digest,)).fetchone()
+        row = self._query("SELECT data FROM objects WHERE digest = ?", (digest,)).fetchone()
         if row is None:
-            raise CacheCorruptError(f"object {digest} is missing from {self.root}; run the build again with --force")
-        return bytes(row[0])
+            raise CacheCorruptError(f"object {digest[:16]}… is missing")
+        data = bytes(row[0])
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise CacheCorruptError(f"object {digest[:16]}… does not match its digest")
+        return data
 
     def read_objects(self, digests: list[str]) -> dict[str, bytes]:
         """Many objects in a few queries (one query per object costs ~40 µs each)."""
@@ -222,10 +327,13 @@ class BuildCache:
         for start in range(0, len(unique), 500):
             chunk = unique[start:start + 500]
             query = f"SELECT digest, data FROM objects WHERE digest IN ({','.join('?' * len(chunk))})"
-            found.update((digest, bytes(data)) for digest, data in self.store.execute(query, chunk))
+            found.update((digest, bytes(data)) for digest, data in self._query(query, chunk))
         missing = set(unique) - set(found)
         if missing:
-            raise CacheCorruptError(f"object {min(missing)} is missing from {self.root}; run the build again with --force")
+            raise CacheCorruptError(f"object {min(missing)[:16]}… is missing")
+        for digest, data in found.items():
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise CacheCorruptError(f"object {digest[:16]}… does not match its digest")
         return found
 
     # -- published state ---------------------------------------------------------------------
@@ -267,21 +375,37 @@ class BuildCache:
         old_objects = set(self.index["outputs"].values()) | {d for files in self.index["sites"].values() for d in files.values()}
         kept = set(index["outputs"].values()) | {d for files in index["sites"].values() for d in files.values()}
         dropped_models = sorted(set(self.index["loads"]) - set(index["loads"]))
-        if self._store is not None or self.new_models or dropped_models or old_objects - kept:
-            store = self.store
-            assert store is not None
-            store.executemany("INSERT OR REPLACE INTO models VALUES (?, ?)",
-                              sorted(self.new_models.items()))
-            store.commit()
-        write_file_atomically(self.root / "index.json", orjson.dumps(index))
-        if old_objects - kept or dropped_models:
-            store = self.store
-            assert store is not None
-            store.executemany("DELETE FROM objects WHERE digest = ?", [(d,) for d in sorted(old_objects - kept)])
-            store.executemany("DELETE FROM models WHERE key = ?", [(k,) for k in dropped_models])
-            store.commit()
+        import sqlite3
+
+        try:
+            if self._store is not None or self.new_models or dropped_models or old_objects - kept:
+                store = self.store
+                assert store is not None
+                store.executemany("INSERT OR REPLACE INTO models VALUES (?, ?)",
+                                  sorted((key, self.seal(model, key)) for key, model in self.new_models.items()))
+                store.commit()
+            write_file_atomically(self.root / "index.json", orjson.dumps(index), mode=0o600)
+            if old_objects - kept or dropped_models:
+                store = self.store
+                assert store is not None
+                store.executemany("DELETE FROM objects WHERE digest = ?", [(d,) for d in sorted(old_objects - kept)])
+                store.executemany("DELETE FROM models WHERE key = ?", [(k,) for k in dropped_models])
+                store.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheCorruptError(f"cannot be written: {exc}") from None
 
     def close(self) -> None:
         if self._store is not None:
-            self._store.close()
+            import sqlite3
+
+            with suppress(sqlite3.Error):
+                self._store.close()
             self._store = None
+
+    def discard(self) -> None:
+        """Delete this profile's index and database (an unusable cache), as far as the file system allows."""
+        self.close()
+        if self.root is not None:
+            for name in ("index.json", STORE, f"{STORE}-journal", f"{STORE}-wal", f"{STORE}-shm"):
+                with suppress(OSError):
+                    (self.root / name).unlink()

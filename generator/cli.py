@@ -228,6 +228,8 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
                            cache_dir=root / CACHE_DIR, state_dir=root / STATE_DIR, protected=protected, force=force, jobs=jobs or default_jobs())
     progress = Progress.for_terminal(quiet)
     result = _template_guard(lambda: run_build(sources, options, progress))
+    for notice in result.notices:
+        click.echo(f"warning: {notice}", err=True)
     if not quiet:
         for warning in result.warnings:
             click.echo(warning.format(), err=True)

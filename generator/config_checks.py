@@ -37,7 +37,12 @@ def _logo(value: str, root: Path) -> tuple[str | None, str | None]:
     size = target.stat().st_size
     if size > MAX_LOGO_BYTES:
         return None, f"logo {value!r} is {size:,} bytes; keep it under {MAX_LOGO_BYTES:,} (it is embedded in every page)"
-    data = target.read_bytes()
+    from generator.load.files import read_capped
+
+    try:
+        data = read_capped(target, MAX_LOGO_BYTES)
+    except OSError as exc:
+        return None, f"cannot read logo {value!r}: {exc.strerror or exc}"
     media = logo_media_type(data)
     if media is None:
         kind = "an SVG (which can carry scripts)" if target.suffix.lower() == ".svg" or b"<svg" in data[:1024].lower() else "not a PNG or JPEG"

@@ -65,7 +65,8 @@ class BuildRun:
     # -- helpers -----------------------------------------------------------------------------
     def output_key(self, entry: Entry, fmt: str) -> str:
         linked = ",".join(self.options.formats) if fmt == SITE_PAGE else ""  # a site page links to the build's other formats
-        return sha256(self.render_env, entry.load_key or "", fmt, linked)
+        sealed = self.cache.key_id if fmt == SITE_RECORD else ""  # a record is a pickle sealed with the project's key
+        return sha256(self.render_env, entry.load_key or "", fmt, linked, sealed)
 
     def wanted(self, entry: Entry) -> tuple[str, ...]:
         assert entry.record is not None
@@ -169,6 +170,8 @@ class BuildRun:
                 entry.record = {"slug": result.slug, "visibility": result.visibility, "warnings": [d.as_dict() for d in result.diagnostics]}
                 self.cache.put_load_record(entry.load_key, entry.record, result.model)
         for fmt, data in result.outputs.items():
+            if fmt == SITE_RECORD:
+                data = self.cache.seal(data, SITE_RECORD)
             entry.outputs[fmt] = self.cache.put_output(self.output_key(entry, fmt), data)
             entry.changed = True
 
@@ -267,6 +270,7 @@ class BuildRun:
         """Digests of the files that list incidents, assembled from the incidents' cached records (no model is loaded)."""
         import pickle
 
+        from generator.cache import CacheCorruptError
         from generator.site import render_component_files, render_site_wide
         from generator.site.model import natural_components, site_components
         from generator.site.pages import incident_components
@@ -274,7 +278,12 @@ class BuildRun:
 
         config, templates = self.options.config, self.options.templates
         stored = self.cache.read_objects([entry.outputs[SITE_RECORD] for entry in public])
-        records: list[SiteRecord] = [pickle.loads(stored[entry.outputs[SITE_RECORD]]) for entry in public]
+        records: list[SiteRecord] = []
+        for entry in public:
+            data = self.cache.unseal(stored[entry.outputs[SITE_RECORD]], SITE_RECORD)
+            if data is None:
+                raise CacheCorruptError(f"the site record of {entry.slug} is not sealed with this project's key")
+            records.append(pickle.loads(data))
         records.sort(key=lambda record: (record.start, record.slug))
         load_keys = {entry.slug: entry.load_key or "" for entry in public}
         components = site_components(records)

@@ -201,7 +201,7 @@ def test_user_files_are_carried_while_they_exist_and_never_replace_tool_files(tm
         assert not (out / "mine").exists()
 
     with_tool_notes = {**versions[5], "later.txt": b"the tool's own"}
-    with pytest.raises(OutputClashError, match="later.txt"):  # a user's file is never replaced by an output
+    with pytest.raises(OutputClashError, match=r"later\.txt"):  # a user's file is never replaced by an output
         publish_files(tmp_path, with_tool_notes)
     assert contents(out) == expected(versions[4], **user)
     (out / "later.txt").unlink()

@@ -58,6 +58,7 @@ def update(incident: str, text: str, status: str, at: str | None, config_path: P
     from generator.clock import ClockError, iso, now_in
     from generator.edit import EditError, add_update
     from generator.load import read_yaml_text
+    from generator.load.files import read_capped
     from generator.model.types import _zone
     from generator.write import write_file_atomically
 
@@ -67,7 +68,7 @@ def update(incident: str, text: str, status: str, at: str | None, config_path: P
     if not body.strip():
         raise click.BadParameter("the update text is empty", param_hint="TEXT")
     try:
-        original = path.read_text(encoding="utf-8")
+        original = read_capped(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         _error(f"cannot read {path}: {exc}")
 

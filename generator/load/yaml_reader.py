@@ -24,7 +24,8 @@ try:  # libyaml's parser is several times faster; fall back to pure Python.
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_FILE_BYTES = 1_000_000
+from generator.load.files import MAX_FILE_BYTES
+
 MAX_DEPTH = 32
 _NULLS = {"", "~", "null", "Null", "NULL"}
 # C0 controls other than tab/newline, DEL, C1 controls, and bidi overrides/isolates.
@@ -86,12 +87,14 @@ def _check_text(path: str, text: str, diagnostics: list[Diagnostic]) -> None:
 def read_yaml(path: Path | str, display_path: str | None = None) -> Document:
     """Read and parse one YAML file; raise ``InputError`` listing every problem found."""
     shown = display_path or str(path)
+    from generator.load.files import UnreadableFileError, read_capped
+
     try:
-        raw = Path(path).read_bytes()
+        raw = read_capped(path, MAX_FILE_BYTES)
+    except UnreadableFileError as exc:
+        raise InputError([Diagnostic(shown, 1, 1, str(exc))]) from None
     except OSError as exc:
         raise InputError([Diagnostic(shown, 1, 1, f"cannot read file: {exc.strerror or exc}")]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError([Diagnostic(shown, 1, 1, f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")])
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 byte-order mark is harmless: accept it
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from generator.config import SiteConfig
 from generator.errors import Diagnostic, InputError
+from generator.load.files import read_capped
 from generator.load.yaml_reader import read_yaml_text
 from generator.migrate.incident_yaml import dump_body, incident_file, source_of, unedited
 from generator.migrate.statuspage_import import ImportedIncident, slugify
@@ -44,7 +45,7 @@ def existing_files(out_dir: Path) -> tuple[dict[str, Path], set[str]]:
     for path in find_incident_files(out_dir):
         stems.add(path.stem.casefold())
         try:
-            head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+            head = read_capped(path).decode("utf-8", errors="replace")[:2000]
         except OSError:
             continue
         _page, incident = source_of(head)

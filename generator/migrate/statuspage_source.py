@@ -57,12 +57,14 @@ class Export:
 
 
 def _decode(path: Path, shown: str) -> str:
+    from generator.load.files import UnreadableFileError, read_capped
+
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_EXPORT_BYTES)
+    except UnreadableFileError as exc:
+        raise InputError([Diagnostic(shown, 1, 1, str(exc))]) from None
     except OSError as exc:
         raise InputError([Diagnostic(shown, 1, 1, f"cannot read file: {exc.strerror or exc}")]) from None
-    if len(raw) > MAX_EXPORT_BYTES:
-        raise InputError([Diagnostic(shown, 1, 1, f"file is {len(raw):,} bytes; the limit is {MAX_EXPORT_BYTES:,}")])
     raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
         return raw.decode("utf-8")
