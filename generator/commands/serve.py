@@ -18,20 +18,23 @@ def _log(message: str) -> None:
 @click.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0 picks a free one).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; the default is reachable from this machine only.")
+@click.option("--internal", is_flag=True, help="Also serve the internal reports (/<id>.internal.md and .pdf).")
 @common_config
 @common_templates
-def serve(port: int, host: str, config_path: Path | None, templates: Path | None) -> None:
+def serve(port: int, host: str, internal: bool, config_path: Path | None, templates: Path | None) -> None:
     """Preview the site and every incident in the browser; pages reload when files change.
 
     Validation errors appear in the page itself as path:line:col. Nothing is
-    written to the output folder. Stop with Ctrl-C.
+    written to the output folder. Only requests naming this machine (localhost,
+    an IP address or the bound name) are answered, so a web page cannot read
+    the preview through DNS rebinding. Stop with Ctrl-C.
     """
     from generator.preview.server import make_handler, watch
     from generator.preview.state import PreviewState
 
     if config_path is not None and not config_path.is_file():
         raise click.BadParameter(f"{config_path} does not exist", param_hint="--config")
-    state = PreviewState(config_path, templates=templates)
+    state = PreviewState(config_path, templates=templates, internal=internal)
     snapshot = state.reload()
     for diagnostic in snapshot.diagnostics:
         _log(diagnostic.format())
@@ -39,7 +42,7 @@ def serve(port: int, host: str, config_path: Path | None, templates: Path | None
     from http.server import ThreadingHTTPServer
 
     try:
-        server = ThreadingHTTPServer((host, port), make_handler(state, _log))
+        server = ThreadingHTTPServer((host, port), make_handler(state, _log, bound_name=host))
     except OSError as exc:
         _error(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     server.daemon_threads = True

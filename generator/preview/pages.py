@@ -5,6 +5,7 @@ Every value is escaped here; diagnostics quote the author's own text back.
 
 from __future__ import annotations
 
+import stat
 from html import escape
 from pathlib import Path
 
@@ -35,13 +36,28 @@ def reload_script(generation: int) -> str:
     )
 
 
+def _quotable(path: Path) -> bool:
+    """Only incident and config files are quoted: a regular ``.yaml``/``.yml`` file, not a symlink.
+
+    An incident symlinked to ``/etc/passwd`` (or any other file) gets its
+    diagnostics, never its lines, in the page.
+    """
+    try:
+        status = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(status.st_mode) and path.suffix.lower() in {".yaml", ".yml"} and status.st_size <= _MAX_SOURCE_BYTES
+
+
 def _excerpt(diagnostic: Diagnostic) -> str:
     """The offending line with its neighbours, the column marked."""
     path = Path(diagnostic.path)
+    if not _quotable(path):
+        return ""
     try:
-        if path.stat().st_size > _MAX_SOURCE_BYTES:
-            return ""
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        from generator.load.files import read_capped
+
+        lines = read_capped(path, _MAX_SOURCE_BYTES).decode("utf-8", errors="replace").splitlines()
     except OSError:
         return ""
     if not 1 <= diagnostic.line <= len(lines):

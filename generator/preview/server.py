@@ -8,6 +8,7 @@ Nothing is written to disk; every response comes from the current snapshot.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import posixpath
 import threading
@@ -28,6 +29,7 @@ _TYPES = {
     ".json": "application/json", ".atom": "application/atom+xml; charset=utf-8", ".rss": "application/rss+xml; charset=utf-8",
 }
 _PDF_LOCK = threading.Lock()  # one WeasyPrint render at a time
+MAX_URL = 4096  # longer request targets get 414: no page of the preview needs more
 
 
 @dataclass(frozen=True)
@@ -61,15 +63,17 @@ def _site(snapshot: Snapshot, templates: Path | None) -> dict[str, bytes] | None
         return snapshot.site_files
 
 
-def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, templates: Path | None) -> Response | None:
+def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, templates: Path | None, state_internal: bool) -> Response | None:
     from generator.build import BuildOptions, renderer
 
     item = snapshot.incidents.get(slug)
     if item is None or snapshot.config is None:
         return None
     if not internal and item.incident.visibility != "public":
-        return Response(404, _TYPES[".html"], pages.page("Internal incident", f"<main><p>{slug} is internal: it has no public "
-                        f"output. Try {slug}.internal.md or {slug}.internal.pdf.</p></main>", snapshot.generation))
+        hint = (f"Try {slug}.internal.md or {slug}.internal.pdf." if state_internal
+                else "Start <code>postmortem serve --internal</code> to preview its internal report.")
+        return Response(404, _TYPES[".html"], pages.page("Internal incident", f"<main><p>{pages.escape(slug)} is internal: it has no public "
+                        f"output. {hint}</p></main>", snapshot.generation))
     options = BuildOptions(config=snapshot.config, out_dir=Path("."), formats=(fmt,), internal=internal, templates=templates)
 
     def make() -> bytes:
@@ -87,7 +91,11 @@ def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, te
 def respond(state: PreviewState, raw_path: str) -> Response:
     """The response for one GET; never raises (failures become an error page)."""
     snapshot = state.snapshot
-    path = posixpath.normpath(unquote(urlsplit(raw_path).path)).lstrip("/")
+    try:
+        target = urlsplit(raw_path).path
+    except ValueError:
+        return Response(400, "text/plain; charset=utf-8", b"Bad request\n")
+    path = posixpath.normpath(unquote(target)).lstrip("/")
     if path in {"", "."}:
         path = "index.html"
     if path == pages.GENERATION_PATH.lstrip("/"):
@@ -105,9 +113,12 @@ def _route(state: PreviewState, snapshot: Snapshot, path: str) -> Response:
     if "/" not in path and dot and suffix in {"html", "md", "txt", "pdf"} and name != "index":
         internal = name.endswith(".internal") and suffix in {"md", "pdf"}
         slug = name.removesuffix(".internal") if internal else name
+        if internal and not state.internal:
+            return Response(404, _TYPES[".html"], pages.page("Internal report", "<main><h1>Internal reports are not served</h1>"
+                            "<p>Start <code>postmortem serve --internal</code> to preview internal reports.</p></main>", snapshot.generation))
         if snapshot.errors_for(slug):
             return Response(500, _TYPES[".html"], pages.error_page(f"{slug}: errors", snapshot.errors_for(slug), snapshot.generation))
-        found = _incident_output(snapshot, slug, suffix, internal, state.templates)
+        found = _incident_output(snapshot, slug, suffix, internal, state.templates, state.internal)
         if found is not None:
             return found
     site = _site(snapshot, state.templates)
@@ -130,9 +141,40 @@ def _route(state: PreviewState, snapshot: Snapshot, path: str) -> Response:
     return Response(404, _TYPES[".html"], body)
 
 
-def make_handler(state: PreviewState, log: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
+def host_allowed(host_header: str | None, bound_name: str) -> bool:
+    """True when the Host header names this machine: an IP literal, ``localhost`` (or ``*.localhost``), or the bound name.
+
+    DNS rebinding needs a DNS name that the attacker controls; a page that
+    reached the preview through one sends that name, and is refused.
+    """
+    if not host_header:
+        return False
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        name, rest = (host[1:end], host[end + 1:]) if end > 0 else ("", "")
+    else:
+        name, colon, port = host.partition(":")
+        rest = colon + port
+    if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+        return False
+    name = name.rstrip(".")
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    return name == "localhost" or name.endswith(".localhost") or (bool(name) and name == bound_name.strip("[]").lower().rstrip("."))
+
+
+def _refusal(status: int, text: str) -> Response:
+    return Response(status, "text/plain; charset=utf-8", f"{text}\n".encode())
+
+
+def make_handler(state: PreviewState, log: Callable[[str], None], bound_name: str = "127.0.0.1") -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "postmortem-preview"
+        default_request_version = "HTTP/1.0"  # a malformed request line still gets a status line (HTTP/0.9 answers have none)
 
         def do_GET(self) -> None:
             self._send(head=False)
@@ -140,20 +182,39 @@ def make_handler(state: PreviewState, log: Callable[[str], None]) -> type[BaseHT
         def do_HEAD(self) -> None:
             self._send(head=True)
 
+        def _checked(self) -> Response | None:
+            """A refusal for a request that must not reach the pages, else None."""
+            if len(self.path) > MAX_URL:
+                return _refusal(414, "URI too long")
+            if not self.path.startswith("/") or any(ord(c) < 0x21 or ord(c) == 0x7F for c in self.path):
+                return _refusal(400, "Bad request")
+            if len(self.headers.get_all("Host") or []) > 1 or not host_allowed(self.headers.get("Host"), bound_name):
+                return _refusal(403, "Forbidden: this preview answers only to localhost (DNS rebinding protection)")
+            return None
+
         def _send(self, *, head: bool) -> None:
-            response = respond(state, self.path)
+            refusal = self._checked()
+            response = refusal or respond(state, self.path)
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
+            if refusal is not None:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             if not head:
                 self.wfile.write(response.body)
 
         def log_message(self, format: str, *args: object) -> None:
-            if self.path != pages.GENERATION_PATH:
-                log(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}")
+            """One line per request; a malformed request (no path yet) is logged too, never a traceback."""
+            path = getattr(self, "path", None)
+            if path == pages.GENERATION_PATH:
+                return
+            shown = (path or "(malformed request)")[:200].encode("unicode_escape").decode("ascii")  # no control characters in the log
+            status = args[1] if format.startswith('"%s" %s') and len(args) > 1 else (args[0] if args else "")
+            log(f"{self.command or '-'} {shown} -> {status}")
 
     return Handler
 

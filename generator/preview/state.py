@@ -48,8 +48,9 @@ class Snapshot:
 class PreviewState:
     """Loads the project on demand and hands out the current snapshot."""
 
-    def __init__(self, config_path: Path | None, files: tuple[Path, ...] = (), templates: Path | None = None):
+    def __init__(self, config_path: Path | None, files: tuple[Path, ...] = (), templates: Path | None = None, internal: bool = False):
         self.config_path, self.files, self.templates = config_path, files, templates
+        self.internal = internal  # serve the internal reports too (``serve --internal``)
         self.root = (config_path.parent if config_path else Path.cwd()).resolve()
         self._lock = threading.Lock()
         self._snapshot = Snapshot(0, None, {}, [])
