@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -149,7 +150,9 @@ def _run(sources: list[Path], options: BuildOptions, cache: BuildCache, progress
     except CacheCorruptError:
         build_run.close()
         raise
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):  # one Ctrl-C is enough: finish cleaning up undisturbed
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         build_run.close()
         with suppress(CacheCorruptError):
             cache.save(prune=False)

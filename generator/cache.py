@@ -39,11 +39,11 @@ if TYPE_CHECKING:
     import sqlite3
 
 from generator import __version__
-from generator.write.tree import write_file_atomically
+from generator.write.files import write_file_atomically
 
 CACHE_DIR = ".postmortem-cache"
 STORE = "objects.sqlite"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 # A file whose mtime is this close to the last scan may have changed within the
 # clock's granularity without its stamp changing (git's "racy" entries): re-hash it.
 RACY_NS = 2_000_000_000
@@ -138,7 +138,7 @@ def _valid_index(index: object) -> bool:
     """The index has the shape this version writes (a foreign or hand-edited one is not used)."""
     if not isinstance(index, dict) or index.get("version") != INDEX_VERSION or not isinstance(index.get("scanned_ns"), int):
         return False
-    for section in ("sources", "loads", "outputs", "sites"):
+    for section in ("sources", "loads", "outputs", "owners", "sites"):
         if not isinstance(index.get(section), dict):
             return False
     return (all(isinstance(v, list) and len(v) == 3 and isinstance(v[0], int) and isinstance(v[1], int) and isinstance(v[2], str)
@@ -147,6 +147,7 @@ def _valid_index(index: object) -> bool:
                     and isinstance(v.get("warnings"), list) and all(isinstance(w, dict) for w in v["warnings"])
                     for v in index["loads"].values())
             and all(isinstance(v, str) for v in index["outputs"].values())
+            and all(isinstance(v, list) and len(v) == 2 and all(isinstance(p, str) for p in v) for v in index["owners"].values())
             and all(isinstance(v, dict) and all(isinstance(d, str) for d in v.values()) for v in index["sites"].values())
             and all(index.get(state) is None or isinstance(index.get(state), dict) for state in ("published", "spare")))
 
@@ -167,13 +168,15 @@ class BuildCache:
         self.used_sources: dict[str, list[Any]] = {}
         self.used_loads: dict[str, Any] = {}
         self.used_outputs: dict[str, str] = {}
+        self.used_owners: dict[str, list[str]] = {}  # out_key -> [load_key, format]
+        self.built_formats: set[str] = set()  # the formats this build renders: other formats' outputs of unchanged files are kept
         self.used_sites: dict[str, dict[str, str]] = {}
         self._store: sqlite3.Connection | None = None
         self.new_models: dict[str, bytes] = {}
 
     # -- index -------------------------------------------------------------------------------
     def _read_index(self) -> dict[str, Any]:
-        empty: dict[str, Any] = {"version": INDEX_VERSION, "scanned_ns": 0, "sources": {}, "loads": {}, "outputs": {}, "sites": {},
+        empty: dict[str, Any] = {"version": INDEX_VERSION, "scanned_ns": 0, "sources": {}, "loads": {}, "outputs": {}, "owners": {}, "sites": {},
                                  "published": None, "spare": None}
         if self.root is None:
             return empty
@@ -253,16 +256,21 @@ class BuildCache:
             raise CacheCorruptError(f"its database fails: {exc}") from None
 
     # -- outputs -----------------------------------------------------------------------------
-    def output(self, out_key: str) -> str | None:
-        """Digest of the cached output for ``out_key``, else None."""
+    def output(self, out_key: str, owner: tuple[str, str] | None = None) -> str | None:
+        """Digest of the cached output for ``out_key``, else None; ``owner`` is (load key, format)."""
         digest = None if self.force else self.index["outputs"].get(out_key)
         if digest is not None:
             self.used_outputs[out_key] = digest
+            if owner is not None:
+                self.used_owners[out_key] = list(owner)
         return digest
 
-    def put_output(self, out_key: str, data: bytes) -> str:
+    def put_output(self, out_key: str, data: bytes, owner: tuple[str, str] | None = None) -> str:
+        """Store an output; ``owner`` (load key, format) lets a build of other formats keep it (see ``save``)."""
         digest = self.put_object(data)
         self.used_outputs[out_key] = digest
+        if owner is not None:
+            self.used_owners[out_key] = list(owner)
         return digest
 
     def site(self, site_key: str) -> dict[str, str] | None:
@@ -362,12 +370,18 @@ class BuildCache:
         if self.root is None:
             return
         old = {} if prune else self.index
+        if prune:  # keep the outputs of formats this build did not make, for files it still uses (md,html after a full build)
+            owners = self.index.get("owners", {})
+            other = {key for key, (load_key, fmt) in owners.items() if load_key in self.used_loads and fmt not in self.built_formats}
+            old = {"outputs": {key: self.index["outputs"][key] for key in other if key in self.index["outputs"]},
+                   "owners": {key: owners[key] for key in other}}
         index = {
             "version": INDEX_VERSION,
             "scanned_ns": self.started_ns,
             "sources": dict(sorted({**old.get("sources", {}), **self.used_sources}.items())),
             "loads": dict(sorted({**old.get("loads", {}), **self.used_loads}.items())),
             "outputs": dict(sorted({**old.get("outputs", {}), **self.used_outputs}.items())),
+            "owners": dict(sorted({**old.get("owners", {}), **self.used_owners}.items())),
             "sites": {**old.get("sites", {}), **self.used_sites},
             "published": self.index.get("published"),
             "spare": self.index.get("spare"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -92,7 +93,15 @@ LAZY_COMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
-    """A click group whose extra commands are imported on first use."""
+    """A click group whose extra commands are imported on first use; Ctrl-C ends any command with one line and exit 130."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            click.echo("interrupted", err=True)
+            sys.exit(130)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         available = [name for name, target in LAZY_COMMANDS.items() if _module_exists(target)]
@@ -168,7 +177,7 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, st
         _warn_harfbuzz()
 
     def run() -> None:
-        from generator.write import write_file_atomically
+        from generator.write import write_output_file
 
         loaded, diagnostics = load_valid([incident_file], config, strict=strict)
         for diagnostic in diagnostics:
@@ -183,7 +192,10 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, st
             sys.stdout.flush()
             return
         target = Path(output) if output else Path("output") / f"{incident.slug}.{fmt}"
-        write_file_atomically(target, data)
+        inputs = {Path(os.path.realpath(p)) for p in (incident_file, *([config_path] if config_path else []))}
+        if Path(os.path.realpath(target)) in inputs:
+            _error(f"refusing to write to {target}: it is an input of this render")
+        write_output_file(target, data)
         click.echo(f"wrote {target}", err=True)
 
     _template_guard(run)

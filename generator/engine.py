@@ -60,6 +60,7 @@ class BuildRun:
         self.load_env = sha256(code_fingerprint(), options.config.model_dump_json())
         self.render_env = sha256(self.load_env, templates_fingerprint(options.templates), "internal" if options.internal else "public")
         self.pools: list[Any] = []  # ProcessPoolExecutor / RecyclingPool
+        cache.built_formats = {*options.formats, *(SITE_FORMATS if self.site_wanted else ())}
         self.failures: list[tuple[int, TemplateFailure]] = []
 
     # -- helpers -----------------------------------------------------------------------------
@@ -117,7 +118,7 @@ class BuildRun:
         if entry.record is None:
             return True
         for fmt in self.wanted_cheap(entry):
-            digest = self.cache.output(self.output_key(entry, fmt))
+            digest = self.cache.output(self.output_key(entry, fmt), (entry.load_key or "", fmt))
             if digest is None:
                 return True
             entry.outputs[fmt] = digest
@@ -172,7 +173,7 @@ class BuildRun:
         for fmt, data in result.outputs.items():
             if fmt == SITE_RECORD:
                 data = self.cache.seal(data, SITE_RECORD)
-            entry.outputs[fmt] = self.cache.put_output(self.output_key(entry, fmt), data)
+            entry.outputs[fmt] = self.cache.put_output(self.output_key(entry, fmt), data, (entry.load_key or "", fmt))
             entry.changed = True
 
     def raise_template_failure(self) -> None:
@@ -200,7 +201,7 @@ class BuildRun:
             todo = []
             for entry in entries:
                 if "pdf" in self.wanted(entry):
-                    digest = self.cache.output(self.output_key(entry, "pdf"))
+                    digest = self.cache.output(self.output_key(entry, "pdf"), (entry.load_key or "", "pdf"))
                     if digest is None:
                         todo.append(entry)
                     else:

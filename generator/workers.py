@@ -25,6 +25,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from generator.errors import Diagnostic
 from generator.model.incident import Incident
 
 PDF_TASKS_PER_CHILD = 25
+_PR_SET_PDEATHSIG = 1
 CHEAP_FORMATS = ("md", "html")
 SITE_PAGE = "page"  # the site's permalink page of one incident, rendered and cached like a format
 SITE_RECORD = "record"  # the incident's pickled ``SiteRecord``, which the site-wide files are assembled from
@@ -190,12 +192,31 @@ def run_job(job: Job, settings: RenderSettings) -> JobResult:
 
 
 def run_jobs(jobs: list[Job], settings: RenderSettings) -> list[JobResult]:
+    from generator.write.tree import pause_for_tests
+
+    pause_for_tests("rendering")
     return [run_job(job, settings) for job in jobs]
+
+
+def quiet_interrupts() -> None:
+    """Pool initializer: Ctrl-C reaches every process of the terminal's group; a worker just ends, without a traceback.
+
+    The parent reports the interruption once (exit 130) and shuts the pools down.
+    A worker also ends when the process that started it dies (even by SIGKILL),
+    instead of waiting forever on a queue that its siblings keep open.
+    """
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: orphans end when their queue is closed
+        pass
 
 
 def cheap_pool(workers: int) -> ProcessPoolExecutor:
     """A fork pool whose processes all start now, before any other thread exists."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=quiet_interrupts)
     pool.submit(os.getpid).result()  # Python 3.11+ starts every fork worker on first submit
     return pool
 
@@ -210,7 +231,7 @@ class RecyclingPool:
     """
 
     def __init__(self, workers: int, context: Any, tasks_per_child: int):
-        self.pool = context.Pool(processes=workers, maxtasksperchild=tasks_per_child)
+        self.pool = context.Pool(processes=workers, maxtasksperchild=tasks_per_child, initializer=quiet_interrupts)
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Any:
         """An ``AsyncResult``; like a future, ``.get()`` returns the value or raises the worker's exception."""

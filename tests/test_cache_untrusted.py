@@ -80,7 +80,7 @@ def spoil(project: Path, how: str) -> None:
         with open(store(project), "r+b") as stream:
             stream.truncate(store(project).stat().st_size // 3)
     elif how == "malformed index":
-        index(project).write_text(json.dumps({"version": 1, "scanned_ns": 0, "sources": [], "loads": 5, "outputs": {}, "sites": {}}))
+        index(project).write_text(json.dumps({"version": 2, "scanned_ns": 0, "sources": [], "loads": 5, "outputs": {}, "sites": {}}))
     elif how == "truncated index":
         data = index(project).read_bytes()
         index(project).write_bytes(data[: len(data) // 2])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from generator.write.tree import BuildLockedError, Published, publish_tree, spare_folder, write_file_atomically
+from generator.write.files import write_file_atomically, write_output_file
+from generator.write.tree import BuildLockedError, Published, publish_tree, spare_folder
 
-__all__ = ["BuildLockedError", "Published", "publish_tree", "spare_folder", "write_file_atomically"]
+__all__ = ["BuildLockedError", "Published", "publish_tree", "spare_folder", "write_file_atomically", "write_output_file"]

@@ -45,6 +45,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.write.files import default_mode, write_file_atomically
+
 MANIFEST = ".postmortem-manifest.json"  # where earlier versions kept the manifest (inside the output folder): read once, then dropped
 STATE_DIR = ".postmortem-state"  # beside the config: the manifest, spare and staging folders of each output folder
 LOCK_WAIT_VARIABLE = "POSTMORTEM_LOCK_WAIT"
@@ -80,6 +82,9 @@ def _test_pause(step: str) -> None:
 def state_folder(state_dir: Path, out_dir: Path) -> Path:
     """The private folder of one output folder (by its real path) under the project's state folder."""
     return state_dir / hashlib.sha256(str(_real_folder(out_dir)).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+pause_for_tests = _test_pause  # the same hook for other stages (a test interrupts a build while workers render)
 
 
 def spare_folder(out_dir: Path, state_dir: Path) -> Path:
@@ -289,12 +294,6 @@ class _Plan:
     reuse: Callable[[str], Path | None] | None
 
 
-def _default_mode(kind: int) -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return kind & ~mask
-
-
 def _plan(out_dir: Path, files: Mapping[str, bytes], reuse: Callable[[str], Path | None] | None, ours: set[str] | None) -> _Plan:
     """Sort what is in the output folder: the tool's earlier files (``ours``) go, everything else is the user's and stays.
 
@@ -353,7 +352,7 @@ def _below(name: str, tool: set[str]) -> bool:
 
 def _apply_modes(root: str, plan: _Plan) -> None:
     """Give the new tree the permission bits the output folder and its folders had (new folders: the umask's)."""
-    default = _default_mode(0o777)
+    default = default_mode(0o777)
     for name in ["", *sorted(plan.dirs)]:
         path = f"{root}/{name}" if name else root
         wanted = plan.modes.get(name, default)
@@ -610,25 +609,3 @@ def _is_folder(path: Path) -> bool:
         return stat.S_ISDIR(os.lstat(path).st_mode)
     except OSError:
         return False
-
-
-def write_file_atomically(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Write one file through a temporary sibling and ``os.replace``.
-
-    The file keeps the permission bits of the one it replaces; a new file gets
-    ``mode``, or what the umask gives.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        keep: int | None = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        keep = mode
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, keep if keep is not None else _default_mode(0o666))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
