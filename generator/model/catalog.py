@@ -48,8 +48,12 @@ def load_incident(path: Path, config: SiteConfig) -> tuple[Incident | None, list
 
 
 def find_incident_files(folder: Path) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` file under ``folder``, in a stable order."""
-    return sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+    """Every ``*.yaml``/``*.yml`` entry under ``folder`` but folders, in a stable order.
+
+    A FIFO, device or broken symlink is listed too, so that reading it gives a
+    clear error (it is never read: see ``generator.load.files``) instead of being skipped.
+    """
+    return sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml"} and not p.is_dir())
 
 
 def _id_position(path: Path) -> tuple[int, int]:

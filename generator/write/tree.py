@@ -341,7 +341,7 @@ def _plan(out_dir: Path, files: Mapping[str, bytes], reuse: Callable[[str], Path
         unknown = " (no earlier build into this folder is on record; if they are old outputs, delete them)" if ours is None else ""
         raise OutputClashError(f"refusing to replace what no build wrote in {out_dir}: {shown}{unknown}; "
                                "an incident's output or a site page needs that name: move the file or rename the incident")
-    dirs = _parents(user, tool_dirs) | _parents(user_dirs, user_dirs)
+    dirs = _parents(user, tool_dirs) | _parents(sorted(user_dirs), set(user_dirs))
     return _Plan(files, names, tool, user, dirs, modes, previous, reuse)
 
 
