@@ -2,15 +2,17 @@
 
 Layout (``.postmortem-cache/`` beside the config, git-ignored)::
 
-    <profile>/index.json        sources, load records, output digests, published and spare state
+    <profile>/index.sealed      sources, load records, output digests, published and spare state (HMAC, then JSON)
     <profile>/objects.sqlite    output bytes by SHA-256, validated incidents (sealed pickles) by load key
     jinja/                      compiled templates (Jinja bytecode cache)
 
 The cache is untrusted input (a CI cache can be restored from anyone's build):
-every object is hashed again when read and must match the digest it is stored
-under; a pickle (a validated incident, a site record) is unpickled only when
-it carries an HMAC made with the project's own key, which lives outside the
-cache (``.postmortem-state/cache.key``, mode 0600).  Anything that does not
+the index carries an HMAC made with the project's own key, which lives outside
+the cache (``$POSTMORTEM_CACHE_KEY``, else ``.postmortem-state/cache.key``, mode
+0600), so whoever can write the cache but not the key cannot make it name other
+outputs; every object is hashed again when read and must match the digest the
+index gives; a pickle (a validated incident, a site record) is unpickled only
+when it carries an HMAC made with the same key.  Anything that does not
 check out, a malformed index or a broken database raises ``CacheCorruptError``:
 the build warns once and starts again from an empty cache.
 
@@ -99,6 +101,8 @@ class CacheCorruptError(Exception):
 
 
 KEY_FILE = "cache.key"
+KEY_VARIABLE = "POSTMORTEM_CACHE_KEY"  # a CI secret: the key when the state folder is not kept between runs
+INDEX = "index.sealed"
 _MAC_BYTES = 32
 
 
@@ -110,6 +114,8 @@ def _project_secret(cache_folder: Path) -> bytes:
     """
     from generator.write.tree import STATE_DIR
 
+    if os.environ.get(KEY_VARIABLE):
+        return hashlib.sha256(os.environ[KEY_VARIABLE].encode("utf-8", "surrogateescape")).digest()
     path = cache_folder.parent / STATE_DIR / KEY_FILE
     try:
         key = path.read_bytes()
@@ -181,11 +187,20 @@ class BuildCache:
         if self.root is None:
             return empty
         try:
-            index = orjson.loads((self.root / "index.json").read_bytes())
+            sealed = (self.root / INDEX).read_bytes()
         except FileNotFoundError:
             return empty
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             self.problem = f"cannot read its index ({exc})"
+            return empty
+        data = self.unseal(sealed, INDEX)
+        if data is None:
+            self.problem = f"its index is not sealed with this project's key (set ${KEY_VARIABLE} alike wherever the cache is shared)"
+            return empty
+        try:
+            index = orjson.loads(data)
+        except ValueError as exc:
+            self.problem = f"its index is malformed ({exc})"
             return empty
         if not (self.root / STORE).is_file():
             return empty
@@ -398,7 +413,7 @@ class BuildCache:
                 store.executemany("INSERT OR REPLACE INTO models VALUES (?, ?)",
                                   sorted((key, self.seal(model, key)) for key, model in self.new_models.items()))
                 store.commit()
-            write_file_atomically(self.root / "index.json", orjson.dumps(index), mode=0o600)
+            write_file_atomically(self.root / INDEX, self.seal(orjson.dumps(index), INDEX), mode=0o600)
             if old_objects - kept or dropped_models:
                 store = self.store
                 assert store is not None
@@ -420,6 +435,6 @@ class BuildCache:
         """Delete this profile's index and database (an unusable cache), as far as the file system allows."""
         self.close()
         if self.root is not None:
-            for name in ("index.json", STORE, f"{STORE}-journal", f"{STORE}-wal", f"{STORE}-shm"):
+            for name in (INDEX, "index.json", STORE, f"{STORE}-journal", f"{STORE}-wal", f"{STORE}-shm"):
                 with suppress(OSError):
                     (self.root / name).unlink()

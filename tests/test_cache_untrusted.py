@@ -7,6 +7,7 @@ warning about the cache, and an output folder byte-identical to a build from scr
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -51,7 +52,19 @@ def store(project: Path) -> Path:
 
 
 def index(project: Path) -> Path:
-    return next((project / ".postmortem-cache").glob("*/index.json"))
+    return next((project / ".postmortem-cache").glob("*/index.sealed"))
+
+
+def read_index(project: Path) -> dict[str, object]:
+    return json.loads(index(project).read_bytes()[32:])  # after the HMAC
+
+
+def write_index(project: Path, data: dict[str, object], *, reseal: bool = False) -> None:
+    """Write the index as a cache writer would: without the key (the seal no longer matches), or with it."""
+    body = json.dumps(data).encode()
+    key = (project / ".postmortem-state" / "cache.key").read_bytes()
+    mac = hmac.new(key, b"index.sealed\0" + body, "sha256").digest() if reseal else index(project).read_bytes()[:32]
+    index(project).write_bytes(mac + body)
 
 
 def change_an_incident(project: Path) -> None:
@@ -80,14 +93,20 @@ def spoil(project: Path, how: str) -> None:
         with open(store(project), "r+b") as stream:
             stream.truncate(store(project).stat().st_size // 3)
     elif how == "malformed index":
-        index(project).write_text(json.dumps({"version": 2, "scanned_ns": 0, "sources": [], "loads": 5, "outputs": {}, "sites": {}}))
+        write_index(project, {"version": 2, "scanned_ns": 0, "sources": [], "loads": 5, "outputs": {}, "sites": {}}, reseal=True)
     elif how == "truncated index":
         data = index(project).read_bytes()
         index(project).write_bytes(data[: len(data) // 2])
-    elif how == "index from elsewhere":
-        data = json.loads(index(project).read_bytes())
-        data["outputs"] = {key: "0" * 64 for key in data["outputs"]}  # names objects this store does not hold
-        index(project).write_text(json.dumps(data))
+    elif how == "index naming missing objects":
+        data = read_index(project)
+        data["outputs"] = {key: "0" * 64 for key in data["outputs"]}  # type: ignore[union-attr]
+        write_index(project, data, reseal=True)
+    elif how == "forged index":
+        data = read_index(project)
+        data["outputs"] = {key: "0" * 64 for key in data["outputs"]}  # type: ignore[union-attr]
+        write_index(project, data)  # without the key
+    elif how == "index from another project":
+        (project / ".postmortem-state" / "cache.key").write_bytes(os.urandom(32))
     elif how == "edited objects":
         with sqlite3.connect(store(project)) as db:
             db.execute("UPDATE objects SET data = ?", (b"<script>edited</script>",))
@@ -101,7 +120,8 @@ def spoil(project: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["random bytes in the database", "truncated database", "malformed index", "truncated index",
-                                 "index from elsewhere", "edited objects", "unwritable cache"])
+                                 "index naming missing objects", "forged index", "index from another project", "edited objects",
+                                 "unwritable cache"])
 def test_a_spoiled_cache_gives_one_warning_and_a_clean_build(project: Path, tmp_path: Path, how: str) -> None:
     spoil(project, how)
     change_an_incident(project)
@@ -134,9 +154,9 @@ def test_replaced_pickles_are_never_loaded(project: Path, tmp_path: Path) -> Non
         db.execute("UPDATE models SET data = ?", (evil,))  # validated incidents, reused when an output is missing
         digest = hashlib.sha256(evil).hexdigest()
         db.execute("INSERT INTO objects VALUES (?, ?)", (digest, evil))
-    data = json.loads(index(project).read_bytes())
-    data["outputs"] = {key: digest for key in data["outputs"]}  # every output, site records included, now names the pickle
-    index(project).write_text(json.dumps(data))
+    data = read_index(project)
+    data["outputs"] = {key: digest for key in data["outputs"]}  # type: ignore[union-attr]  # every output, records included
+    write_index(project, data, reseal=True)  # even behind a valid index seal, pickles without their own seal are not loaded
     change_an_incident(project)  # the site-wide files are assembled again from the (forged) records
     result = run(project)
     assert result.returncode == 0, result.stderr
