@@ -107,7 +107,7 @@ def set_aside(path: Path) -> None:
 
 
 def clean(project: Path) -> None:
-    for name in ("output", ".output.spare", ".postmortem-cache"):
+    for name in ("output", ".postmortem-state", ".postmortem-cache"):
         set_aside(project / name)
 
 

@@ -88,6 +88,14 @@ class BuildRun:
         self.pools.clear()
         self.progress.close()
 
+    def state_dir(self) -> Path | None:
+        """The private publish state: as given, else beside the cache folder (where the command puts it too)."""
+        from generator.write.tree import STATE_DIR
+
+        if self.options.state_dir is not None:
+            return self.options.state_dir
+        return self.options.cache_dir.parent / STATE_DIR if self.options.cache_dir is not None else None
+
     # -- stages ------------------------------------------------------------------------------
     def run(self) -> BuildResult:
         from generator.build import BuildResult
@@ -97,7 +105,7 @@ class BuildRun:
         self.load_and_render(entries, [e for e in entries if self.needs_cheap_work(e)], self.cheap_formats)
         warnings = self.validate(entries)
         files = self.render_late(entries)
-        published = publish(self.options.out_dir, files, self.cache, state_dir=self.options.state_dir, protected=self.options.protected)
+        published = publish(self.options.out_dir, files, self.cache, state_dir=self.state_dir(), protected=self.options.protected)
         return BuildResult(incidents=len(entries), files=files, warnings=warnings, changed=sum(e.changed for e in entries), published=published)
 
     def scan(self) -> list[Entry]:
