@@ -155,7 +155,7 @@ def test_a_tampered_spare_is_repaired_not_trusted(tmp_path: Path, how: str) -> N
         assert spare.pop("incidents/i3/index.html").startswith(b"<p>evil</p>")
         spare["incidents/i3/index.html"] = v2["incidents/i3/index.html"]
     assert spare == expected(v2) and not spare_of(tmp_path / "out").is_symlink()
-    assert {p.name for p in tmp_path.iterdir()} == {"cache", "out", "state", "outside"}  # nothing beside the output folder
+    assert {p.name for p in tmp_path.iterdir()} == {"cache", "out", "state", "outside", ".postmortem-state"}  # no spare or lock beside "out"
     assert contents(outside) == before_outside  # nothing written or deleted through a symlink
 
 

@@ -523,18 +523,24 @@ class Published:
 
 
 def _work_folder(state_dir: Path | None, out_dir: Path) -> Path | None:
-    """The output folder's private state folder, when it can hold a spare (same file system); else None."""
+    """The output folder's private state folder (made if needed), or None when there is none."""
     if state_dir is None:
         return None
     work = state_folder(state_dir, out_dir)
     try:
         state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         work.mkdir(mode=0o700, exist_ok=True)
-        if os.stat(work).st_dev != os.stat(out_dir.parent).st_dev:
-            return None
     except OSError:
         return None
     return work
+
+
+def _same_device(work: Path, out_dir: Path) -> bool:
+    """Whether trees can be renamed between ``work`` and the output folder's place (one file system)."""
+    try:
+        return os.stat(work).st_dev == os.stat(out_dir.parent).st_dev
+    except OSError:
+        return False
 
 
 def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path | None = None, protected: Iterable[Path] = (),
@@ -560,11 +566,12 @@ def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path |
     check_output_folder(out_dir, protected)
     with output_lock(out_dir, lock_wait):
         work = _work_folder(state_dir, out_dir)
-        _remove_leftovers(out_dir, work)
+        local = work if work is not None and _same_device(work, out_dir) else None  # where trees can be staged and kept
+        _remove_leftovers(out_dir, local)
         ours = read_manifest(out_dir, work)
         plan = _plan(out_dir, files, reuse, ours)
         _write_manifest(work, out_dir, (ours or set()) | plan.tool)  # both trees' names are ours while either may be published
-        spare = work / "spare" if work is not None else None
+        spare = local / "spare" if local is not None else None
         if spare is not None and spare_holds is not None and out_dir.exists() and _is_folder(spare):
             try:
                 stamps = _refresh_spare(str(spare), plan, spare_holds)
@@ -572,14 +579,14 @@ def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path |
                 pass  # an odd spare (unwritable folder, ...): stage a fresh tree and replace the spare after the swap
             else:
                 _test_pause("staged")
-                old = _swap(spare, out_dir, work or out_dir.parent)
+                old = _swap(spare, out_dir, spare.parent)
                 _test_pause("swapped")
                 _write_manifest(work, out_dir, plan.tool)
                 if old != spare:
                     with suppress(OSError):  # published already; a backup left behind is removed next time
                         old.rename(spare)
                 return Published(stamps, swapped=True)
-        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=work) if work is not None else
+        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=local) if local is not None else
                        tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
         try:
             stamps = _stage(str(staging), plan)
@@ -588,7 +595,7 @@ def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path |
                 staging.rename(out_dir)
                 _write_manifest(work, out_dir, plan.tool)
                 return Published(stamps, swapped=False)
-            staging = _swap(staging, out_dir, work or out_dir.parent)
+            staging = _swap(staging, out_dir, local or out_dir.parent)
             _test_pause("swapped")
             _write_manifest(work, out_dir, plan.tool)
             if spare is None:
