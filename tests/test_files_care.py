@@ -216,6 +216,8 @@ def test_the_layout_of_earlier_versions_is_cleaned_up(tmp_path: Path) -> None:
     publish_tree(out, {"b.md": b"new"}, state_dir=tmp_path / "state")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "state"]
     assert everything(out) == {"b.md": b"new", "mine.txt": b"the user's"}
+    publish_tree(out, {"b.md": b"newer"}, state_dir=tmp_path / "state")  # the record moved to the state folder
+    assert everything(out) == {"b.md": b"newer", "mine.txt": b"the user's"}
 
 
 def test_without_a_state_folder_on_the_same_file_system_nothing_stays_beside_the_output(tmp_path: Path,

@@ -220,25 +220,30 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(a))
 
 
-def read_manifest(out_dir: Path, work: Path | None) -> set[str] | None:
-    """The names the tool wrote into ``out_dir`` (from the state folder, else a legacy manifest inside it); None if unknown."""
-    names: set[str] | None = None
+def read_manifest(out_dir: Path, work: Path | None) -> tuple[set[str] | None, set[str] | None]:
+    """(the names the tool wrote into ``out_dir`` as far as anything records them, the state folder's own record); None if unknown.
+
+    The state folder's record comes first; an earlier version's manifest
+    inside the output folder is read once more, for the build that drops it.
+    """
+    recorded: set[str] | None = None
     if work is not None:
         try:
             data = json.loads((work / _STATE_MANIFEST).read_bytes())
             if data.get("out_dir") == str(out_dir) and isinstance(data.get("files"), list):
-                names = {str(name) for name in data["files"]}
+                recorded = {str(name) for name in data["files"]}
         except (OSError, ValueError, AttributeError):
             pass
     try:
         legacy = json.loads((out_dir / MANIFEST).read_text("utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        return names
-    return {*(names or ()), *(str(name) for name in legacy if isinstance(name, str))}
+        return recorded, recorded
+    return {*(recorded or ()), *(str(name) for name in legacy if isinstance(name, str))}, recorded
 
 
-def _write_manifest(work: Path | None, out_dir: Path, names: Iterable[str]) -> None:
-    if work is not None:
+def _write_manifest(work: Path | None, out_dir: Path, names: set[str], recorded: set[str] | None) -> None:
+    """Record ``names`` as the tool's files in ``out_dir`` (unless that is already the record)."""
+    if work is not None and names != recorded:
         write_file_atomically(work / _STATE_MANIFEST, json.dumps({"out_dir": str(out_dir), "files": sorted(names)}).encode(), mode=0o600)
 
 
@@ -568,9 +573,10 @@ def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path |
         work = _work_folder(state_dir, out_dir)
         local = work if work is not None and _same_device(work, out_dir) else None  # where trees can be staged and kept
         _remove_leftovers(out_dir, local)
-        ours = read_manifest(out_dir, work)
+        ours, recorded = read_manifest(out_dir, work)
         plan = _plan(out_dir, files, reuse, ours)
-        _write_manifest(work, out_dir, (ours or set()) | plan.tool)  # both trees' names are ours while either may be published
+        claimed = (ours or set()) | plan.tool  # both trees' names are ours while either may be published
+        _write_manifest(work, out_dir, claimed, recorded)
         spare = local / "spare" if local is not None else None
         if spare is not None and spare_holds is not None and out_dir.exists() and _is_folder(spare):
             try:
@@ -581,7 +587,7 @@ def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path |
                 _test_pause("staged")
                 old = _swap(spare, out_dir, spare.parent)
                 _test_pause("swapped")
-                _write_manifest(work, out_dir, plan.tool)
+                _write_manifest(work, out_dir, plan.tool, claimed)
                 if old != spare:
                     with suppress(OSError):  # published already; a backup left behind is removed next time
                         old.rename(spare)
@@ -593,11 +599,11 @@ def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path |
             _test_pause("staged")
             if not out_dir.exists():
                 staging.rename(out_dir)
-                _write_manifest(work, out_dir, plan.tool)
+                _write_manifest(work, out_dir, plan.tool, claimed)
                 return Published(stamps, swapped=False)
             staging = _swap(staging, out_dir, local or out_dir.parent)
             _test_pause("swapped")
-            _write_manifest(work, out_dir, plan.tool)
+            _write_manifest(work, out_dir, plan.tool, claimed)
             if spare is None:
                 return Published(stamps, swapped=False)  # the old tree is deleted below: nothing is kept beside the output
             _discard(spare)  # only after the swap: freeing inodes slows down creating them for a while
