@@ -161,7 +161,7 @@ def output_lock(out_dir: Path, wait_seconds: float | None = None) -> Iterator[No
                 break
             except BlockingIOError:
                 if not told and wait_seconds > 0:
-                    print(f"waiting for another build to finish writing to {out_dir} (lock {lock_path})", file=sys.stderr, flush=True)
+                    print(f"waiting for another build to finish writing to {out_dir}", file=sys.stderr, flush=True)
                     told = True
                 if time.monotonic() >= deadline:
                     raise BuildLockedError(
