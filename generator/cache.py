@@ -141,20 +141,15 @@ def _project_secret(cache_folder: Path) -> bytes:
 
 
 def _valid_index(index: object) -> bool:
-    """The index has the shape this version writes (a foreign or hand-edited one is not used)."""
+    """The index has the shape this version writes.
+
+    Only the sections are checked: the index is sealed, so its entries are the
+    ones this project's builds wrote (checking each of ~10,000 would cost a
+    no-op build several milliseconds).
+    """
     if not isinstance(index, dict) or index.get("version") != INDEX_VERSION or not isinstance(index.get("scanned_ns"), int):
         return False
-    for section in ("sources", "loads", "outputs", "owners", "sites"):
-        if not isinstance(index.get(section), dict):
-            return False
-    return (all(isinstance(v, list) and len(v) == 3 and isinstance(v[0], int) and isinstance(v[1], int) and isinstance(v[2], str)
-                for v in index["sources"].values())
-            and all(isinstance(v, dict) and isinstance(v.get("slug"), str) and isinstance(v.get("visibility"), str)
-                    and isinstance(v.get("warnings"), list) and all(isinstance(w, dict) for w in v["warnings"])
-                    for v in index["loads"].values())
-            and all(isinstance(v, str) for v in index["outputs"].values())
-            and all(isinstance(v, list) and len(v) == 2 and all(isinstance(p, str) for p in v) for v in index["owners"].values())
-            and all(isinstance(v, dict) and all(isinstance(d, str) for d in v.values()) for v in index["sites"].values())
+    return (all(isinstance(index.get(section), dict) for section in ("sources", "loads", "outputs", "owners", "sites"))
             and all(index.get(state) is None or isinstance(index.get(state), dict) for state in ("published", "spare")))
 
 
