@@ -149,7 +149,8 @@ def _valid_index(index: object) -> bool:
     """
     if not isinstance(index, dict) or index.get("version") != INDEX_VERSION or not isinstance(index.get("scanned_ns"), int):
         return False
-    return (all(isinstance(index.get(section), dict) for section in ("sources", "loads", "outputs", "owners", "sites"))
+    return (all(isinstance(index.get(section), dict) for section in ("sources", "loads", "outputs", "sites"))
+            and isinstance(index.get("formats"), list)
             and all(index.get(state) is None or isinstance(index.get(state), dict) for state in ("published", "spare")))
 
 
@@ -169,15 +170,14 @@ class BuildCache:
         self.used_sources: dict[str, list[Any]] = {}
         self.used_loads: dict[str, Any] = {}
         self.used_outputs: dict[str, str] = {}
-        self.used_owners: dict[str, list[str]] = {}  # out_key -> [load_key, format]
-        self.built_formats: set[str] = set()  # the formats this build renders: other formats' outputs of unchanged files are kept
+        self.built_formats: set[str] = set()  # the formats this build renders (see ``save``)
         self.used_sites: dict[str, dict[str, str]] = {}
         self._store: sqlite3.Connection | None = None
         self.new_models: dict[str, bytes] = {}
 
     # -- index -------------------------------------------------------------------------------
     def _read_index(self) -> dict[str, Any]:
-        empty: dict[str, Any] = {"version": INDEX_VERSION, "scanned_ns": 0, "sources": {}, "loads": {}, "outputs": {}, "owners": {}, "sites": {},
+        empty: dict[str, Any] = {"version": INDEX_VERSION, "scanned_ns": 0, "sources": {}, "loads": {}, "outputs": {}, "formats": [], "sites": {},
                                  "published": None, "spare": None}
         if self.root is None:
             return empty
@@ -266,21 +266,16 @@ class BuildCache:
             raise CacheCorruptError(f"its database fails: {exc}") from None
 
     # -- outputs -----------------------------------------------------------------------------
-    def output(self, out_key: str, owner: tuple[str, str] | None = None) -> str | None:
-        """Digest of the cached output for ``out_key``, else None; ``owner`` is (load key, format)."""
+    def output(self, out_key: str) -> str | None:
+        """Digest of the cached output for ``out_key``, else None."""
         digest = None if self.force else self.index["outputs"].get(out_key)
         if digest is not None:
             self.used_outputs[out_key] = digest
-            if owner is not None:
-                self.used_owners[out_key] = list(owner)
         return digest
 
-    def put_output(self, out_key: str, data: bytes, owner: tuple[str, str] | None = None) -> str:
-        """Store an output; ``owner`` (load key, format) lets a build of other formats keep it (see ``save``)."""
+    def put_output(self, out_key: str, data: bytes) -> str:
         digest = self.put_object(data)
         self.used_outputs[out_key] = digest
-        if owner is not None:
-            self.used_owners[out_key] = list(owner)
         return digest
 
     def site(self, site_key: str) -> dict[str, str] | None:
@@ -380,18 +375,19 @@ class BuildCache:
         if self.root is None:
             return
         old = {} if prune else self.index
-        if prune:  # keep the outputs of formats this build did not make, for files it still uses (md,html after a full build)
-            owners = self.index.get("owners", {})
-            other = {key for key, (load_key, fmt) in owners.items() if load_key in self.used_loads and fmt not in self.built_formats}
-            old = {"outputs": {key: self.index["outputs"][key] for key in other if key in self.index["outputs"]},
-                   "owners": {key: owners[key] for key in other}}
+        formats = sorted(self.built_formats if prune else {*self.built_formats, *self.index.get("formats", [])})
+        if prune and not self.built_formats.issuperset(self.index.get("formats", [])):
+            # A build of fewer formats than the cache holds (md,html after a full build) keeps the other
+            # formats' outputs; the next build of them all drops what no longer applies.
+            old = {"outputs": self.index["outputs"]}
+            formats = sorted({*self.built_formats, *self.index.get("formats", [])})
         index = {
             "version": INDEX_VERSION,
             "scanned_ns": self.started_ns,
             "sources": dict(sorted({**old.get("sources", {}), **self.used_sources}.items())),
             "loads": dict(sorted({**old.get("loads", {}), **self.used_loads}.items())),
             "outputs": dict(sorted({**old.get("outputs", {}), **self.used_outputs}.items())),
-            "owners": dict(sorted({**old.get("owners", {}), **self.used_owners}.items())),
+            "formats": formats,
             "sites": {**old.get("sites", {}), **self.used_sites},
             "published": self.index.get("published"),
             "spare": self.index.get("spare"),

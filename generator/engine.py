@@ -126,7 +126,7 @@ class BuildRun:
         if entry.record is None:
             return True
         for fmt in self.wanted_cheap(entry):
-            digest = self.cache.output(self.output_key(entry, fmt), (entry.load_key or "", fmt))
+            digest = self.cache.output(self.output_key(entry, fmt))
             if digest is None:
                 return True
             entry.outputs[fmt] = digest
@@ -181,7 +181,7 @@ class BuildRun:
         for fmt, data in result.outputs.items():
             if fmt == SITE_RECORD:
                 data = self.cache.seal(data, SITE_RECORD)
-            entry.outputs[fmt] = self.cache.put_output(self.output_key(entry, fmt), data, (entry.load_key or "", fmt))
+            entry.outputs[fmt] = self.cache.put_output(self.output_key(entry, fmt), data)
             entry.changed = True
 
     def raise_template_failure(self) -> None:
@@ -209,7 +209,7 @@ class BuildRun:
             todo = []
             for entry in entries:
                 if "pdf" in self.wanted(entry):
-                    digest = self.cache.output(self.output_key(entry, "pdf"), (entry.load_key or "", "pdf"))
+                    digest = self.cache.output(self.output_key(entry, "pdf"))
                     if digest is None:
                         todo.append(entry)
                     else:
