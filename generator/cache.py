@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -123,7 +122,7 @@ def _project_secret(cache_folder: Path) -> bytes:
             return key
     except OSError:
         pass
-    key = secrets.token_bytes(32)
+    key = os.urandom(32)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -162,7 +161,7 @@ class BuildCache:
         self.force = force  # look nothing up, but still record this build for the next one
         self._memory: dict[str, bytes] = {}
         self.root = (folder / sha256(str(out_dir.absolute()))[:16]) if folder is not None else None
-        self.secret = _project_secret(folder) if folder is not None else secrets.token_bytes(32)
+        self.secret = _project_secret(folder) if folder is not None else os.urandom(32)
         self.key_id = hashlib.sha256(self.secret).hexdigest()[:16]  # in the keys of sealed outputs: another key's never match
         self.problem: str | None = None  # why the stored index was not used, when it exists but is unusable
         self.index: dict[str, Any] = self._read_index()
