@@ -70,6 +70,19 @@ _EN: dict[str, Any] = {
         "page": "Page", "of": "of", "root_cause_pending": "Root cause still under investigation.",
         "components": "Components", "internal": "internal", "confidential": "Internal: do not forward",
     },
+    "status_page": {
+        "indicators": {"none": "All Systems Operational", "maintenance": "Service Under Maintenance",
+                       "minor": "Minor Service Outage", "major": "Partial System Outage", "critical": "Major System Outage"},
+        "components": {"operational": "Operational", "degraded_performance": "Degraded Performance",
+                       "partial_outage": "Partial Outage", "major_outage": "Major Outage", "under_maintenance": "Under Maintenance"},
+        "levels": {"ok": "No incidents", "none": "Incident without impact", "maintenance": "Maintenance",
+                   "minor": "Minor incident", "major": "Major incident", "critical": "Critical incident"},
+        "title": "{company} Status", "as_of": "As of {when}", "system_status": "System status",
+        "active_incidents": "Active incidents", "active_maintenance": "Maintenance in progress",
+        "upcoming_maintenance": "Upcoming maintenance", "scheduled_window": "Scheduled for {window}",
+        "uptime_label": "{component}: the last {days} days", "days_ago": "{days} days ago", "today": "Today",
+        "uptime": "{percent} % uptime", "days_affected": "{count} of {days} days with incidents", "legend": "Legend",
+    },
 }
 
 _DE: dict[str, Any] = {
@@ -139,6 +152,19 @@ _DE: dict[str, Any] = {
         "ticket": "Ticket", "page": "Seite", "of": "von", "root_cause_pending": "Die Ursache wird noch untersucht.",
         "components": "Komponenten", "internal": "intern", "confidential": "Intern: nicht weiterleiten",
     },
+    "status_page": {
+        "indicators": {"none": "Alle Systeme funktionieren", "maintenance": "Wartungsarbeiten",
+                       "minor": "Geringfügige Störung", "major": "Teilweiser Systemausfall", "critical": "Schwerer Systemausfall"},
+        "components": {"operational": "Funktioniert", "degraded_performance": "Eingeschränkte Leistung",
+                       "partial_outage": "Teilausfall", "major_outage": "Schwerer Ausfall", "under_maintenance": "In Wartung"},
+        "levels": {"ok": "Keine Störungen", "none": "Störung ohne Auswirkung", "maintenance": "Wartung",
+                   "minor": "Geringe Störung", "major": "Erhebliche Störung", "critical": "Kritische Störung"},
+        "title": "Status von {company}", "as_of": "Stand: {when}", "system_status": "Systemstatus",
+        "active_incidents": "Aktuelle Störungen", "active_maintenance": "Laufende Wartung",
+        "upcoming_maintenance": "Geplante Wartung", "scheduled_window": "Geplant: {window}",
+        "uptime_label": "{component}: die letzten {days} Tage", "days_ago": "vor {days} Tagen", "today": "Heute",
+        "uptime": "{percent} % verfügbar", "days_affected": "{count} von {days} Tagen mit Störungen", "legend": "Legende",
+    },
 }
 
 _FR: dict[str, Any] = {
@@ -207,6 +233,19 @@ _FR: dict[str, Any] = {
         "time": "Heure", "event": "Événement", "action": "Action", "owner": "Responsable", "due": "Échéance",
         "ticket": "Ticket", "page": "Page", "of": "sur", "root_cause_pending": "La cause racine est encore à l'étude.",
         "components": "Composants", "internal": "interne", "confidential": "Interne : ne pas diffuser",
+    },
+    "status_page": {
+        "indicators": {"none": "Tous les systèmes sont opérationnels", "maintenance": "Maintenance en cours",
+                       "minor": "Panne mineure", "major": "Panne partielle", "critical": "Panne majeure"},
+        "components": {"operational": "Opérationnel", "degraded_performance": "Performances dégradées",
+                       "partial_outage": "Panne partielle", "major_outage": "Panne majeure", "under_maintenance": "En maintenance"},
+        "levels": {"ok": "Aucun incident", "none": "Incident sans impact", "maintenance": "Maintenance",
+                   "minor": "Incident mineur", "major": "Incident majeur", "critical": "Incident critique"},
+        "title": "État de {company}", "as_of": "Au {when}", "system_status": "État des systèmes",
+        "active_incidents": "Incidents en cours", "active_maintenance": "Maintenance en cours",
+        "upcoming_maintenance": "Maintenances prévues", "scheduled_window": "Prévue : {window}",
+        "uptime_label": "{component} : les {days} derniers jours", "days_ago": "il y a {days} jours", "today": "Aujourd'hui",
+        "uptime": "{percent} % de disponibilité", "days_affected": "{count} jours sur {days} avec incidents", "legend": "Légende",
     },
 }
 

@@ -10,6 +10,7 @@ from jinja2.runtime import Context
 
 from generator.model.types import precision
 from generator.render import formatting, markdown
+from generator.render.colour import readable
 
 
 def md_inline(value: object) -> str:
@@ -101,4 +102,5 @@ def register(env: Environment, markdown_safe: type[str]) -> None:
         duration=duration,
         ticket_label=ticket_label,
         plain=markdown.markdown_to_text,
+        readable=readable,
     )

@@ -22,9 +22,16 @@ from generator.site.feeds import render_component_feed, render_history_feeds
 from generator.site.model import SiteComponent, natural_components, public_incidents, site_components, site_incident
 from generator.site.record import SiteRecord, site_record
 from generator.site.sitemap import render_sitemap
+from generator.site.status import page_status, site_now
 
 __all__ = ["public_record", "render_component_files", "render_incident_page", "render_site", "render_site_index", "render_site_wide"]
 ALL_FORMATS = ("md", "html", "pdf")
+# Read by Netlify and Cloudflare Pages (other hosts: see the README): status-page widgets and
+# dashboards on other origins fetch the JSON API, which real Statuspage serves with this header.
+HOST_HEADERS = b"""/api/*
+  Access-Control-Allow-Origin: *
+  Content-Type: application/json; charset=utf-8
+"""
 
 
 def render_site(incidents: list[Incident], config: SiteConfig, *, templates: Path | None = None,
@@ -62,10 +69,11 @@ def render_site_wide(records: list[SiteRecord], components: list[SiteComponent],
     cached on its own (``render_incident_page``).
     """
     env = make_environment(templates)
-    files: dict[str, bytes] = {}
-    files.update(pages.render_home_pages(records, components, config, env))
+    status = page_status(records, site_now(records))
+    files: dict[str, bytes] = {"_headers": HOST_HEADERS}
+    files.update(pages.render_home_pages(records, components, config, env, status))
     files.update(render_history_feeds(records, config))
-    files.update(render_api(records, components, config))
+    files.update(render_api(records, components, config, status))
     files.update(render_sitemap(records, components, config, env))
     return files
 

@@ -16,18 +16,10 @@ import orjson
 from generator.config import SiteConfig
 from generator.render.markdown import map_text_outside_pre, markdown_to_html
 from generator.site.model import SiteComponent, SiteIncident, absolute, component_code, component_of, incident_path, newest_first, short_id
+from generator.site.status import STATUS_RANK, PageStatus, is_maintenance, page_status, site_now
 
 if TYPE_CHECKING:
     from generator.site.record import SiteRecord
-
-UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})
-MAINTENANCE_ACTIVE = frozenset({"scheduled", "in_progress", "verifying"})
-STATUS_RANK = {"operational": 0, "under_maintenance": 1, "degraded_performance": 2, "partial_outage": 3, "major_outage": 4}
-INDICATORS = {
-    "none": "All Systems Operational", "minor": "Minor Service Outage",
-    "major": "Partial System Outage", "critical": "Major System Outage",
-}
-
 
 def stamp(moment: datetime | None) -> str | None:
     """``2024-09-16T22:08:39.333Z``: the real API's format (ISO 8601, UTC offset as ``Z``)."""
@@ -106,7 +98,8 @@ def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
         "monitoring_at": stamp(min(monitoring)) if monitoring else None,
         "resolved_at": stamp(resolved_at),
         "started_at": stamp(item.start),
-        "shortlink": view.shortlink or absolute(config, incident_path(item.slug)),
+        "shortlink": absolute(config, incident_path(item.slug)),  # this site's page (null without a base_url)
+        "imported_shortlink": view.shortlink,  # the original status page's short link, when imported
         "reminder_intervals": None,
         "incident_updates": updates,
     }
@@ -115,14 +108,16 @@ def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
 class ApiBuilder:
     """Builds every API document from the same page, component and incident records."""
 
-    def __init__(self, records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig):
+    def __init__(self, records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig,
+                 status: PageStatus | None = None):
         self.records, self.components, self.config = records, components, config
         self.page_id = page_id(config)
-        self.status: dict[tuple[str | None, str], tuple[datetime, str]] = {}
-        for record in (r for r in records if not r.resolved):  # a resolved incident leaves its components operational
+        self.now_status = status or page_status(records, site_now(records))
+        self.changed: dict[tuple[str | None, str], datetime] = {}  # when a current component status was set
+        for record in self.now_status.incidents + self.now_status.active_maintenances:
             for change in record.transitions:
-                if change.component not in self.status or change.posted_at >= self.status[change.component][0]:
-                    self.status[change.component] = (change.posted_at, change.new_status)
+                if change.posted_at <= self.now_status.now:
+                    self.changed[change.component] = max(change.posted_at, self.changed.get(change.component, change.posted_at))
         self.leaf_docs = {(c.group, c.name): self.component(c, position) for position, c in enumerate(components, start=1)}
 
     def page(self) -> dict[str, Any]:
@@ -136,13 +131,13 @@ class ApiBuilder:
 
     def component(self, component: SiteComponent, position: int) -> dict[str, Any]:
         key = (component.group, component.name)
-        changed = self.status.get(key)
+        changed = self.changed.get(key)
         return {
             "id": component.code,
             "name": component.name,
-            "status": changed[1] if changed else "operational",
+            "status": self.now_status.components.get(key, "operational"),
             "created_at": stamp(min(record.created for record in component.incidents)),
-            "updated_at": stamp(max([record.updated for record in component.incidents] + ([changed[0]] if changed else []))),
+            "updated_at": stamp(max([record.updated for record in component.incidents] + ([changed] if changed else []))),
             "position": position,
             "description": None,
             "showcase": False,
@@ -177,25 +172,31 @@ class ApiBuilder:
         return {**self.incident(record), "scheduled_for": stamp(record.scheduled_for), "scheduled_until": stamp(record.scheduled_until)}
 
     def files(self) -> dict[str, bytes]:
-        page = self.page()
+        """Every endpoint; maintenances are listed apart from incidents, as Statuspage does."""
+        page, now = self.page(), self.now_status
         ordered = newest_first(self.records)
-        incidents = [self.incident(record) for record in ordered]
-        open_records = [r for r in ordered if r.status in UNRESOLVED and r.impact != "maintenance"]
-        unresolved = [self.incident(record) for record in open_records]
-        maintenances = [self.maintenance(r) for r in ordered if r.impact == "maintenance" and r.status in MAINTENANCE_ACTIVE]
-        ranks = ["none", "minor", "major", "critical"]
-        indicator = max((r.impact for r in open_records if r.impact in ranks), key=ranks.index, default="none")
+        incidents = [self.incident(record) for record in ordered if not is_maintenance(record)]
+        unresolved = [self.incident(record) for record in now.incidents]
+        maintenances = [self.maintenance(record) for record in ordered if is_maintenance(record)]
+        active = [self.maintenance(record) for record in now.active_maintenances]
+        upcoming = [self.maintenance(record) for record in now.upcoming_maintenances]
+        status = {"indicator": now.indicator, "description": now.description}
         components = self.all_components()
         return {
             "api/v2/incidents.json": dump({"page": page, "incidents": incidents}),
             "api/v2/incidents/unresolved.json": dump({"page": page, "incidents": unresolved}),
             "api/v2/components.json": dump({"page": page, "components": components}),
+            "api/v2/status.json": dump({"page": page, "status": status}),
+            "api/v2/scheduled-maintenances.json": dump({"page": page, "scheduled_maintenances": maintenances}),
+            "api/v2/scheduled-maintenances/upcoming.json": dump({"page": page, "scheduled_maintenances": upcoming}),
+            "api/v2/scheduled-maintenances/active.json": dump({"page": page, "scheduled_maintenances": active}),
             "api/v2/summary.json": dump({
-                "page": page, "components": components, "incidents": unresolved, "scheduled_maintenances": maintenances,
-                "status": {"indicator": indicator, "description": INDICATORS[indicator]},
+                "page": page, "components": components, "incidents": unresolved,
+                "scheduled_maintenances": active + upcoming, "status": status,
             }),
         }
 
 
-def render_api(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig) -> dict[str, bytes]:
-    return ApiBuilder(records, components, config).files()
+def render_api(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig,
+               status: PageStatus | None = None) -> dict[str, bytes]:
+    return ApiBuilder(records, components, config, status).files()

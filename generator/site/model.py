@@ -184,7 +184,11 @@ def feed_id(config: SiteConfig, path: str) -> str:
 
 def date_range(item: SiteIncident | SiteRecord, zone_name: str, months: list[str], ongoing: str) -> str:
     """``Sep 13, 2021 - 14:36 – Sep 14, 2021 - 18:21 BST``, shortened when both ends share a day."""
-    start, end = item.start, item.end
+    return span_range(item.start, item.end, zone_name, months, ongoing)
+
+
+def span_range(start: datetime, end: datetime | None, zone_name: str, months: list[str], ongoing: str) -> str:
+    """``date_range`` of two moments."""
     if end is None:
         return f"{formatting.stamp(start, zone_name, months)} – {ongoing}"
     start_abbr, end_abbr = formatting.abbreviation(start, zone_name), formatting.abbreviation(end, zone_name)

@@ -18,8 +18,10 @@ from generator.i18n import strings
 from generator.render import formatting
 from generator.render.context import build_context
 from generator.render.html import updates_html
-from generator.site.model import SiteComponent, SiteIncident, absolute, base_url, incident_path, newest_first
+from generator.site.model import SiteComponent, SiteIncident, absolute, base_url, incident_path, newest_first, span_range
 from generator.site.record import ListEntry, SiteRecord, list_entry
+from generator.site.status import PageStatus
+from generator.site.uptime import DAYS, UptimeBar, uptime_bars
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ def _common(config: SiteConfig, text: dict[str, Any], *, root: str, title: str, 
         "config": config,
         "t": text,
         "site": text["site"],
+        "site_status": text["status_page"],
         "company": config.company,
         "root": root,
         "page_title": title,
@@ -99,17 +102,69 @@ def incident_components(record: SiteRecord, components: list[SiteComponent]) -> 
     return [by_key[key] for key in record.components]
 
 
-def render_home_pages(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig, env: Environment) -> dict[str, bytes]:
-    """The pages that list every incident or component: home and 404."""
+@dataclass(frozen=True)
+class OpenItem:
+    """An active incident or a maintenance, as the home page lists it above the history."""
+
+    entry: ListEntry
+    status: str  # the status word of its latest update
+    window: str  # a maintenance's scheduled window, else ""
+
+
+def _open_item(record: SiteRecord, config: SiteConfig, text: dict[str, Any]) -> OpenItem:
+    window = ""
+    if record.scheduled_for is not None:
+        range_text = span_range(record.scheduled_for, record.scheduled_until, config.zone, text["months"], text["fields"]["ongoing"])
+        window = text["status_page"]["scheduled_window"].format(window=range_text)
+    return OpenItem(record.entry, text["statuses"][record.status], window)
+
+
+def _uptime_rows(bars: list[UptimeBar], status: PageStatus, config: SiteConfig, text: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the template prints for each component: its status, its bar's cells with their texts, the uptime figure."""
+    words = text["status_page"]
+    rows = []
+    for bar in bars:
+        component = bar.component
+        current = status.components.get((component.group, component.name), "operational")
+        cells = []
+        for day in bar.days:
+            date_text = text["date_format"].format(mon=text["months"][day.day.month - 1], day=day.day.day, year=day.day.year)
+            label = f"{date_text}: {words['levels'][day.level]}"
+            if day.titles:
+                label += " – " + "; ".join(day.titles[:3]) + (" …" if len(day.titles) > 3 else "")
+            cells.append({"level": day.level, "label": label, "iso": day.day.isoformat()})
+        rows.append({
+            "component": component, "status": current, "status_label": words["components"][current], "cells": cells,
+            "uptime": words["uptime"].format(percent=f"{bar.availability:.2f}"),
+            "affected": words["days_affected"].format(count=bar.affected_days, days=DAYS),
+            "label": words["uptime_label"].format(component=component.display_name, days=DAYS),
+        })
+    return rows
+
+
+def render_home_pages(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig, env: Environment,
+                      status: PageStatus) -> dict[str, bytes]:
+    """The pages that list every incident or component: home (a status page) and 404."""
     text = _text(config)
-    site = text["site"]
-    history = f"{site['history']} · {config.company}"
-    home = _common(config, text, root="", title=history, description=history, canonical=absolute(config, ""))
+    site, words = text["site"], text["status_page"]
+    title = words["title"].format(company=config.company)
+    home = _common(config, text, root="", title=title, description=f"{status.description} · {site['history']}",
+                   canonical=absolute(config, ""))
     # A host serves 404.html at any depth, where relative links would break: use the absolute root when known.
     missing = _common(config, text, root=base_url(config) or "", title=f"{site['not_found_title']} · {config.company}",
                       description=site["not_found_body"], canonical=None)
+    now_text = formatting.stamp(status.now, config.zone, text["months"], date_format=text["date_format"], stamp_format=text["stamp_format"])
+    index = {
+        **home, "months": months(records, config, text), "components": components, "status": status,
+        "banner": words["indicators"][status.indicator], "now_iso": status.now.isoformat(), "now_text": words["as_of"].format(when=now_text),
+        "active_incidents": [_open_item(r, config, text) for r in status.incidents],
+        "active_maintenances": [_open_item(r, config, text) for r in status.active_maintenances],
+        "upcoming_maintenances": [_open_item(r, config, text) for r in status.upcoming_maintenances],
+        "uptime": _uptime_rows(uptime_bars(components, status.now, config.zone), status, config, text),
+        "days": DAYS, "levels": words["levels"],
+    }
     return {
-        "index.html": _render(env, "site/index.html", {**home, "months": months(records, config, text), "components": components}),
+        "index.html": _render(env, "site/index.html", index),
         "404.html": _render(env, "site/404.html", missing),
     }
 

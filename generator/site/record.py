@@ -52,6 +52,15 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Span:
+    """When one component was affected: an impact window, or the incident's whole impact when it has none."""
+
+    component: ComponentKey
+    start: datetime
+    end: datetime | None  # None: still going on
+
+
+@dataclass(frozen=True)
 class SiteRecord:
     """One public incident as the site-wide files see it."""
 
@@ -71,6 +80,7 @@ class SiteRecord:
     scheduled_for: datetime | None
     scheduled_until: datetime | None
     feed_content: str | None  # the feed entry's HTML body
+    spans: tuple[Span, ...] = ()  # what the uptime bars are computed from
 
     @property
     def resolved(self) -> bool:
@@ -111,4 +121,28 @@ def site_record(item: SiteIncident, config: SiteConfig) -> SiteRecord:
         api=incident_document(item, config),
         scheduled_for=view.scheduled_for, scheduled_until=view.scheduled_until,
         feed_content=str(markdown_to_html(body)) if body else None,
+        spans=impact_spans(item),
     )
+
+
+def impact_spans(item: SiteIncident) -> tuple[Span, ...]:
+    """Per component, when it was affected.
+
+    An impact window names its components (none named: all the incident's);
+    an incident without windows affected all its components from its start to
+    its end, a maintenance during its scheduled window.
+    """
+    view = item.view
+    every = [(c.group, c.name) for c in view.components]
+    closed = (item.end or item.updated) if item.resolved else None  # a finished incident's open windows end with it
+    spans: list[Span] = []
+    for window in view.impact_windows:
+        named = [(c.group, c.name) for name in window.components if (c := component_of(view, name)) is not None]
+        spans.extend(Span(key, window.start, window.end or closed) for key in (named or every))
+    if not view.impact_windows:
+        if view.impact == "maintenance" and view.scheduled_for is not None:
+            start, end = view.scheduled_for, view.scheduled_until or closed
+        else:
+            start, end = item.start, item.end or closed
+        spans.extend(Span(key, start, end) for key in every)
+    return tuple(spans)

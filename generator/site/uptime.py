@@ -1,0 +1,103 @@
+"""The 90-day uptime bar of each component, computed from impact windows (see ``record.impact_spans``).
+
+A day is a calendar day in the site's zone, the last one being the day of
+"now" (``status.site_now``).  Its level is the worst impact of any incident
+affecting the component that day: critical, major, minor, maintenance, an
+incident without impact, or no incident.  The availability follows
+Statuspage's rule for its uptime figure: time in a critical incident (a major
+outage) counts fully as downtime, time in a major one (a partial outage)
+counts 30 %, minor incidents (degraded performance) and maintenance count
+nothing.  It covers the 90 days up to "now", and is rounded down so that a
+component with any downtime never reads 100.00 %.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from generator.site.model import SiteComponent
+
+DAYS = 90
+LEVELS = ("ok", "none", "maintenance", "minor", "major", "critical")  # best to worst
+DOWNTIME_WEIGHT = {"critical": 1.0, "major": 0.3}
+
+
+@dataclass(frozen=True)
+class UptimeDay:
+    day: date
+    level: str  # one of LEVELS
+    titles: tuple[str, ...]  # the incidents that affected the component that day
+
+
+@dataclass(frozen=True)
+class UptimeBar:
+    component: SiteComponent
+    days: tuple[UptimeDay, ...]  # oldest first, DAYS of them
+    availability: float  # percent, rounded down to two decimals
+
+    @property
+    def affected_days(self) -> int:
+        return sum(1 for d in self.days if d.level != "ok")
+
+
+def _union_length(intervals: Iterable[tuple[datetime, datetime]]) -> timedelta:
+    total, current_start, current_end = timedelta(0), None, None
+    for start, end in sorted(intervals):
+        if current_end is None or start > current_end:
+            if current_end is not None and current_start is not None:
+                total += current_end - current_start
+            current_start, current_end = start, end
+        else:
+            current_end = max(current_end, end)
+    if current_end is not None and current_start is not None:
+        total += current_end - current_start
+    return total
+
+
+def uptime_bar(component: SiteComponent, now: datetime, zone_name: str) -> UptimeBar:
+    """``component``'s last ``DAYS`` days up to ``now`` and its availability over them."""
+    zone = ZoneInfo(zone_name)
+    last = now.astimezone(zone).date()
+    first = last - timedelta(days=DAYS - 1)
+    window_start = datetime.combine(first, time(0), tzinfo=zone)
+    levels = ["ok"] * DAYS
+    titles: list[list[str]] = [[] for _ in range(DAYS)]
+    downtime: dict[str, list[tuple[datetime, datetime]]] = {"critical": [], "major": []}
+    key = (component.group, component.name)
+    for record in component.incidents:
+        level = record.impact if record.impact in LEVELS else "none"
+        for span in (s for s in record.spans if s.component == key):
+            start, end = span.start, min(span.end or now, now)
+            if start > now or end < window_start:
+                continue
+            first_index = max((start.astimezone(zone).date() - first).days, 0)
+            last_moment = end - timedelta(microseconds=1) if end > start else end
+            last_index = min((last_moment.astimezone(zone).date() - first).days, DAYS - 1)
+            for index in range(first_index, last_index + 1):
+                if LEVELS.index(level) > LEVELS.index(levels[index]):
+                    levels[index] = level
+                if record.title not in titles[index]:
+                    titles[index].append(record.title)
+            if record.impact in downtime and end > start:
+                downtime[record.impact].append((max(start, window_start), end))
+    return UptimeBar(component, tuple(UptimeDay(first + timedelta(days=i), levels[i], tuple(titles[i])) for i in range(DAYS)),
+                     availability(downtime, now - window_start))
+
+
+def availability(downtime: dict[str, list[tuple[datetime, datetime]]], total: timedelta) -> float:
+    """Percent of ``total`` up: critical time counts fully, major time (not also critical) 30 %."""
+    if total <= timedelta(0):
+        return 100.0
+    critical = _union_length(downtime["critical"])
+    major_only = _union_length(downtime["critical"] + downtime["major"]) - critical
+    lost = critical * DOWNTIME_WEIGHT["critical"] + major_only * DOWNTIME_WEIGHT["major"]
+    return math.floor((1 - lost / total) * 10000) / 100
+
+
+def uptime_bars(components: list[SiteComponent], now: datetime, zone_name: str) -> list[UptimeBar]:
+    """One bar per component, in the components' order."""
+    return [uptime_bar(component, now, zone_name) for component in components]
