@@ -229,6 +229,12 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
         raise click.BadParameter(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from md, html, pdf", param_hint="--format")
+    from generator.clock import SourceDateError, source_date
+
+    try:
+        source_date()  # the site's "now"; checked before anything is read or written
+    except SourceDateError as exc:
+        raise click.UsageError(str(exc)) from None
     config, root = _load_config(config_path)
     if "pdf" in chosen:
         _warn_harfbuzz()

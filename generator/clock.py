@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 NOW_VARIABLE = "POSTMORTEM_NOW"
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"  # the reproducible-builds convention: "now" of a build
 
 
 class ClockError(ValueError):
@@ -50,3 +51,17 @@ def iso(moment: datetime) -> str:
     """``2021-09-13T16:53:00+01:00``; UTC is written ``Z`` like the seeds."""
     text = moment.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") and moment.tzname() in {"UTC", "Z"} else text
+
+
+class SourceDateError(ValueError):
+    """``SOURCE_DATE_EPOCH`` is set but is not a whole number of seconds."""
+
+
+def source_date() -> datetime | None:
+    """``SOURCE_DATE_EPOCH`` as a UTC moment (what a static build calls "now"), None when unset or empty."""
+    text = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 12:
+        raise SourceDateError(f"{SOURCE_DATE_EPOCH}={text!r} is not a whole number of seconds since 1970-01-01 UTC")
+    return datetime.fromtimestamp(int(text), UTC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -266,7 +267,9 @@ class BuildRun:
 
         public = sorted((e for e in entries if e.record is not None and e.record["visibility"] == "public"), key=lambda e: e.slug)
         page_files = {page_path(e.slug): e.outputs[SITE_PAGE] for e in public}
-        index_key = sha256(self.render_env, "site-index", ",".join(self.options.formats), *(f"{e.slug}\0{e.load_key}" for e in public))
+        # The home page and API describe the site at "now", which SOURCE_DATE_EPOCH may set (``site.status``).
+        now = os.environ.get("SOURCE_DATE_EPOCH", "")
+        index_key = sha256(self.render_env, "site-index", now, ",".join(self.options.formats), *(f"{e.slug}\0{e.load_key}" for e in public))
         cached = self.cache.site(index_key)
         if cached is None:
             self.progress.stage("Rendering site", 1)
@@ -317,8 +320,9 @@ class BuildRun:
         from generator.render.environment import make_environment
         from generator.site.model import site_incident
         from generator.site.pages import render_incident_page
+        from generator.workers import site_wide
 
-        view = public_view(self.model_of(next(e for e in public if e.slug == slug)))
+        view = public_view(site_wide(self.model_of(next(e for e in public if e.slug == slug))))
         assert view is not None
         env = make_environment(self.options.templates)
         return render_incident_page(site_incident(view), components, self.options.config, env, self.options.formats)

@@ -19,12 +19,13 @@ from typing import Any
 
 import pytest
 
+from generator.clock import SourceDateError
 from generator.config import SiteConfig
 from generator.model.incident import Incident
 from generator.site import render_site
 from generator.site.model import natural_components
 from generator.site.record import SiteRecord, Span
-from generator.site.status import SourceDateError, site_now
+from generator.site.status import site_now
 from generator.site.uptime import DAYS, uptime_bar
 from tests.conftest import TESTS
 from tests.test_site_support import seeds, synthetic
@@ -213,3 +214,26 @@ def test_index_shows_components_with_status_and_a_reachable_labelled_bar_each(fi
     today = next(cell for cell in index.split('<span class="tip">') if cell.startswith("Sep 16, 2024: Major incident – "))
     assert "Synthetic incident open-incident" in today.split("</span>")[0]  # the worst impact names the incidents of that day
     assert "% uptime" in index and "Legend:" in index
+
+
+def test_a_build_names_the_sites_company_and_render_keeps_the_incidents_own(tmp_path: Any) -> None:
+    import subprocess
+
+    from tests.conftest import CLI
+
+    (tmp_path / "incidents").mkdir()
+    (tmp_path / "postmortem.yaml").write_text("company: Example Inc.\nzone: UTC\n", "utf-8")
+    (tmp_path / "incidents" / "imported.yaml").write_text(
+        "title: Imported outage\ncompany: GitHub\nimpact: minor\nstatus: resolved\nstarted_at: 2024-09-16T10:00:00Z\n"
+        "resolved_at: 2024-09-16T11:00:00Z\nupdates:\n  - status: resolved\n    posted_at: 2024-09-16T11:00:00Z\n    body: Fixed.\n", "utf-8")
+    built = subprocess.run([*CLI, "build", "--format", "html", "--quiet"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr
+    for page in ("output/imported.html", "output/incidents/imported/index.html"):
+        text = (tmp_path / page).read_text("utf-8")
+        assert "Incident Report for Example Inc." in text and "GitHub" not in text, page
+    alone = subprocess.run([*CLI, "render", "incidents/imported.yaml", "-f", "html", "-o", "-"], cwd=tmp_path,
+                           capture_output=True, text=True, check=False)
+    assert alone.returncode == 0 and "Incident Report for GitHub" in alone.stdout
+    bad = subprocess.run([*CLI, "build", "--quiet"], cwd=tmp_path, capture_output=True, text=True, check=False,
+                         env={**__import__("os").environ, "SOURCE_DATE_EPOCH": "soon"})
+    assert bad.returncode == 2 and "SOURCE_DATE_EPOCH='soon'" in bad.stderr

@@ -88,7 +88,9 @@ def short_id(*parts: str) -> str:
 
 
 def site_incident(view: Incident) -> SiteIncident:
-    """The site's record of one incident's public view."""
+    """The site's record of one incident's public view (the site config names the company: see ``workers.site_wide``)."""
+    if view.company is not None:
+        view = view.model_copy(update={"company": None})
     posted = [u.posted_at for u in view.updates]
     start = view.impact_start or (min(posted) if posted else None) or view.scheduled_for or EPOCH
     created = min(posted) if posted else start

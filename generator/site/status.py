@@ -16,17 +16,16 @@ here from the same records, so they always say the same thing.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from generator.clock import source_date
 from generator.site.model import EPOCH
 
 if TYPE_CHECKING:
     from generator.site.record import ComponentKey, SiteRecord
 
-SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})
 MAINTENANCE_STATUSES = frozenset({"scheduled", "in_progress", "verifying", "completed"})
 MAINTENANCE_RUNNING = frozenset({"in_progress", "verifying"})
@@ -37,20 +36,6 @@ INDICATORS = {
     "major": "Partial System Outage", "critical": "Major System Outage",
 }
 INDICATOR_RANK = ("none", "maintenance", "minor", "major", "critical")
-
-
-class SourceDateError(ValueError):
-    """``SOURCE_DATE_EPOCH`` is set but is not a whole number of seconds."""
-
-
-def source_date() -> datetime | None:
-    """``SOURCE_DATE_EPOCH`` as a UTC moment, None when unset or empty."""
-    text = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
-    if not text:
-        return None
-    if not text.isdigit() or len(text) > 12:
-        raise SourceDateError(f"{SOURCE_DATE_EPOCH}={text!r} is not a whole number of seconds since 1970-01-01")
-    return datetime.fromtimestamp(int(text), UTC)
 
 
 def site_now(records: list[SiteRecord]) -> datetime:
