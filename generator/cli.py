@@ -158,14 +158,17 @@ def validate(files: tuple[Path, ...], strict: bool, output_format: str, config_p
 @click.option("-f", "--format", "fmt", type=FORMAT_CHOICE, required=True, help="Output format.")
 @click.option("-o", "--output", type=str, default=None, help="Output file, or - for stdout (default: output/<id>.<format>).")
 @click.option("--internal", is_flag=True, help="Include internal fields (Markdown and PDF only).")
+@click.option("--fragment", is_flag=True, help="HTML only: the post without doctype or head, its CSS scoped under .pm-post, to paste into a CMS.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @common_config
 @common_templates
-def render(incident_file: Path, fmt: str, output: str | None, internal: bool, strict: bool,
+def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fragment: bool, strict: bool,
            config_path: Path | None, templates: Path | None) -> None:
     """Render one incident as Markdown, an HTML status-page post, or a PDF report."""
     from generator.build import BuildOptions, load_valid, renderer
 
+    if fragment and fmt != "html":
+        raise click.UsageError("--fragment applies to -f html only")
     if internal and fmt == "html":
         raise click.UsageError("the HTML status-page post is public; --internal applies to md and pdf")
     if internal and fmt == "txt":
@@ -186,7 +189,12 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, st
         incident = loaded[0].incident
         if not internal and incident.visibility != "public":
             _error(f"incident {incident.slug!r} is internal; use --internal for an internal report")
-        data = renderer(fmt, options)(incident)
+        if fragment:
+            from generator.render.fragment import render_status_fragment
+
+            data = render_status_fragment(incident, config, templates=templates).encode()
+        else:
+            data = renderer(fmt, options)(incident)
         if output == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
