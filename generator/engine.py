@@ -55,8 +55,8 @@ class BuildRun:
     def __init__(self, sources: list[Path], options: BuildOptions, cache: BuildCache, progress: Progress):
         self.sources, self.options, self.cache, self.progress = sources, options, cache, progress
         bytecode = options.cache_dir / "jinja" if options.cache_dir else None
-        self.settings = RenderSettings(options.config, options.internal, options.templates, bytecode, options.formats)
         self.site_wanted = "html" in options.formats and not options.internal
+        self.settings = RenderSettings(options.config, options.internal, options.templates, bytecode, options.formats, in_site=self.site_wanted)
         self.cheap_formats = (*CHEAP_FORMATS, *SITE_FORMATS) if self.site_wanted else CHEAP_FORMATS
         self.load_env = sha256(code_fingerprint(), options.config.model_dump_json())
         self.render_env = sha256(self.load_env, templates_fingerprint(options.templates), "internal" if options.internal else "public")

@@ -53,6 +53,7 @@ class RenderSettings:
     templates: Path | None = None
     bytecode_dir: Path | None = None
     formats: tuple[str, ...] = ("md", "html", "pdf")  # the build's per-incident files, which site pages link to
+    in_site: bool = False  # a build: the post sits beside the site's index.html and feeds, and links back to them
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def render_one(incident: Incident, fmt: str, settings: RenderSettings) -> bytes:
     if fmt == "html":
         from generator.render.html import render_status_post
 
-        return render_status_post(incident, config, templates=templates).encode()
+        return render_status_post(incident, config, templates=templates, site_links=settings.in_site).encode()
     if fmt == "pdf":
         from generator.render.pdf import render_pdf
 

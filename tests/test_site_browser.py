@@ -64,7 +64,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
     for incident in incidents:
-        (folder / f"{incident.slug}.html").write_text(render_status_post(incident, SEED_CONFIG), "utf-8")
+        (folder / f"{incident.slug}.html").write_text(render_status_post(incident, SEED_CONFIG, site_links=True), "utf-8")
     # A CMS page with the pasted fragment: the fragment must not restyle the host page.
     fragment = render_status_fragment(incidents[0], SEED_CONFIG)
     (folder / "cms" / "pasted.html").parent.mkdir()

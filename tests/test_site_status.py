@@ -216,7 +216,7 @@ def test_index_shows_components_with_status_and_a_reachable_labelled_bar_each(fi
     assert "% uptime" in index and "Legend:" in index
 
 
-def test_a_build_names_the_sites_company_and_render_keeps_the_incidents_own(tmp_path: Any) -> None:
+def test_a_build_names_the_sites_company_links_posts_back_and_render_keeps_the_incidents_own(tmp_path: Any) -> None:
     import subprocess
 
     from tests.conftest import CLI
@@ -234,6 +234,10 @@ def test_a_build_names_the_sites_company_and_render_keeps_the_incidents_own(tmp_
     alone = subprocess.run([*CLI, "render", "incidents/imported.yaml", "-f", "html", "-o", "-"], cwd=tmp_path,
                            capture_output=True, text=True, check=False)
     assert alone.returncode == 0 and "Incident Report for GitHub" in alone.stdout
+    post = (tmp_path / "output" / "imported.html").read_text("utf-8")  # the built post links back to the history and feeds
+    for link in ("index.html", "history.atom", "history.rss"):
+        assert f'href="{link}"' in post and (tmp_path / "output" / link).is_file()
+    assert 'href="index.html"' not in alone.stdout  # a post rendered on its own has no site beside it
     bad = subprocess.run([*CLI, "build", "--quiet"], cwd=tmp_path, capture_output=True, text=True, check=False,
                          env={**__import__("os").environ, "SOURCE_DATE_EPOCH": "soon"})
     assert bad.returncode == 2 and "SOURCE_DATE_EPOCH='soon'" in bad.stderr

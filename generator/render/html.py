@@ -32,9 +32,11 @@ def updates_html(env: Environment, context: dict[str, Any]) -> Markup:
     return cached
 
 
-def render_status_post(incident: Incident, config: SiteConfig, *, templates: Path | None = None) -> str:
+def render_status_post(incident: Incident, config: SiteConfig, *, templates: Path | None = None, site_links: bool = False) -> str:
+    """The standalone post; ``site_links`` when it sits beside the site's home page and feeds (a build), which it links back to."""
     env = make_environment(templates)
     context = build_context(incident, config, internal=False)
+    context["site_links"] = site_links
     context["updates_html"] = updates_html(env, context)
     html = env.get_template(TEMPLATE).render(context)
     return re.sub(r"\n{2,}", "\n", html).strip("\n") + "\n"
