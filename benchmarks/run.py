@@ -162,6 +162,8 @@ def ci_rows(command: list[str], project: Path, args: argparse.Namespace) -> list
     def fresh_checkout(_number: int) -> None:
         for name in ("output", ".output.spare"):
             set_aside(project / name)
+        for source in (project / "incidents").glob("*.yaml"):  # a clone gives every file a new modification time
+            os.utime(source)
 
     cached = repeat("CI build, fresh checkout, cache restored", build, project, args.repeat, fresh_checkout)
     return [cold, cached]
