@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from generator.site.model import SiteComponent
@@ -63,14 +63,20 @@ def uptime_bar(component: SiteComponent, now: datetime, zone_name: str) -> Uptim
     zone = ZoneInfo(zone_name)
     last = now.astimezone(zone).date()
     first = last - timedelta(days=DAYS - 1)
-    window_start = datetime.combine(first, time(0), tzinfo=zone)
+    # Compared in UTC: comparing moments in different zones asks the zone database each time.
+    now = now.astimezone(UTC)
+    window_start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
     levels = ["ok"] * DAYS
     titles: list[list[str]] = [[] for _ in range(DAYS)]
     downtime: dict[str, list[tuple[datetime, datetime]]] = {"critical": [], "major": []}
     key = (component.group, component.name)
     for record in component.incidents:
+        if record.end is not None and record.end < window_start and record.start < window_start:
+            continue  # over before the bar begins (most records of a long history)
         level = record.impact if record.impact in LEVELS else "none"
-        for span in (s for s in record.spans if s.component == key):
+        for span in record.spans:
+            if span.component != key:
+                continue
             start, end = span.start, min(span.end or now, now)
             if start > now or end < window_start:
                 continue
