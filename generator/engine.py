@@ -318,9 +318,8 @@ class BuildRun:
         """An incident's page whose component links differ from the ones its own names give (two names, one slug)."""
         from generator.model.visibility import public_view
         from generator.render.environment import make_environment
-        from generator.site.model import site_incident
+        from generator.site.model import site_incident, site_wide
         from generator.site.pages import render_incident_page
-        from generator.workers import site_wide
 
         view = public_view(site_wide(self.model_of(next(e for e in public if e.slug == slug))))
         assert view is not None

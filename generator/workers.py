@@ -182,6 +182,8 @@ def run_job(job: Job, settings: RenderSettings) -> JobResult:
     result.slug, result.visibility = incident.slug, incident.visibility
     if job.model is None:
         result.model = pickle.dumps(incident, protocol=5)
+    from generator.site.model import site_wide
+
     incident = site_wide(incident)
     try:
         for fmt in wanted_formats(incident.visibility, job.formats, settings.internal):
@@ -191,16 +193,6 @@ def run_job(job: Job, settings: RenderSettings) -> JobResult:
     except TemplateError as exc:
         result.failure = TemplateFailure(str(exc))
     return result
-
-
-def site_wide(incident: Incident) -> Incident:
-    """The incident as a build renders it: the site config names the one company of the whole site.
-
-    An incident's own ``company`` (e.g. kept from an import) applies only when it is
-    rendered on its own (``postmortem render``); in a build, a post saying "Incident
-    Report for GitHub" under a site headed "Example Inc." would be wrong.
-    """
-    return incident.model_copy(update={"company": None}) if incident.company is not None else incident
 
 
 def run_jobs(jobs: list[Job], settings: RenderSettings) -> list[JobResult]:

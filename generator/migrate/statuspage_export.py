@@ -58,6 +58,8 @@ def export_statuspage(loaded: list[LoadedIncident], config: SiteConfig) -> dict[
         record = records[item.slug]
         document = builder.maintenance(record) if view.impact == "maintenance" or view.scheduled_for else builder.incident(record)
         incident_id = sources[item.slug][1] or item.slug
+        # An export speaks for the original page: its own short link when imported, else this site's page.
+        document["shortlink"] = document.pop("imported_shortlink") or document["shortlink"]
         document["id"] = incident_id
         document["page_id"] = page["id"]
         if view.resolved_at is not None:

@@ -19,7 +19,7 @@ from generator.render.environment import make_environment
 from generator.site import pages
 from generator.site.api import render_api
 from generator.site.feeds import render_component_feed, render_history_feeds
-from generator.site.model import SiteComponent, natural_components, public_incidents, site_components, site_incident
+from generator.site.model import SiteComponent, natural_components, public_incidents, site_components, site_incident, site_wide
 from generator.site.record import SiteRecord, site_record
 from generator.site.sitemap import render_sitemap
 from generator.site.status import page_status, site_now
@@ -40,7 +40,7 @@ def render_site(incidents: list[Incident], config: SiteConfig, *, templates: Pat
 
     ``formats`` are the per-incident files the build writes beside the site; pages link only to those.
     """
-    items = public_incidents(incidents)
+    items = public_incidents([site_wide(incident) for incident in incidents])
     records = [site_record(item, config) for item in items]
     components = site_components(records)
     env = make_environment(templates)

@@ -88,9 +88,7 @@ def short_id(*parts: str) -> str:
 
 
 def site_incident(view: Incident) -> SiteIncident:
-    """The site's record of one incident's public view (the site config names the company: see ``workers.site_wide``)."""
-    if view.company is not None:
-        view = view.model_copy(update={"company": None})
+    """The site's record of one incident's public view."""
     posted = [u.posted_at for u in view.updates]
     start = view.impact_start or (min(posted) if posted else None) or view.scheduled_for or EPOCH
     created = min(posted) if posted else start
@@ -98,6 +96,16 @@ def site_incident(view: Incident) -> SiteIncident:
     updated = max(posted) if posted else (end or start)
     text = view.summary or next((u.body for u in view.updates_newest_first if u.body), None)
     return SiteIncident(view, start, end, created, updated, first_sentence(text))
+
+
+def site_wide(incident: Incident) -> Incident:
+    """The incident as a build renders it: the site config names the one company of the whole site.
+
+    An incident's own ``company`` (e.g. kept from an import) applies only when it is
+    rendered on its own (``postmortem render``); in a build, a post saying "Incident
+    Report for GitHub" under a site headed "Example Inc." would be wrong.
+    """
+    return incident.model_copy(update={"company": None}) if incident.company is not None else incident
 
 
 def public_incidents(incidents: list[Incident]) -> list[SiteIncident]:
