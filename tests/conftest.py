@@ -22,6 +22,9 @@ UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
 # import path, never whatever `postmortem` is first on PATH (an editable install of another clone).
 CLI = [sys.executable, "-m", "generator"]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+# The site's "now" is the latest moment in the data unless SOURCE_DATE_EPOCH says otherwise (generator.site.status);
+# a build environment that exports it must not move the golden files. Tests that want it set it themselves.
+os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 def load_sample(incident_id: str, config: SiteConfig | None = None) -> Incident:
