@@ -8,7 +8,6 @@ handler attributes, HTML comments and ``javascript:`` links.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,11 +21,9 @@ from defusedxml import ElementTree
 
 from generator.config import SiteConfig
 from generator.site import render_site
-from tests.test_site_support import SEED_CONFIG, seeds, synthetic
+from tests.test_site_support import FAVICON, SEED_CONFIG, seeds, synthetic
 
 PAYLOAD = "Before <script>alert(1)</script> and <img src=x onerror=alert(1)> and <!-- c --> and [x](javascript:alert(1)) after."
-FAVICON = re.compile(r"data:image/svg\+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>"
-                     r"<circle cx='8' cy='8' r='7' fill='#[0-9a-f]{6}'/></svg>")
 LIVE_TAGS = frozenset({"script", "img", "iframe", "object", "embed", "svg", "base", "form"})
 
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -15,6 +16,9 @@ from tests.conftest import SEED_IDS, load_sample
 
 SEED_CONFIG = SiteConfig(company="Dotdigital", zone="Europe/London")
 CANARY = "CANARYq7x9internal"
+# The templates' inline favicon (partials/favicon.html), percent-decoded: a circle of one #rrggbb colour, nothing else.
+FAVICON = re.compile(r"data:image/svg\+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>"
+                     r"<circle cx='8' cy='8' r='7' fill='#[0-9a-f]{6}'/></svg>")
 
 
 def seeds(config: SiteConfig = SEED_CONFIG) -> list[Incident]:
