@@ -86,12 +86,16 @@ def templates_fingerprint(user_templates: Path | None) -> str:
 
 
 def code_fingerprint() -> str:
-    """The tool version plus the stamps of its own source files (so an edited checkout rebuilds)."""
-    parts: list[str] = [__version__]
+    """The tool version plus the bytes of its own source files (so an edited checkout rebuilds).
+
+    Bytes, not modification times: a CI job installs the tool afresh on every run
+    (a new clone, a new wheel install), which renews every file's time, and a
+    restored ``.postmortem-cache/`` would never match (reading ~300 KB: ~1 ms).
+    """
+    parts: list[str | bytes] = [__version__]
     for path in _files_under(_PACKAGE):
         if path.suffix == ".py":
-            stat = path.stat()
-            parts += [path.relative_to(_PACKAGE).as_posix(), str(stat.st_size), str(stat.st_mtime_ns)]
+            parts += [path.relative_to(_PACKAGE).as_posix(), path.read_bytes()]
     return sha256(*parts)
 
 
