@@ -20,6 +20,7 @@ from generator.migrate.bodies import clean_text, html_to_markdown
 from generator.migrate.statuspage_source import Export, Problems
 from generator.migrate.zones import UTC_NAMES, map_zone
 from generator.model.incident import ComponentStatus, Impact, IncidentStatus, UpdateStatus
+from generator.render import formatting
 
 EMPTY_BODY = "(No message was posted with this update.)"
 _SLUG_CHARS = 56
@@ -67,8 +68,7 @@ class _Converter:
             return None
         if self.zone:
             moment = moment.astimezone(ZoneInfo(self.zone))
-        micro = moment.microsecond
-        text = moment.isoformat(timespec="seconds" if not micro else "milliseconds" if micro % 1000 == 0 else "microseconds")
+        text = formatting.iso(moment)  # at most milliseconds, as the source API and HTML's datetime allow
         if text.endswith("+00:00") and (self.zone in UTC_NAMES or (self.zone is None and str(value).strip().endswith(("Z", "z")))):
             text = text[:-6] + "Z"
         return text
@@ -169,8 +169,11 @@ class _Converter:
                 update["components"] = transitions
             updates.append(update)
         postmortem = self.postmortem(where, raw)
-        if postmortem and not any(u["status"] == "postmortem" for u in updates):
+        posted = next((u for u in updates if u["status"] == "postmortem"), None)
+        if postmortem and posted is None:
             updates.insert(0, postmortem)
+        elif postmortem and posted is not None:
+            posted["body"] = merge_postmortem(str(posted.get("body") or ""), str(postmortem["body"]))
         return updates
 
     def transition(self, at: tuple[object, ...], change: dict[str, object], components: list[dict[str, object]],
@@ -200,6 +203,27 @@ class _Converter:
         if not published:
             update["internal"] = "true"
         return update
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def merge_postmortem(update_body: str, postmortem_body: str) -> str:
+    """The body of a posted ``postmortem`` update with the export's ``postmortem_body`` carried in.
+
+    A status page keeps the postmortem text in ``postmortem_body`` and, once it is
+    published, usually also posts a ``postmortem`` update whose body is either the
+    same text, a short notice ("We have published a postmortem") or nothing.  The
+    model shows one postmortem, so the two are merged: the notice first, then the
+    postmortem; a body already holding the other is kept once.
+    """
+    notice = "" if update_body.strip() == EMPTY_BODY else update_body.strip()
+    if not notice or _words(notice) in _words(postmortem_body):
+        return postmortem_body
+    if _words(postmortem_body) in _words(notice):
+        return notice
+    return f"{notice}\n\n{postmortem_body}"
 
 
 def convert_export(export: Export, zone: str | None = None) -> list[ImportedIncident]:

@@ -47,7 +47,7 @@ def iso(moment: datetime) -> str:
     if kind == "unknown":
         return ""
     written = getattr(moment, "written_day", None)
-    return written.isoformat() if kind == "day" and written else moment.isoformat()
+    return written.isoformat() if kind == "day" and written else formatting.iso(moment)
 
 
 def is_url(value: str) -> bool:

@@ -34,6 +34,20 @@ def approximate_mark(moment: datetime) -> str:
     return "~" if precision(moment) == "approximate" else ""
 
 
+def minutes(moment: datetime, zone_name: str) -> str:
+    """``HH:MM`` in the zone: how posted times and impact periods are shown (status pages print minutes)."""
+    return f"{local(moment, zone_name):%H:%M}"
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 with its offset and at most three fraction digits (milliseconds, truncated).
+
+    The HTML standard's ``datetime`` attribute allows one to three fraction digits;
+    Python's ``isoformat`` would print six for any non-zero microsecond.
+    """
+    return moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+
+
 EN_DATE = "{mon} {day:02d}, {year}"
 EN_STAMP = "{date} - {time} {zone}"
 EN_AROUND = "around {time}"

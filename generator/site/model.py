@@ -202,9 +202,9 @@ def span_range(start: datetime, end: datetime | None, zone_name: str, months: li
     if end is None:
         return f"{formatting.stamp(start, zone_name, months)} – {ongoing}"
     start_abbr, end_abbr = formatting.abbreviation(start, zone_name), formatting.abbreviation(end, zone_name)
-    start_text = f"{formatting.day(start, zone_name, months)} - {formatting.approximate_mark(start)}{formatting.clock(start, zone_name)}"
+    start_text = f"{formatting.day(start, zone_name, months)} - {formatting.approximate_mark(start)}{formatting.minutes(start, zone_name)}"
     if start_abbr != end_abbr:
         start_text += f" {start_abbr}"
     if formatting.local(start, zone_name).date() == formatting.local(end, zone_name).date():
-        return f"{start_text} – {formatting.approximate_mark(end)}{formatting.clock(end, zone_name)} {end_abbr}"
+        return f"{start_text} – {formatting.approximate_mark(end)}{formatting.minutes(end, zone_name)} {end_abbr}"
     return f"{start_text} – {formatting.stamp(end, zone_name, months)}"

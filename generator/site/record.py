@@ -97,7 +97,7 @@ def list_entry(item: SiteIncident, config: SiteConfig, text: dict[str, Any] | No
         impact=view.impact,
         impact_label=text["impacts"][view.impact],
         range=date_range(item, view.zone or config.zone, text["months"], text["fields"]["ongoing"]),
-        start_iso=item.start.isoformat(),
+        start_iso=formatting.iso(item.start),
         duration=formatting.duration(span) if span is not None else "",
         sentence=item.sentence,
     )
