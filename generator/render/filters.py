@@ -72,8 +72,8 @@ def duration(context: Context, span: timedelta | None) -> str:
 def register(env: Environment, markdown_safe: type[str]) -> None:
     """Install the filters; Markdown output filters return ``markdown_safe`` strings."""
 
-    def md_block(text: str | None) -> str:
-        return markdown_safe(markdown.markdown_block(text))
+    def md_block(text: str | None, under: int | None = None) -> str:
+        return markdown_safe(markdown.markdown_block(text, under))
 
     def md_text(value: Any) -> str:
         return markdown_safe(md_inline(value))

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -68,14 +69,40 @@ def _plain_paragraph(text: str) -> bool:
             and text.isprintable())  # the space is printable; other whitespace and format characters are not
 
 
+def _heading_levels(tokens: list[Any], under: int) -> dict[int, int]:
+    """Old level -> new level for the headings in one field: its top level goes one below ``under``.
+
+    Each Markdown field is rendered inside a section of the document (``under`` is
+    that section heading's level), so a field's ``# Details`` must sit below it in
+    every format; relative levels inside the field are kept, capped at 6.
+    """
+    levels = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
+    if not levels:
+        return {}
+    return {level: min(6, under + 1 + level - levels[0]) for level in levels}
+
+
 @lru_cache(maxsize=MEMO_SIZE)
-def markdown_to_html(text: str | None) -> Markup:
-    """Render untrusted Markdown to HTML that carries no raw HTML and no unsafe link."""
+def markdown_to_html(text: str | None, under: int | None = None) -> Markup:
+    """Render untrusted Markdown to HTML that carries no raw HTML and no unsafe link.
+
+    ``under``: the level of the heading the field sits under; its headings are shifted below it.
+    """
     if not text:
         return Markup("")
     if _plain_paragraph(text):
         return Markup("<p>" + text.replace('"', "&quot;") + "</p>\n")
-    rendered = _parser().render(text)
+    parser = _parser()
+    if under is None:
+        rendered = parser.render(text)
+    else:
+        env: dict[str, Any] = {}
+        tokens = parser.parse(text, env)
+        shift = _heading_levels(tokens, under)
+        for token in tokens:
+            if token.type in {"heading_open", "heading_close"}:
+                token.tag = f"h{shift[int(token.tag[1])]}"
+        rendered = parser.renderer.render(tokens, parser.options, env)
     rendered = rendered.replace("<a href=", '<a rel="nofollow noopener" href=')
     return Markup(rendered)
 
@@ -219,8 +246,48 @@ def _escape_everything(text: str) -> str:
 _NEEDS_NEUTRALISING = re.compile(r"[<\[`~&:]")
 
 
+_ATX = re.compile(r"^((?:[ \t]*(?:>|[-+*]|\d{1,9}[.)])(?=[ \t]|$)[ \t]?)*[ \t]{0,3})(#{1,6})(?=[ \t]|$)")
+
+
 @lru_cache(maxsize=MEMO_SIZE)
-def markdown_block(text: str | None) -> str:
+def shift_markdown_headings(text: str, under: int) -> str:
+    """The same Markdown with its headings one level below ``under`` (see ``_heading_levels``).
+
+    ATX headings get their ``#`` run rewritten; a setext heading (``Title`` over ``===``)
+    becomes an ATX one, since setext has only two levels.  Code is never touched: only
+    lines the parser saw as headings change.
+    """
+    tokens = _parser().parse(text)
+    shift = _heading_levels(tokens, under)
+    if not shift:
+        return text
+    lines = text.split("\n")
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or not token.map:
+            continue
+        level = shift[int(token.tag[1])]
+        start, end = token.map
+        if token.markup.startswith("#"):
+            lines[start] = _ATX.sub(lambda m, level=level: m.group(1) + "#" * level, lines[start], count=1)
+        elif token.level == 0 and index + 1 < len(tokens):
+            content = " ".join(line.strip() for line in tokens[index + 1].content.split("\n"))
+            lines[start:end] = ["#" * level + " " + content] + [None] * (end - start - 1)  # type: ignore[list-item]
+    return "\n".join(line for line in lines if line is not None)
+
+
+# Without one of these no line can be a heading, so the text needs no parse to shift headings.
+_MAY_HAVE_HEADING = re.compile(r"#|^[ \t]{0,3}(?:=+|-+)[ \t]*$", re.MULTILINE)
+
+
+def markdown_block(text: str | None, under: int | None = None) -> str:
+    """``markdown_safe_block`` of the text, its headings shifted below ``under`` when given."""
+    if text and under is not None and _MAY_HAVE_HEADING.search(text):
+        text = shift_markdown_headings(text, under)
+    return markdown_safe_block(text)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def markdown_safe_block(text: str | None) -> str:
     """Untrusted Markdown made safe to embed in a Markdown document.
 
     Raw HTML becomes visible text (``<`` is escaped outside code), images become
