@@ -103,4 +103,5 @@ def register(env: Environment, markdown_safe: type[str]) -> None:
         ticket_label=ticket_label,
         plain=markdown.markdown_to_text,
         readable=readable,
+        shorten=markdown.shorten,
     )

@@ -107,26 +107,70 @@ def markdown_to_html(text: str | None, under: int | None = None) -> Markup:
     return Markup(rendered)
 
 
+_SENTENCE_END = ".!?:;…"
+
+
+def _plain_blocks(text: str) -> list[tuple[str, str]]:
+    """(kind, plain text) per block: ``heading`` or ``text``; line breaks inside a block are spaces."""
+    blocks: list[tuple[str, str]] = []
+    kind = "text"
+    for token in _parser().parse(text):
+        if token.type == "heading_open":
+            kind = "heading"
+        elif token.type == "inline":
+            words = []
+            for child in token.children or []:
+                if child.type in {"text", "code_inline"}:
+                    words.append(child.content)
+                elif child.type in {"softbreak", "hardbreak"}:
+                    words.append(" ")
+            plain = " ".join("".join(words).split())
+            if plain:
+                blocks.append((kind, plain))
+            kind = "text"
+    return blocks
+
+
+def _join_blocks(blocks: list[str]) -> str:
+    """Blocks as one line of text: a block that does not end a sentence gets a full stop, so
+    "What happened" and "Between 09:00…" never run together."""
+    out = []
+    for index, block in enumerate(blocks):
+        last = index == len(blocks) - 1
+        out.append(block if last or block[-1] in _SENTENCE_END else block + ".")
+    return " ".join(out)
+
+
 @lru_cache(maxsize=MEMO_SIZE)
 def markdown_to_text(text: str | None) -> str:
-    """Plain text of a Markdown fragment (for summaries, feeds and metadata)."""
+    """Plain text of a Markdown fragment (for summaries, feeds and metadata), blocks kept apart."""
     if not text:
         return ""
     if _plain_paragraph(text):
         return text
-    tokens = _parser().parse(text)
-    words: list[str] = []
-    for token in tokens:
-        if token.type == "inline":
-            words.append("".join(child.content for child in token.children or [] if child.type in {"text", "code_inline"}))
-    return " ".join(w.strip() for w in words if w.strip())
+    return _join_blocks([plain for _kind, plain in _plain_blocks(text)])
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word boundary with an ellipsis; never half a word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit].rsplit(None, 1)[0] if " " in text[: limit].strip() else text[: limit - 1]
+    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def first_sentence(text: str | None, limit: int = 240) -> str:
-    plain = markdown_to_text(text)
+    """The first sentence of a field's prose (headings skipped when there is prose), at most ``limit`` characters."""
+    if not text:
+        return ""
+    if _plain_paragraph(text):
+        plain = text
+    else:
+        blocks = _plain_blocks(text)
+        prose = [plain for kind, plain in blocks if kind == "text"] or [plain for _kind, plain in blocks]
+        plain = _join_blocks(prose)
     match = re.match(r"(.+?[.!?])(\s|$)", plain)
-    sentence = match.group(1) if match else plain
-    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+    return shorten(match.group(1) if match else plain, limit)
 
 
 # --- Markdown to Markdown -------------------------------------------------
