@@ -97,7 +97,8 @@ def test_incident_values_come_from_the_public_view(files: dict[str, bytes]) -> N
     campaign = incidents["2021-09-13-campaign-reports"]
     assert campaign["name"] == "Issue with Campaign Reports" and campaign["impact"] == "minor" and campaign["status"] == "postmortem"
     assert campaign["created_at"] == "2021-09-13T15:53:00.000Z" and campaign["updated_at"] == "2021-09-15T12:48:00.000Z"
-    assert campaign["started_at"] == "2021-09-13T13:36:00.000Z" and campaign["resolved_at"] == "2021-09-14T17:21:00.000Z"  # its own field
+    # The API's resolved_at is the Resolved post (the status change), not the end of the long impact tail the postmortem describes.
+    assert campaign["started_at"] == "2021-09-13T13:36:00.000Z" and campaign["resolved_at"] == "2021-09-13T16:46:00.000Z"
     assert [u["status"] for u in campaign["incident_updates"]] == ["postmortem", "resolved", "update", "investigating"]
     assert campaign["incident_updates"][1]["body"].startswith("<p>We’re satisfied our initial fix")  # sanitised HTML
     assert {c["name"] for c in campaign["components"]} == {"North America - Reporting", "Asia Pacific - Reporting", "Europe - Reporting"}
@@ -151,7 +152,7 @@ def test_page_and_shortlink_use_base_url_only_when_set() -> None:
     assert based["incidents"][0]["shortlink"] == "https://status.example.com/incidents/2022-04-13-contact-imports-open-tracking-images/"
 
 
-def test_resolved_at_is_the_incidents_own_field_else_the_first_resolved_update() -> None:
+def test_resolved_at_is_the_resolved_post_and_repeats_or_later_updates_do_not_move_it() -> None:
     start = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
     updates = [
         {"status": "investigating", "posted_at": start + timedelta(minutes=5), "body": "Looking."},
@@ -162,7 +163,7 @@ def test_resolved_at_is_the_incidents_own_field_else_the_first_resolved_update()
     fallback = synthetic("from-update", start + timedelta(days=1), resolved_at=None,
                          updates=[{**u, "posted_at": u["posted_at"] + timedelta(days=1)} for u in updates])
     incidents = {i["id"]: i for i in json.loads(render_site([own, fallback], SEED_CONFIG)["api/v2/incidents.json"])["incidents"]}
-    assert incidents["own-field"]["resolved_at"] == "2024-03-01T12:00:00.000Z"
+    assert incidents["own-field"]["resolved_at"] == "2024-03-01T11:00:00.000Z"
     assert incidents["from-update"]["resolved_at"] == "2024-03-02T11:00:00.000Z"
 
 

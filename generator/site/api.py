@@ -62,6 +62,39 @@ def page_id(config: SiteConfig) -> str:
     return short_id("page", config.base_url or config.company)
 
 
+def status_times(item: SiteIncident) -> tuple[datetime, datetime | None, datetime | None]:
+    """``created_at``, ``monitoring_at`` and ``resolved_at`` of the API: moments of the public status, from the posts.
+
+    A status page sets these when posts change the incident's status, so they are read from
+    the posts and never contradict them (the ``postmortem`` post, often days later, is not a
+    status change):
+
+    - ``resolved_at`` (resolved incidents only): the first post of the final run of
+      ``resolved``/``completed`` posts (a reopened incident counts from its last resolution;
+      a repeated "resolved" post does not move it; an "update" post after it is no reopening).
+      Without such a post: the incident's ``resolved_at`` (or impact end), but never before
+      its last investigating/identified/monitoring post.
+    - ``monitoring_at``: the first ``monitoring`` post, never after ``resolved_at``.
+    - ``created_at``: the first post other than the postmortem (else the impact start),
+      never after ``resolved_at``.
+    """
+    posts = sorted((u.posted_at, u.status) for u in item.view.updates if u.status != "postmortem")
+    resolved_at: datetime | None = None
+    if item.resolved:
+        last_open = max((at for at, status in posts if status in UNRESOLVED | {"in_progress", "verifying"}), default=None)
+        final = [at for at, status in posts if status in {"resolved", "completed"} and (last_open is None or at >= last_open)]
+        if final:
+            resolved_at = min(final)
+        else:
+            resolved_at = max((m for m in (item.view.resolved_at or item.end, last_open) if m is not None), default=None)
+    monitoring = [at for at, status in posts if status == "monitoring" and (resolved_at is None or at <= resolved_at)]
+    monitoring_at = min(monitoring, default=None)
+    created_at = posts[0][0] if posts else item.start
+    if resolved_at is not None:
+        created_at = min(created_at, resolved_at)
+    return created_at, monitoring_at, resolved_at
+
+
 def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
     """One incident's API document, except what ``ApiBuilder.incident`` adds: ``page_id`` (an export sets
     its own) and ``components``, whose statuses depend on every incident."""
@@ -85,17 +118,15 @@ def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
             "deliver_notifications": True, "custom_tweet": None, "tweet_id": None,
         })
     updates.reverse()  # newest first, as the real API lists them
-    resolved_updates = [u.posted_at for u in view.updates if u.status in {"resolved", "completed"}]
-    monitoring = [u.posted_at for u in view.updates if u.status == "monitoring"]
-    resolved_at = (view.resolved_at or (min(resolved_updates) if resolved_updates else item.end)) if item.resolved else None
+    created_at, monitoring_at, resolved_at = status_times(item)
     return {
         "id": item.slug,
         "name": view.title,
         "status": view.status,
         "impact": view.impact,
-        "created_at": stamp(item.created),
+        "created_at": stamp(created_at),
         "updated_at": stamp(item.updated),
-        "monitoring_at": stamp(min(monitoring)) if monitoring else None,
+        "monitoring_at": stamp(monitoring_at),
         "resolved_at": stamp(resolved_at),
         "started_at": stamp(item.start),
         "shortlink": absolute(config, incident_path(item.slug)),  # this site's page (null without a base_url)
