@@ -60,9 +60,9 @@ class EditorSchema(GenerateJsonSchema):
 
     def function_before_schema(self, schema: core_schema.BeforeValidatorFunctionSchema) -> JsonSchemaValue:
         function = schema["function"]["function"]
-        if function is types._timestamp_text:
+        if function is types._timestamp_validator:
             return {"type": "string", "pattern": TIMESTAMP_PATTERN, "description": TIMESTAMP_HELP}
-        if function is types._loose_timestamp_text:
+        if function is types._loose_timestamp_validator:
             return {"type": "string", "pattern": LOOSE_TIMESTAMP_PATTERN, "description": LOOSE_TIMESTAMP_HELP}
         if function is types._date_text:
             return {"type": "string", "pattern": DATE_PATTERN, "description": "A date, e.g. 2021-09-30"}

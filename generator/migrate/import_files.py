@@ -19,9 +19,7 @@ from generator.load.yaml_reader import read_yaml_text
 from generator.migrate.incident_yaml import dump_body, incident_file, source_of, unedited
 from generator.migrate.statuspage_import import ImportedIncident, slugify
 from generator.model.catalog import find_incident_files
-from generator.model.checks import check_incident
-from generator.model.incident import Incident
-from generator.model.validate import validate_document
+from generator.model.partial import check_document
 from generator.write import write_file_atomically
 
 
@@ -86,10 +84,7 @@ def check_text(text: str, path: Path) -> list[Diagnostic]:
         document.data.setdefault("id", path.stem)
         document.data.setdefault("company", config.company)
         document.data.setdefault("zone", config.zone)
-    incident, diagnostics = validate_document(document, Incident)
-    if incident is None:
-        return diagnostics
-    return check_incident(incident, str(path), document.positions)
+    return check_document(document)[1]
 
 
 def write_import(items: list[ImportedIncident], out_dir: Path, *, force: bool = False, dry_run: bool = False) -> ImportResult:

@@ -9,9 +9,9 @@ from pathlib import Path
 from generator.config import SiteConfig
 from generator.errors import Diagnostic, InputError
 from generator.load import Document, read_yaml
-from generator.model.checks import check_incident
 from generator.model.incident import Incident
-from generator.model.validate import default_id, validate_document
+from generator.model.partial import check_document
+from generator.model.validate import default_id
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,7 @@ def load_incident(path: Path, config: SiteConfig) -> tuple[Incident | None, list
     except InputError as exc:
         return None, exc.diagnostics
     _apply_defaults(document, config)
-    incident, diagnostics = validate_document(document, Incident)
-    if incident is None:
-        return None, diagnostics
-    return incident, check_incident(incident, document.path, document.positions)
+    return check_document(document)
 
 
 def find_incident_files(folder: Path) -> list[Path]:

@@ -7,15 +7,26 @@ from datetime import date, datetime
 from generator.errors import Diagnostic, Severity
 from generator.load import Positions
 from generator.model.incident import Incident
+from generator.model.references import reference_problems, text_position
 from generator.model.types import precision
 
 
 class _Reporter:
-    def __init__(self, path: str, positions: Positions):
-        self.path, self.positions, self.found = path, positions, []  # type: list[Diagnostic]
+    def __init__(self, path: str, positions: Positions, invalid: frozenset[tuple[object, ...]]):
+        self.path, self.positions, self.invalid, self.found = path, positions, invalid, []  # type: list[Diagnostic]
 
-    def __call__(self, where: tuple[object, ...], message: str, severity: Severity = "error") -> None:
-        line, column = self.positions.of_value(where)
+    def touches(self, where: tuple[object, ...]) -> bool:
+        """Whether ``where`` is, holds or lies inside a value that failed schema validation."""
+        return any(where[: len(bad)] == bad or bad[: len(where)] == where for bad in self.invalid if where)
+
+    def any_invalid(self, *keys: str) -> bool:
+        return any(bad and bad[0] in keys for bad in self.invalid)
+
+    def __call__(self, where: tuple[object, ...], message: str, severity: Severity = "error",
+                 at: tuple[int, int] | None = None) -> None:
+        if self.touches(where):
+            return  # a consequence of the schema error already reported there
+        line, column = at or self.positions.of_value(where)
         self.found.append(Diagnostic(self.path, line, column, message, severity))
 
 
@@ -38,17 +49,42 @@ def _day(moment: datetime) -> date:
     return getattr(moment, "written_day", None) or moment.date()
 
 
-def check_incident(incident: Incident, path: str, positions: Positions) -> list[Diagnostic]:
-    """Return every semantic problem of a schema-valid incident."""
-    report = _Reporter(path, positions)
-    start = incident.impact_start
-    if start is None:
+def _impact_start(incident: Incident) -> datetime | None:
+    """``Incident.impact_start``, also for a partly valid incident (invalid values are None)."""
+    starts = [w.start for w in incident.impact_windows if w is not None and w.start is not None]
+    if incident.started_at is not None:
+        starts.append(incident.started_at)
+    return min(starts) if starts else None
+
+
+def _impact_end(incident: Incident) -> datetime | None:
+    """``Incident.impact_end``, also for a partly valid incident."""
+    if incident.impact_ended_at is not None:
+        return incident.impact_ended_at
+    if incident.resolved_at is not None:
+        return incident.resolved_at
+    ends = [w.end if w is not None else None for w in incident.impact_windows]
+    return max(e for e in ends if e is not None) if ends and all(e is not None for e in ends) else None
+
+
+def check_incident(incident: Incident, path: str, positions: Positions,
+                   invalid: frozenset[tuple[object, ...]] = frozenset()) -> list[Diagnostic]:
+    """Return every semantic problem of an incident.
+
+    ``invalid``: data paths that failed schema validation.  The incident is then a partial
+    one (``generator.model.partial``) holding None there, and checks that depend on those
+    values stay quiet.
+    """
+    report = _Reporter(path, positions, invalid)
+    start = _impact_start(incident)
+    if start is None and not report.any_invalid("started_at", "impact_windows"):
         report((), "give `started_at` or at least one impact window: the impact start is needed for every time computed")
 
-    for i, window in enumerate(incident.impact_windows):
-        if window.end is not None and window.end < window.start:
+    windows = [(i, w) for i, w in enumerate(incident.impact_windows) if w is not None]
+    for i, window in windows:
+        if window.end is not None and window.start is not None and window.end < window.start:
             report(("impact_windows", i, "end"), f"impact window ends ({_iso(window.end)}) before it starts ({_iso(window.start)})")
-        if incident.started_at is not None and window.start < incident.started_at:
+        if incident.started_at is not None and window.start is not None and window.start < incident.started_at:
             report(("impact_windows", i, "start"), "impact window starts before `started_at`; move `started_at` back or drop it")
 
     for key in ("detected_at", "mitigated_at", "impact_ended_at", "resolved_at"):
@@ -66,36 +102,47 @@ def check_incident(incident: Incident, path: str, positions: Positions) -> list[
         report(("data_loss", "lost"), f"a data-loss window is given but `lost` is {loss.lost!r}; set `lost: yes` or drop the window")
     if incident.scheduled_for and incident.scheduled_until and incident.scheduled_until < incident.scheduled_for:
         report(("scheduled_until",), "`scheduled_until` is before `scheduled_for`")
-    if incident.status in {"resolved", "postmortem", "completed"} and incident.impact_end is None:
+    if (incident.status in {"resolved", "postmortem", "completed"} and _impact_end(incident) is None
+            and not report.any_invalid("resolved_at", "impact_ended_at", "impact_windows")):
         report(("status",), f"status is {incident.status} but no `resolved_at` is given, so no duration can be computed", "warning")
 
-    names = {c.name for c in incident.components}
+    names = {c.name for c in incident.components if c is not None}
+    check_names = not report.any_invalid("components")
     seen_components: set[tuple[str | None, str]] = set()
     for i, component in enumerate(incident.components):
+        if component is None or component.name is None:
+            continue
         key = (component.group, component.name)
         if key in seen_components:
             report(("components", i, "name"), f"component {component.display_name!r} is listed twice")
         seen_components.add(key)
-    for i, window in enumerate(incident.impact_windows):
-        for j, name in enumerate(window.components):
-            if name not in names:
+    for i, window in windows:
+        for j, name in enumerate(window.components or []):
+            if check_names and name is not None and name not in names:
                 report(("impact_windows", i, "components", j), f"unknown component {name!r}; list it under `components`")
 
     seen_problems: set[str] = set()
     for i, problem in enumerate(incident.problems):
-        if problem.name in seen_problems:
+        if problem is None:
+            continue
+        if problem.name is not None and problem.name in seen_problems:
             report(("problems", i, "name"), f"sub-problem {problem.name!r} is listed twice")
         seen_problems.add(problem.name)
         previous = None
-        for j, entry in enumerate(problem.timeline):
+        for j, entry in enumerate(problem.timeline or []):
+            if entry is None or entry.at is None:
+                continue
             if previous is not None and _before(entry.at, previous):
                 report(("problems", i, "timeline", j, "at"), "timeline entry is earlier than the one before it", "warning")
             previous = entry.at
 
-    problem_names = {p.name for p in incident.problems}
+    problem_names = {p.name for p in incident.problems if p is not None}
+    check_problems = not report.any_invalid("problems")
     previous = None
     for j, entry in enumerate(incident.timeline):
-        if entry.problem is not None and entry.problem not in problem_names:
+        if entry is None or entry.at is None:
+            continue
+        if check_problems and entry.problem is not None and entry.problem not in problem_names:
             report(("timeline", j, "problem"), f"unknown sub-problem {entry.problem!r}; name one listed under `problems`")
         if previous is not None and _before(entry.at, previous):
             report(("timeline", j, "at"), "timeline entry is earlier than the one before it", "warning")
@@ -103,6 +150,8 @@ def check_incident(incident: Incident, path: str, positions: Positions) -> list[
 
     postmortems = 0
     for i, update in enumerate(incident.updates):
+        if update is None:
+            continue
         if update.status == "postmortem":
             postmortems += 1
             if postmortems > 1:
@@ -110,9 +159,9 @@ def check_incident(incident: Incident, path: str, positions: Positions) -> list[
         elif update.body is None:
             report(("updates", i), "missing required key `body` (only a postmortem update may leave it out)")
         scheduled = incident.impact == "maintenance" or update.status == "scheduled"
-        if start is not None and _before(update.posted_at, start) and not scheduled:
+        if start is not None and update.posted_at is not None and _before(update.posted_at, start) and not scheduled:
             report(("updates", i, "posted_at"), f"update posted ({_iso(update.posted_at)}) before the incident began ({_iso(start)})")
-        for j, transition in enumerate(update.components):
-            if transition.component not in names:
+        for j, transition in enumerate(update.components or []):
+            if check_names and transition is not None and transition.component is not None and transition.component not in names:
                 report(("updates", i, "components", j, "component"), f"unknown component {transition.component!r}; list it under `components`")
     return report.found

@@ -6,12 +6,13 @@ says exactly which text it accepts; nothing is guessed from YAML 1.1 rules.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 MAX_LINE_CHARS = 300
 MAX_MARKDOWN_CHARS = 50_000
@@ -122,38 +123,117 @@ APPROXIMATE_PREFIX = "~"
 UNKNOWN_TIME = "unknown"
 
 
-def _timestamp_text(value: Any) -> Any:
+_STAMP_SHAPE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?")
+_OFFSET = re.compile(r"(?:[Zz]|[+-](\d{2}):?(\d{2})(?::?\d{2}(?:\.\d+)?)?|[+-](\d{2}))$")
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+EXAMPLE_STAMP = "2021-09-13T16:53:00+01:00"
+
+
+def _impossible_part(text: str) -> str | None:
+    """Which part of a timestamp-shaped text names no real moment, in words (never Python's message)."""
+    match = _STAMP_SHAPE.match(text)
+    if not match:
+        return None
+    year, month, day, hour, minute = (int(part) for part in match.groups()[:5])
+    second = int(match.group(6) or 0)
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        leap = " (not a leap year)" if month == 2 and day == 29 else ""
+        return f"{_MONTHS[month - 1]} {year} has {days} days{leap}"
+    if hour > 23:
+        return f"the hour {hour:02d} does not exist; hours run from 00 to 23"
+    if minute > 59:
+        return f"the minute {minute:02d} does not exist; minutes run from 00 to 59"
+    if second > 59:
+        return f"the second {second:02d} does not exist; seconds run from 00 to 59"
+    offset = _OFFSET.search(text[match.end():].strip())
+    if offset and (offset.group(1) or offset.group(3)):
+        hours, minutes = int(offset.group(1) or offset.group(3)), int(offset.group(2) or 0)
+        if hours > 23 or minutes > 59:
+            return "the UTC offset must be between -23:59 and +23:59"
+    return None
+
+
+def offset_hint(naive: datetime, zone_name: str | None) -> str:
+    """How to write a time given without an offset: the offset in force in ``zone_name`` at that moment.
+
+    In a daylight-saving switch the wall time is ambiguous (clocks go back) or does not exist
+    (clocks go forward); both are said, with the offsets on either side.
+    """
+    if not zone_name:
+        return f"add the offset, as in {EXAMPLE_STAMP}, or Z for UTC"
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"add the offset, as in {EXAMPLE_STAMP}, or Z for UTC"
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+
+    def written(moment: datetime) -> str:
+        return moment.isoformat(timespec="seconds" if not moment.microsecond else "milliseconds")
+
+    if first.utcoffset() != second.utcoffset():
+        round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+        if round_trip != naive:  # in the gap: the clocks jumped over this wall time
+            return (f"{naive:%H:%M} did not happen in {zone_name} on {naive:%Y-%m-%d} (the clocks went forward); "
+                    f"write {written(first)} ({first.tzname()}) or {written(second)} ({second.tzname()})")
+        return (f"{naive:%H:%M} happened twice in {zone_name} on {naive:%Y-%m-%d} (the clocks went back); "
+                f"write {written(first)} ({first.tzname()}) for the first or {written(second)} ({second.tzname()}) for the second")
+    return f"in {zone_name} that moment is {first.tzname()}, so write {written(first)}"
+
+
+def _zone_of(info: ValidationInfo | None) -> str | None:
+    """The incident's display zone, when the validation context carries it (``validate_document``)."""
+    zone = (info.context or {}).get("zone") if info is not None else None
+    return zone if isinstance(zone, str) else None
+
+
+def _timestamp_validator(value: Any, info: ValidationInfo) -> Any:
+    return _timestamp_text(value, _zone_of(info))
+
+
+def _timestamp_text(value: Any, zone: str | None = None) -> Any:
     """Require a full date-time string with an offset; give a clear message otherwise.
 
-    ``~2021-09-13T19:00:00-07:00`` is an approximate time ("around 19:00").
+    ``~2021-09-13T19:00:00-07:00`` is an approximate time ("around 19:00").  The hint for a
+    missing offset names the offset in force at that moment in ``zone`` (the incident's zone,
+    so ``+00:00`` for London in winter).
     """
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        raise ValueError("must be a timestamp such as 2021-09-13T16:53:00+01:00")
+        raise ValueError(f"must be a timestamp such as {EXAMPLE_STAMP}")
     text = value.strip()
     if text == UNKNOWN_TIME:
         raise ValueError("'unknown' is only allowed for an update's `posted_at`, next to an update whose time is known")
     if text.startswith(APPROXIMATE_PREFIX):
-        return make_moment(_timestamp_text(text[1:].strip()), "approximate")
-    if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", text):
-        raise ValueError(f"{value!r} is not a timestamp; write it as 2021-09-13T16:53:00+01:00")
+        return make_moment(_timestamp_text(text[1:].strip(), zone), "approximate")
+    if not _STAMP_SHAPE.match(text):
+        raise ValueError(f"{value!r} is not a timestamp; write it as {EXAMPLE_STAMP}")
+    impossible = _impossible_part(text)
+    if impossible:
+        raise ValueError(f"{value!r} is not a valid timestamp: {impossible}")
     try:
         parsed = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError as exc:
-        reason = "the UTC offset must be between -23:59 and +23:59" if "offset" in str(exc) else str(exc)
-        raise ValueError(f"{value!r} is not a valid timestamp ({reason})") from None
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid timestamp; write it as {EXAMPLE_STAMP}") from None
     if parsed.tzinfo is None:
-        raise ValueError(f"{value!r} has no UTC offset; add one such as +01:00 or Z")
+        raise ValueError(f"{value!r} has no UTC offset; {offset_hint(parsed, zone)}")
     return parsed
 
 
-def _loose_timestamp_text(value: Any) -> Any:
+def _loose_timestamp_text(value: Any, zone: str | None = None) -> Any:
     """A timestamp, an approximate one, or a date alone (``2017-02-10``: the time was not recorded)."""
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         day = _date_text(value)
         return make_moment(datetime(day.year, day.month, day.day, 12, tzinfo=UTC), "day", day)
-    return _timestamp_text(value)
+    return _timestamp_text(value, zone)
+
+
+def _loose_timestamp_validator(value: Any, info: ValidationInfo) -> Any:
+    return _loose_timestamp_text(value, _zone_of(info))
 
 
 def parse_loose_timestamp(value: Any) -> datetime | None:
@@ -194,8 +274,8 @@ Flag = Annotated[bool, BeforeValidator(_bool)]
 Zone = Annotated[str, AfterValidator(_zone)]
 Slug = Annotated[str, AfterValidator(_slug)]
 Url = Annotated[str, AfterValidator(_url), Field(max_length=2000)]
-Timestamp = Annotated[datetime, BeforeValidator(_timestamp_text)]
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp_validator)]
 Day = Annotated[date, BeforeValidator(_date_text)]
 # Where real reports give less than a minute: timeline entries and posted updates.
-LooseTimestamp = Annotated[datetime, BeforeValidator(_loose_timestamp_text)]
+LooseTimestamp = Annotated[datetime, BeforeValidator(_loose_timestamp_validator)]
 Ticket = Annotated[str, AfterValidator(_ticket), Field(max_length=2000)]

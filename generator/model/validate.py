@@ -14,7 +14,7 @@ from generator.load import Document
 M = TypeVar("M", bound=BaseModel)
 
 
-def _data_path(data: object, loc: tuple[object, ...]) -> tuple[object, ...]:
+def data_path(data: object, loc: tuple[object, ...]) -> tuple[object, ...]:
     """Drop pydantic's union/validator tags from ``loc``, keeping real keys and indexes."""
     path: list[object] = []
     node = data
@@ -90,6 +90,12 @@ def _message(model: type[BaseModel], error: dict[str, object], path: tuple[objec
     return f"{field}: {message}"
 
 
+def validation_context(data: dict[str, object]) -> dict[str, object]:
+    """What validators may read beyond their own value: the document's display zone (for offset hints)."""
+    zone = data.get("zone")
+    return {"zone": zone if isinstance(zone, str) else None}
+
+
 def validate_document(document: Document, model: type[M]) -> tuple[M | None, list[Diagnostic]]:
     """Validate one document against ``model``; return the instance or every problem."""
     data = document.data
@@ -99,12 +105,12 @@ def validate_document(document: Document, model: type[M]) -> tuple[M | None, lis
         line, column = document.positions.of_value(())
         return None, [Diagnostic(document.path, line, column, "expected a mapping of keys to values at the top level")]
     try:
-        return model.model_validate(data), []
+        return model.model_validate(data, context=validation_context(data)), []
     except ValidationError as exc:
         diagnostics = []
         for error in exc.errors():
             loc = tuple(error["loc"])
-            path = _data_path(data, loc)
+            path = data_path(data, loc)
             if error["type"] == "extra_forbidden":
                 line, column = document.positions.of_key(path)
             elif error["type"] == "missing":
