@@ -164,4 +164,9 @@ def check_incident(incident: Incident, path: str, positions: Positions,
         for j, transition in enumerate(update.components or []):
             if check_names and transition is not None and transition.component is not None and transition.component not in names:
                 report(("updates", i, "components", j, "component"), f"unknown component {transition.component!r}; list it under `components`")
+    for where, offset, message in reference_problems(incident):
+        text = incident
+        for part in where:
+            text = text[part] if isinstance(part, int) else getattr(text, part)  # type: ignore[index,assignment]
+        report(where, message, "warning", at=text_position(path, positions.of_value(where), str(text), offset))
     return report.found

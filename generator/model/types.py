@@ -44,6 +44,9 @@ def _markdown(value: str) -> str:
     return value
 
 
+MARKDOWN_VALIDATOR = _markdown  # how other modules recognise a Markdown field (``generator.model.references``)
+
+
 def _bool(value: Any) -> Any:
     """Accept only ``true``/``false``: ``yes``/``no``/``on`` mean text, not booleans."""
     if isinstance(value, bool):

@@ -51,6 +51,106 @@ def _parser() -> MarkdownIt:
     return md
 
 
+# --- Reference-style links --------------------------------------------------
+# Each Markdown field is rendered on its own (the post, the PDF and the site show fields in
+# different places and orders), so a reference definition (``[dash]: https://…``) serves only
+# the field that holds it.  A full or collapsed reference whose label the field does not
+# define (``[the dashboard][dash]``, ``[dash][]``) would show as literal brackets: it is
+# rendered as its text instead, in every format, and ``validate`` warns about it.
+
+_FULL_REFERENCE = re.compile(r"(!?)\[((?:[^\[\]\\\n]|\\.)+)\]\[((?:[^\[\]\\\n]|\\.)*)\]")
+_SHORTCUT_REFERENCE = re.compile(r"(?<![\]\\])!?\[((?:[^\[\]\\\n]|\\.)+)\](?![\[(:])")
+
+
+def reference_label(label: str) -> str:
+    """A label as CommonMark matches it (case and inner whitespace do not count)."""
+    from markdown_it.common.utils import normalizeReference
+
+    return str(normalizeReference(label))
+
+
+def defined_references(text: str) -> frozenset[str]:
+    """The (normalised) labels this field defines."""
+    if "]:" not in text:
+        return frozenset()
+    env: dict[str, Any] = {}
+    _parser().parse(text, env)
+    return frozenset(env.get("references", {}))
+
+
+def _prose_segments(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of every stretch outside fenced/indented code blocks and code spans."""
+    lines = text.split("\n")
+    code: set[int] = set()
+    for token in _parser().parse(text):
+        if token.type in {"fence", "code_block"} and token.map:
+            code.update(range(token.map[0], token.map[1]))
+    segments: list[tuple[int, str]] = []
+    offset = 0
+    block: list[str] = []
+    block_start = 0
+    for number, line in enumerate(lines):
+        if number in code:
+            if block:
+                segments.append((block_start, "\n".join(block)))
+                block = []
+        else:
+            if not block:
+                block_start = offset
+            block.append(line)
+        offset += len(line) + 1
+    if block:
+        segments.append((block_start, "\n".join(block)))
+    prose: list[tuple[int, str]] = []
+    for start, segment in segments:
+        last = 0
+        for span_start, span_end in _code_spans(segment):
+            prose.append((start + last, segment[last:span_start]))
+            last = span_end
+        prose.append((start + last, segment[last:]))
+    return prose
+
+
+def reference_uses(text: str) -> list[tuple[int, str, str, bool]]:
+    """(offset, written label, normalised label, explicit) of each reference-style link in prose.
+
+    ``explicit``: a full or collapsed reference (``[text][label]``, ``[label][]``), which can
+    only be meant as a link; a shortcut (``[label]``) may as well be bracketed prose.
+    """
+    if "[" not in text:
+        return []
+    uses: list[tuple[int, str, str, bool]] = []
+    for start, segment in _prose_segments(text):
+        taken: list[tuple[int, int]] = []
+        for match in _FULL_REFERENCE.finditer(segment):
+            label = match.group(3) or match.group(2)
+            uses.append((start + match.start(), label, reference_label(label), True))
+            taken.append(match.span())
+        for match in _SHORTCUT_REFERENCE.finditer(segment):
+            if not any(a <= match.start() < b for a, b in taken):
+                uses.append((start + match.start(), match.group(1), reference_label(match.group(1)), False))
+    return sorted(uses)
+
+
+def drop_unresolved_references(text: str) -> str:
+    """``[text][label]`` and ``[label][]`` whose label this field does not define become ``text``."""
+    if "][" not in text:
+        return text
+    defined = defined_references(text)
+    pieces: list[str] = []
+    last = 0
+    for start, segment in _prose_segments(text):
+        for match in _FULL_REFERENCE.finditer(segment):
+            label = match.group(3) or match.group(2)
+            if reference_label(label) in defined:
+                continue
+            pieces.append(text[last : start + match.start()])
+            pieces.append(match.group(2))
+            last = start + match.end()
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 # The same field is rendered for several outputs of one incident (post, site page, feeds, API, the
 # ``.md``), in one process: results are immutable strings, so each text is parsed once.
 MEMO_SIZE = 4096
@@ -92,6 +192,7 @@ def markdown_to_html(text: str | None, under: int | None = None) -> Markup:
         return Markup("")
     if _plain_paragraph(text):
         return Markup("<p>" + text.replace('"', "&quot;") + "</p>\n")
+    text = drop_unresolved_references(text)
     parser = _parser()
     if under is None:
         rendered = parser.render(text)
@@ -148,7 +249,7 @@ def markdown_to_text(text: str | None) -> str:
         return ""
     if _plain_paragraph(text):
         return text
-    return _join_blocks([plain for _kind, plain in _plain_blocks(text)])
+    return _join_blocks([plain for _kind, plain in _plain_blocks(drop_unresolved_references(text))])
 
 
 def shorten(text: str, limit: int) -> str:
@@ -166,7 +267,7 @@ def first_sentence(text: str | None, limit: int = 240) -> str:
     if _plain_paragraph(text):
         plain = text
     else:
-        blocks = _plain_blocks(text)
+        blocks = _plain_blocks(drop_unresolved_references(text))
         prose = [plain for kind, plain in blocks if kind == "text"] or [plain for _kind, plain in blocks]
         plain = _join_blocks(prose)
     match = re.match(r"(.+?[.!?])(\s|$)", plain)
@@ -346,6 +447,7 @@ def markdown_safe_block(text: str | None) -> str:
         return ""
     if _NEEDS_NEUTRALISING.search(text) is None:
         return text
+    text = drop_unresolved_references(text)
     for rewrite_links in (False, True):
         result = _neutralise_blocks(text, rewrite_links)
         if is_safe_markdown(result):
