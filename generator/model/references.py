@@ -46,9 +46,13 @@ def markdown_fields(record: BaseModel, path: tuple[object, ...] = ()) -> Iterato
         elif isinstance(value, BaseModel):
             yield from markdown_fields(value, (*path, name))
         elif isinstance(value, list):
+            candidates = (field.annotation, *get_args(field.annotation))
+            entries_are_markdown = any(get_origin(a) is list and _is_markdown(get_args(a)[0], []) for a in candidates)
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     yield from markdown_fields(item, (*path, name, index))
+                elif isinstance(item, str) and entries_are_markdown:
+                    yield (*path, name, index), item
 
 
 def text_position(file: str, value: tuple[int, int], text: str, offset: int) -> tuple[int, int]:
