@@ -62,6 +62,10 @@ def page_id(config: SiteConfig) -> str:
     return short_id("page", config.base_url or config.company)
 
 
+# Statuses that leave an incident or maintenance open: a resolution counts only after the last of them.
+OPEN_STATUSES = frozenset({"investigating", "identified", "monitoring", "in_progress", "verifying"})
+
+
 def status_times(item: SiteIncident) -> tuple[datetime, datetime | None, datetime | None]:
     """``created_at``, ``monitoring_at`` and ``resolved_at`` of the API: moments of the public status, from the posts.
 
@@ -81,7 +85,7 @@ def status_times(item: SiteIncident) -> tuple[datetime, datetime | None, datetim
     posts = sorted((u.posted_at, u.status) for u in item.view.updates if u.status != "postmortem")
     resolved_at: datetime | None = None
     if item.resolved:
-        last_open = max((at for at, status in posts if status in UNRESOLVED | {"in_progress", "verifying"}), default=None)
+        last_open = max((at for at, status in posts if status in OPEN_STATUSES), default=None)
         final = [at for at, status in posts if status in {"resolved", "completed"} and (last_open is None or at >= last_open)]
         if final:
             resolved_at = min(final)
