@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from generator.errors import Diagnostic, Severity
 from generator.load import Positions
-from generator.model.incident import Incident
+from generator.model.incident import MAINTENANCE_STATUSES, Incident
 from generator.model.references import reference_problems, text_position
 from generator.model.types import precision
 
@@ -105,6 +105,7 @@ def check_incident(incident: Incident, path: str, positions: Positions,
     if (incident.status in {"resolved", "postmortem", "completed"} and _impact_end(incident) is None
             and not report.any_invalid("resolved_at", "impact_ended_at", "impact_windows")):
         report(("status",), f"status is {incident.status} but no `resolved_at` is given, so no duration can be computed", "warning")
+    _check_maintenance(incident, report)
 
     names = {c.name for c in incident.components if c is not None}
     check_names = not report.any_invalid("components")
@@ -170,3 +171,21 @@ def check_incident(incident: Incident, path: str, positions: Positions,
             text = text[part] if isinstance(part, int) else getattr(text, part)  # type: ignore[index,assignment]
         report(where, message, "warning", at=text_position(path, positions.of_value(where), str(text), offset))
     return report.found
+
+
+def _check_maintenance(incident: Incident, report: _Reporter) -> None:
+    """A maintenance has a scheduled window and speaks in maintenance statuses; an incident does not."""
+    words = " | ".join(MAINTENANCE_STATUSES)
+    if not incident.is_maintenance:
+        if incident.status in MAINTENANCE_STATUSES:
+            report(("status",), f"status {incident.status} is a maintenance status; set `impact: maintenance` "
+                   "(with `scheduled_for` and `scheduled_until`) or use investigating | identified | monitoring | resolved", "warning")
+        return
+    for key in ("scheduled_for", "scheduled_until"):
+        if getattr(incident, key) is None:
+            report((), f"a maintenance needs `{key}`: the scheduled window is what its page shows and its duration")
+    if incident.status not in (*MAINTENANCE_STATUSES, "postmortem"):
+        report(("status",), f"a maintenance's status is one of {words}, not {incident.status}")
+    for i, update in enumerate(incident.updates):
+        if update.status in {"investigating", "identified", "monitoring", "resolved"}:
+            report(("updates", i, "status"), f"a maintenance update's status is one of {words} (or update), not {update.status}", "warning")

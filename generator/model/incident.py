@@ -40,6 +40,12 @@ UpdateStatus = Literal[
     "scheduled", "in_progress", "verifying", "completed",
 ]
 ComponentStatus = Literal["operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"]
+RESOLVED_STATUSES = frozenset({"resolved", "postmortem", "completed"})
+MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
+# The fields that make up the postmortem: public only once it is published (see ``postmortem_is_published``).
+POSTMORTEM_FIELDS = ("summary", "impact_figures", "data_loss", "trigger", "detection", "root_cause", "contributing_factors",
+                     "problems", "mitigation", "timeline", "next_steps", "action_items", "lessons_learned", "lessons",
+                     "sections", "people", "document")
 ProblemStatus = Literal["investigating", "identified", "mitigated", "resolved"]
 ActionStatus = Literal["open", "in_progress", "done", "wont_do"]
 ActionType = Literal["mitigate", "prevent", "process", "other"]
@@ -268,6 +274,9 @@ class Incident(Record):
     people: Annotated[list[Person], PUBLIC] = Field(default_factory=list)
     document: Annotated[DocumentState | None, PUBLIC] = None
     updates: Annotated[list[Update], PUBLIC] = Field(default_factory=list)
+    # Unset: the postmortem sections go public once the incident is resolved. ``true`` publishes them
+    # while it is still live; ``false`` keeps a resolved incident's draft out of public outputs.
+    postmortem_published: Annotated[Flag | None, PUBLIC] = None
 
     severity: Line | None = None
     internal_notes: Markdown | None = None
@@ -301,8 +310,29 @@ class Incident(Record):
         return self.id
 
     @property
+    def is_maintenance(self) -> bool:
+        return self.impact == "maintenance"
+
+    @property
+    def is_resolved(self) -> bool:
+        """Resolved, postmortem published, or maintenance completed: never "ongoing" in any output."""
+        return self.status in RESOLVED_STATUSES
+
+    @property
+    def postmortem_is_published(self) -> bool:
+        """Whether the postmortem sections may be public: the author's flag, else once resolved."""
+        if self.postmortem_published is not None:
+            return self.postmortem_published
+        return self.is_resolved
+
+    @property
     def impact_start(self) -> datetime | None:
-        """The earliest known moment of impact: explicit start or earliest window."""
+        """The earliest known moment of impact: explicit start or earliest window.
+
+        A maintenance is measured by its scheduled window, not by when it was announced.
+        """
+        if self.is_maintenance and self.scheduled_for is not None:
+            return self.scheduled_for
         starts = [w.start for w in self.impact_windows]
         if self.started_at is not None:
             starts.append(self.started_at)
@@ -311,11 +341,21 @@ class Incident(Record):
     @property
     def impact_end(self) -> datetime | None:
         """When impact ended: ``impact_ended_at``, else the resolution time, else the latest window end
-        when every window has ended (see ``impact_end_source`` for which one)."""
+        when every window has ended (see ``impact_end_source`` for which one).
+
+        A maintenance ends with its scheduled window; a resolved incident without
+        ``resolved_at`` ends when its (last) ``resolved`` update was posted.
+        """
+        if self.is_maintenance and self.scheduled_for is not None and self.scheduled_until is not None:
+            return self.scheduled_until
         if self.impact_ended_at is not None:
             return self.impact_ended_at
         if self.resolved_at is not None:
             return self.resolved_at
+        if self.is_resolved:
+            resolved = [u.posted_at for u in self.updates if u.status in {"resolved", "completed"}]
+            if resolved:
+                return max(resolved)
         ends = [w.end for w in self.impact_windows]
         if ends and all(e is not None for e in ends):
             return max(e for e in ends if e is not None)
@@ -323,10 +363,12 @@ class Incident(Record):
 
     @property
     def impact_end_source(self) -> str | None:
-        """Which moment ``impact_end`` is: ``impact_ended``, ``resolved`` or ``windows``."""
+        """Which moment ``impact_end`` is: ``impact_ended``, ``resolved`` or ``windows`` (a maintenance's scheduled window)."""
+        if self.is_maintenance and self.scheduled_for is not None and self.scheduled_until is not None:
+            return "windows"
         if self.impact_ended_at is not None:
             return "impact_ended"
-        if self.resolved_at is not None:
+        if self.resolved_at is not None or (self.is_resolved and any(u.status in {"resolved", "completed"} for u in self.updates)):
             return "resolved"
         return "windows" if self.impact_end is not None else None
 

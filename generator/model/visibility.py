@@ -12,7 +12,7 @@ from functools import cache
 from typing import TypeVar
 
 from generator.memo import IdentityMemo
-from generator.model.incident import Incident, Record
+from generator.model.incident import POSTMORTEM_FIELDS, Incident, Record
 from generator.model.types import PUBLIC
 
 R = TypeVar("R", bound=Record)
@@ -77,6 +77,10 @@ def _build_public_view(incident: Incident) -> Incident | None:
     if hidden_problems:  # a public timeline entry must not name an internal sub-problem
         view = view.model_copy(update={"timeline": [
             e.model_copy(update={"problem": None}) if e.problem in hidden_problems else e for e in view.timeline]})
+    if not incident.postmortem_is_published:  # a draft postmortem is not public yet: the live page leads with its updates
+        unpublished: dict[str, object] = {name: [] if isinstance(getattr(view, name), list) else None for name in POSTMORTEM_FIELDS}
+        unpublished["updates"] = [u for u in view.updates if u.status != "postmortem"]
+        view = view.model_copy(update=unpublished)
     hidden = {c.name for c in incident.components if c.internal}
     if not hidden:
         return view

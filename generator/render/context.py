@@ -170,8 +170,14 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
         for problem in view.problems
     ]
     merged = chronology(view, view.timeline_zone, text, show_zone=zone_label is None) if view.timeline else []
+    window = None
+    if view.is_maintenance and view.scheduled_for is not None and view.scheduled_until is not None:
+        formats = {"date_format": text.get("date_format", formatting.EN_DATE), "stamp_format": text.get("stamp_format", formatting.EN_STAMP)}
+        window = formatting.time_range(view.scheduled_for, view.scheduled_until, zone_name, text["months"], **formats)
+    report_key = "maintenance_report_for" if view.is_maintenance else "report_for"
     return {
         "incident": view,
+        "maintenance_window": window,  # (start text, end text) in the display zone, for a maintenance
         "internal": internal,
         "config": config,
         "t": text,
@@ -190,5 +196,5 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
         "timeline_caption": text["times_in"].format(zone=zone_label) if zone_label else "",
         "confidential": config.confidentiality or text["fields"]["confidential"],
         "posted_parts": tuple(text["posted"].split("{when}", 1)),
-        "report_for": text["report_for"].format(company=view.company or config.company),
+        "report_for": text[report_key].format(company=view.company or config.company),
     }

@@ -31,8 +31,10 @@ def posted(context: Context, moment: datetime) -> str:
 
 @pass_context
 def local_stamp(context: Context, moment: datetime | None, zone_name: str | None = None) -> str:
-    if moment is None:
-        return context["t"]["fields"]["ongoing"]
+    if moment is None:  # a resolved incident is never "ongoing", even when its end was not recorded
+        incident = context.get("incident")
+        resolved = incident is not None and incident.is_resolved
+        return context["t"]["fields"]["not_recorded" if resolved else "ongoing"]
     return formatting.stamp(moment, zone_name or context["zone"], context["t"]["months"], **date_formats(context["t"]))
 
 

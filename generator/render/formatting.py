@@ -24,9 +24,9 @@ def abbreviation(moment: datetime, zone_name: str) -> str:
 
 
 def clock(moment: datetime, zone_name: str) -> str:
-    """``HH:MM`` in the zone, with seconds only when they are not zero."""
-    when = local(moment, zone_name)
-    return when.strftime("%H:%M:%S" if when.second else "%H:%M")
+    """``HH:MM`` in the zone: people read minutes everywhere (an imported ``21:31:02`` shows as
+    ``21:31``); the exact instant stays in ``<time datetime>`` and in the JSON."""
+    return f"{local(moment, zone_name):%H:%M}"
 
 
 def approximate_mark(moment: datetime) -> str:
@@ -83,6 +83,23 @@ def day(moment: datetime, zone_name: str, months: list[str], *, date_format: str
 def stamp(moment: datetime, zone_name: str, months: list[str], **formats: str) -> str:
     """A full human stamp without the ``Posted`` word."""
     return posted(moment, zone_name, months, **formats)
+
+
+def time_range(start: datetime, end: datetime, zone_name: str, months: list[str], *, date_format: str = EN_DATE,
+               stamp_format: str = EN_STAMP) -> tuple[str, str]:
+    """The two ends of a window as people read them: ``(Jul 10, 2024 - 04:00 BST, 06:00 BST)``.
+
+    The end repeats the date only when it falls on another day; the start names its zone
+    only when the end's zone differs (a daylight-saving switch inside the window).
+    """
+    formats = {"date_format": date_format, "stamp_format": stamp_format}
+    start_abbr, end_abbr = abbreviation(start, zone_name), abbreviation(end, zone_name)
+    start_text = stamp(start, zone_name, months, **formats)
+    if start_abbr == end_abbr and start_text.endswith(f" {start_abbr}"):
+        start_text = start_text[: -len(start_abbr) - 1]
+    if local(start, zone_name).date() == local(end, zone_name).date():
+        return start_text, f"{approximate_mark(end)}{clock(end, zone_name)} {end_abbr}"
+    return start_text, stamp(end, zone_name, months, **formats)
 
 
 def duration(span: timedelta | None, about: str = "about {span}") -> str:

@@ -127,6 +127,10 @@ def _impact_times(context: dict[str, Any]) -> list[str]:
     """When impact began and ended and how long it lasted, as the post's header states it."""
     view: Incident = context["incident"]
     t = context["t"]
+    if context["maintenance_window"]:  # a maintenance is read by its scheduled window
+        duration = formatting.duration(context["metrics"].duration, t["about"])
+        return [_wrap(f"{t['fields']['scheduled_window']}: {' – '.join(context['maintenance_window'])} · "
+                      f"{t['report']['metrics']['duration']}: {duration}")]
     if view.impact_start is None:
         return []
     formats = date_formats(t)
@@ -139,7 +143,7 @@ def _impact_times(context: dict[str, Any]) -> list[str]:
         parts += [f"{t['report']['impact_ended']}: {stamp(view.impact_end)}",
                   f"{t['report']['metrics']['duration']}: {formatting.duration(context['metrics'].duration, t['about'])}"]
     else:
-        parts.append(f"{t['report']['impact_ended']}: {t['fields']['ongoing']}")
+        parts.append(f"{t['report']['impact_ended']}: {t['fields']['not_recorded' if view.is_resolved else 'ongoing']}")
     return [_wrap(" · ".join(parts))]
 
 
@@ -169,8 +173,9 @@ def _sections(context: dict[str, Any]) -> list[str]:
         blocks += [_wrap(f"{f.value} {f.text}" if f.value else f.text, "- ", "  ") for f in view.impact_figures]
         loss = view.data_loss
         if loss is not None:
+            open_end = fields["not_recorded" if view.is_resolved else "ongoing"]
             window = (f" ({r['data_loss_window']}: {formatting.stamp(loss.start, zone, t['months'], **formats)} – "
-                      f"{formatting.stamp(loss.end, zone, t['months'], **formats) if loss.end else fields['ongoing']})") if loss.start else ""
+                      f"{formatting.stamp(loss.end, zone, t['months'], **formats) if loss.end else open_end})") if loss.start else ""
             blocks.append(_wrap(f"{r['data_loss']}: {r['data_loss_values'][loss.lost]}{window}" + (f". {loss.text}" if loss.text else "")))
     after("impact")
     if view.summary:

@@ -17,7 +17,7 @@ from uuid import NAMESPACE_URL, uuid5
 from slugify import slugify
 
 from generator.config import SiteConfig
-from generator.model.incident import Component, Incident
+from generator.model.incident import RESOLVED_STATUSES, Component, Incident
 from generator.model.visibility import public_view
 from generator.render import formatting
 from generator.render.markdown import first_sentence
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from generator.site.record import SiteRecord
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-RESOLVED_STATUSES = frozenset({"resolved", "postmortem", "completed"})
 
 
 @dataclass(frozen=True)
@@ -197,10 +196,10 @@ def date_range(item: SiteIncident | SiteRecord, zone_name: str, months: list[str
     return span_range(item.start, item.end, zone_name, months, ongoing)
 
 
-def span_range(start: datetime, end: datetime | None, zone_name: str, months: list[str], ongoing: str) -> str:
-    """``date_range`` of two moments."""
+def span_range(start: datetime, end: datetime | None, zone_name: str, months: list[str], open_end: str) -> str:
+    """``date_range`` of two moments; ``open_end`` stands for a missing end ("ongoing" only while the incident is live)."""
     if end is None:
-        return f"{formatting.stamp(start, zone_name, months)} – {ongoing}"
+        return f"{formatting.stamp(start, zone_name, months)} – {open_end}"
     start_abbr, end_abbr = formatting.abbreviation(start, zone_name), formatting.abbreviation(end, zone_name)
     start_text = f"{formatting.day(start, zone_name, months)} - {formatting.approximate_mark(start)}{formatting.minutes(start, zone_name)}"
     if start_abbr != end_abbr:

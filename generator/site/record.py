@@ -96,7 +96,7 @@ def list_entry(item: SiteIncident, config: SiteConfig, text: dict[str, Any] | No
         title=view.title,
         impact=view.impact,
         impact_label=text["impacts"][view.impact],
-        range=date_range(item, view.zone or config.zone, text["months"], text["fields"]["ongoing"]),
+        range=date_range(item, view.zone or config.zone, text["months"], text["fields"]["not_recorded" if item.resolved else "ongoing"]),
         start_iso=formatting.iso(item.start),
         duration=formatting.duration(span) if span is not None else "",
         sentence=item.sentence,
