@@ -32,6 +32,7 @@ class EditResult:
     text: str
     layout_kept: bool
     old_status: str | None
+    moments_set: tuple[str, ...] = ()  # e.g. ("resolved_at",) when the update recorded the resolution moment
 
 
 def _yaml(layout: tuple[int, int, int]) -> YAML:
@@ -88,11 +89,65 @@ def _insert_at(updates: CommentedSeq, posted_at: datetime) -> int:
     return leading if not stamped else len(updates)
 
 
-def add_update(text: str, status: str, posted_at: datetime, body: str) -> EditResult:
-    """``text`` with one more posted update; the incident's own status follows the update's."""
+# What an update of this status also records, when the file does not say it yet.
+MOMENTS_SET_BY = {"resolved": "resolved_at", "completed": "resolved_at", "monitoring": "mitigated_at"}
+_MOMENT_ORDER = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """``--component NAME=STATUS``: the component's new status, announced with the update."""
+
+    component: str
+    new_status: str
+
+
+def previous_status(updates: object, component: str, before: datetime) -> str:
+    """The status the component was last given before ``before`` (``operational`` when never)."""
+    latest: tuple[datetime, str] | None = None
+    for entry in updates if isinstance(updates, list) else []:
+        moment = _moment(entry.get("posted_at")) if isinstance(entry, dict) else None
+        if moment is None or moment > before:
+            continue
+        for change in entry.get("components") or []:
+            if isinstance(change, dict) and change.get("component") == component and change.get("new_status"):
+                if latest is None or moment >= latest[0]:
+                    latest = (moment, str(change["new_status"]))
+    return latest[1] if latest else "operational"
+
+
+def _set_moment(yaml: YAML, data: CommentedMap, key: str, moment: datetime) -> bool:
+    """Set ``key`` to ``moment`` unless the file already gives it; keep the key's comment and place."""
+    if data.get(key) not in (None, ""):
+        return False
+    value = yaml.load(f"v: {iso(moment)}\n")["v"]  # a real timestamp, written unquoted
+    if key in data:
+        data[key] = value
+        return True
+    earlier = [i for i, name in enumerate(data) if name in _MOMENT_ORDER[: _MOMENT_ORDER.index(key)]]
+    data.insert(earlier[-1] + 1 if earlier else len(data), key, value)
+    return True
+
+
+def add_update(text: str, status: str, posted_at: datetime, body: str, transitions: tuple[Transition, ...] = ()) -> EditResult:
+    """``text`` with one more posted update; the incident's own status follows the update's.
+
+    A ``resolved`` (or maintenance ``completed``) update also sets ``resolved_at``, and a
+    ``monitoring`` update ``mitigated_at``, when the file leaves them empty.
+    """
     yaml, data, layout_kept = _load(text)
     entry = yaml.load(f"status: {status}\nposted_at: {iso(posted_at)}\n")  # a real timestamp, written unquoted
     entry["body"] = LiteralScalarString(body.strip("\n") + "\n")
+    if transitions:
+        changes = CommentedSeq()
+        for transition in transitions:
+            change = CommentedMap()
+            change["component"] = transition.component
+            change["old_status"] = previous_status(data.get("updates"), transition.component, posted_at)
+            change["new_status"] = transition.new_status
+            changes.append(change)
+        changes.fa.set_block_style()
+        entry["components"] = changes
     updates = data.get("updates")
     if updates is None or (isinstance(updates, list) and not updates):
         updates = CommentedSeq()
@@ -104,4 +159,8 @@ def add_update(text: str, status: str, posted_at: datetime, body: str) -> EditRe
     old_status = data.get("status")
     if status in INCIDENT_STATUSES and "status" in data:
         data["status"] = status
-    return EditResult(_dump(yaml, data), layout_kept, str(old_status) if old_status is not None else None)
+    moments_set: list[str] = []
+    moment_key = MOMENTS_SET_BY.get(status)
+    if moment_key and _set_moment(yaml, data, moment_key, posted_at):
+        moments_set.append(moment_key)
+    return EditResult(_dump(yaml, data), layout_kept, str(old_status) if old_status is not None else None, tuple(moments_set))
