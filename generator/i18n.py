@@ -46,7 +46,8 @@ _EN: dict[str, Any] = {
         "component_incidents": "Incidents affecting {component}", "all_incidents": "All incidents",
         "other_formats": "Other formats", "markdown": "Markdown", "pdf": "PDF report", "post": "Status-page post",
         "subscribe": "Subscribe", "atom": "Atom feed", "rss": "RSS feed", "api": "JSON API", "skip": "Skip to content",
-        "feed_title": "{company} incident history", "component_feed_title": "{company}: incidents affecting {component}",
+        "feed_title": "{company} incident history", "calendar": "Maintenance calendar",
+        "calendar_title": "{company} scheduled maintenance", "component_feed_title": "{company}: incidents affecting {component}",
         "not_found_title": "Page not found", "not_found_body": "There is no page at this address.",
     },
     "headings": {
@@ -130,7 +131,8 @@ _DE: dict[str, Any] = {
         "component_incidents": "Störungen von {component}", "all_incidents": "Alle Störungen",
         "other_formats": "Weitere Formate", "markdown": "Markdown", "pdf": "PDF-Bericht", "post": "Statusseiten-Beitrag",
         "subscribe": "Abonnieren", "atom": "Atom-Feed", "rss": "RSS-Feed", "api": "JSON-API", "skip": "Zum Inhalt springen",
-        "feed_title": "Störungsverlauf von {company}", "component_feed_title": "{company}: Störungen von {component}",
+        "feed_title": "Störungsverlauf von {company}", "calendar": "Wartungskalender",
+        "calendar_title": "Geplante Wartungen von {company}", "component_feed_title": "{company}: Störungen von {component}",
         "not_found_title": "Seite nicht gefunden", "not_found_body": "Unter dieser Adresse gibt es keine Seite.",
     },
     "headings": {
@@ -214,7 +216,8 @@ _FR: dict[str, Any] = {
         "component_incidents": "Incidents touchant {component}", "all_incidents": "Tous les incidents",
         "other_formats": "Autres formats", "markdown": "Markdown", "pdf": "Rapport PDF", "post": "Article de la page d'état",
         "subscribe": "S'abonner", "atom": "Flux Atom", "rss": "Flux RSS", "api": "API JSON", "skip": "Aller au contenu",
-        "feed_title": "Historique des incidents de {company}", "component_feed_title": "{company} : incidents touchant {component}",
+        "feed_title": "Historique des incidents de {company}", "calendar": "Calendrier des maintenances",
+        "calendar_title": "Maintenances planifiées de {company}", "component_feed_title": "{company} : incidents touchant {component}",
         "not_found_title": "Page introuvable", "not_found_body": "Il n'y a pas de page à cette adresse.",
     },
     "headings": {

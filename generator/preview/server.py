@@ -27,6 +27,7 @@ _TYPES = {
     ".html": "text/html; charset=utf-8", ".md": "text/plain; charset=utf-8", ".txt": "text/plain; charset=utf-8",
     ".pdf": "application/pdf", ".css": "text/css; charset=utf-8", ".xml": "application/xml; charset=utf-8",
     ".json": "application/json", ".atom": "application/atom+xml; charset=utf-8", ".rss": "application/rss+xml; charset=utf-8",
+    ".ics": "text/calendar; charset=utf-8",
 }
 _PDF_LOCK = threading.Lock()  # one WeasyPrint render at a time
 MAX_URL = 4096  # longer request targets get 414: no page of the preview needs more

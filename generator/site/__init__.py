@@ -18,6 +18,7 @@ from generator.render.context import InternalIncidentError
 from generator.render.environment import make_environment
 from generator.site import pages
 from generator.site.api import render_api
+from generator.site.calendar import render_calendar
 from generator.site.feeds import render_component_feed, render_history_feeds
 from generator.site.model import SiteComponent, natural_components, public_incidents, site_components, site_incident, site_wide
 from generator.site.record import SiteRecord, site_record
@@ -75,6 +76,7 @@ def render_site_wide(records: list[SiteRecord], components: list[SiteComponent],
     files.update(render_history_feeds(records, config))
     files.update(render_api(records, components, config, status))
     files.update(render_sitemap(records, components, config, env))
+    files.update(render_calendar(records, config))
     return files
 
 

@@ -81,6 +81,7 @@ class SiteRecord:
     scheduled_until: datetime | None
     feed_content: str | None  # the feed entry's HTML body
     spans: tuple[Span, ...] = ()  # what the uptime bars are computed from
+    update_count: int = 0  # posted updates: the calendar's SEQUENCE
 
     @property
     def resolved(self) -> bool:
@@ -122,6 +123,7 @@ def site_record(item: SiteIncident, config: SiteConfig) -> SiteRecord:
         scheduled_for=view.scheduled_for, scheduled_until=view.scheduled_until,
         feed_content=str(markdown_to_html(body)) if body else None,
         spans=impact_spans(item),
+        update_count=len(view.updates),
     )
 
 
