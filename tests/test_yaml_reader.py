@@ -156,8 +156,11 @@ def test_bom_and_crlf_are_accepted_with_correct_positions(tmp_path: Path) -> Non
     ("a: 1\n---\nb: 2\n", ["2:1: only one YAML document per file is allowed"]),
     ("---\na: 1\n...\n---\nb: 2\n", ["4:1: only one YAML document per file is allowed"]),
     ("a: [1, 2\nb: 3\n", ["2:2: YAML syntax: did not find expected ',' or ']' (while parsing a flow sequence)"]),
-    ("a: 'open\n", ["2:1: YAML syntax: found unexpected end of stream (while scanning a quoted scalar)"]),
-    ("a: b: c\n", ["1:5: YAML syntax: mapping values are not allowed in this context"]),
+    # Reported where the quote was opened, with the fix (issue 11), not at the end of the file.
+    ("a: 'open\n", ["1:4: YAML syntax: this value opens a single quote (') that is not closed on this line, so YAML reads "
+                    "everything up to the next ' as part of it; add the closing ' at the end of the value"]),
+    ("a: b: c\n", ['1:4: YAML syntax: this text contains a colon followed by a space, which YAML reads as the start of '
+                   'another key; put the whole text in quotes: a: "b: c"']),
     ("a:\n\t- b\n", ["2:1: YAML syntax: found character that cannot start any token (while scanning for the next token)"]),
     ("? [a]\n: b\n", ["1:3: mapping keys must be plain text, not a list or mapping"]),
     ("a: 1\n~: b\n", ["2:1: mapping key is empty; write a key name before the colon"]),

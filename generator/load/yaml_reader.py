@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from generator.errors import Diagnostic, InputError
+from generator.load.syntax_hints import explain
 
 try:  # libyaml's parser is several times faster; fall back to pure Python.
     from yaml import CSafeLoader as _Loader
@@ -121,11 +122,15 @@ def read_yaml_text(text: str, path: str) -> Document:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = exc.problem or str(exc)
-        if exc.context and exc.context not in message:
-            message = f"{message} ({exc.context})"
-        builder.diagnostics.append(_problem(path, mark, f"YAML syntax: {message}"))
+        explained = explain(text, exc)
+        if explained is not None:
+            builder.diagnostics.append(Diagnostic(path, explained[0], explained[1], f"YAML syntax: {explained[2]}"))
+        else:
+            mark = exc.problem_mark or exc.context_mark
+            message = exc.problem or str(exc)
+            if exc.context and exc.context not in message:
+                message = f"{message} ({exc.context})"
+            builder.diagnostics.append(_problem(path, mark, f"YAML syntax: {message}"))
     except yaml.YAMLError as exc:
         builder.diagnostics.append(Diagnostic(path, 1, 1, f"YAML syntax: {exc}"))
     except _Abort:
