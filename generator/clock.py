@@ -19,25 +19,51 @@ class ClockError(ValueError):
     """A moment given on the command line or in ``POSTMORTEM_NOW`` cannot be used."""
 
 
+def _offset(moment: datetime) -> str:
+    """``+01:00`` for a zone-aware moment."""
+    text = moment.isoformat()
+    return text[-6:] if text[-6] in "+-" else "+00:00"
+
+
+def local_reading(wall: datetime, zone_name: str) -> tuple[datetime | None, str]:
+    """Read a wall-clock time (no offset) in ``zone_name``: the moment, or None and why it cannot be.
+
+    On the night the clocks go back a time happens twice, and on the night they go
+    forward an hour never happens: both are explained with the offsets to write.
+    """
+    zone = ZoneInfo(zone_name)
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    shown = wall.isoformat(timespec="minutes") if not wall.second else wall.isoformat()
+    clock = f"{wall:%H:%M}"
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        before, after = first.tzname(), second.tzname()
+        return None, (f"{shown} does not exist in {zone_name}: the clocks go forward that night ({before} to {after}), "
+                      f"so {clock} is skipped; give an offset such as {shown}{_offset(first)} ({before}) if that is what you meant")
+    if first.utcoffset() != second.utcoffset():
+        return None, (f"{shown} happens twice in {zone_name}: the clocks go back that night; write {shown}{_offset(first)} "
+                      f"for the first {clock} ({first.tzname()}) or {shown}{_offset(second)} for the second ({second.tzname()})")
+    return first, ""
+
+
 def parse_moment(text: str, zone_name: str) -> datetime:
     """An ISO 8601 moment; without an offset it is read as wall-clock time in ``zone_name``.
 
+    The command line accepts a bare local time for convenience (the incident's zone
+    says which offset applies); the file always stores the moment with its offset.
     A wall-clock time that does not exist (skipped by a DST change) or is ambiguous
     (repeated) is refused rather than guessed.
     """
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ClockError(f"{text!r} is not an ISO 8601 time; write it as 2021-09-13T16:53 or 2021-09-13T16:53:00+01:00") from None
+        raise ClockError(f"{text!r} is not an ISO 8601 time; write it as 2021-09-13T16:53 (read in {zone_name}) "
+                         "or with an offset, 2021-09-13T16:53+01:00") from None
     if parsed.tzinfo is not None:
         return parsed.astimezone(ZoneInfo(zone_name))
-    zone = ZoneInfo(zone_name)
-    first, second = parsed.replace(tzinfo=zone, fold=0), parsed.replace(tzinfo=zone, fold=1)
-    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
-        raise ClockError(f"{text!r} does not exist in {zone_name} (the clocks go forward then); add an offset")
-    if first.utcoffset() != second.utcoffset():
-        raise ClockError(f"{text!r} is ambiguous in {zone_name} (the clocks go back then); add an offset such as +01:00")
-    return first
+    moment, why = local_reading(parsed, zone_name)
+    if moment is None:
+        raise ClockError(why)
+    return moment
 
 
 def now_in(zone_name: str, at: str | None = None) -> datetime:

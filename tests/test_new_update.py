@@ -71,7 +71,9 @@ def test_new_refuses_to_overwrite(project: Path) -> None:
     (("new", "two\nlines"), "single line"),
     (("new", "x", "--at", "yesterday"), "not an ISO 8601 time"),
     (("new", "x", "--at", "2021-03-28T01:30", "--zone", "Europe/London"), "does not exist"),
-    (("new", "x", "--at", "2021-10-31T01:30", "--zone", "Europe/London"), "ambiguous"),
+    (("new", "x", "--at", "2021-10-31T01:30", "--zone", "Europe/London"),
+     "2021-10-31T01:30 happens twice in Europe/London: the clocks go back that night; write 2021-10-31T01:30+01:00 "
+     "for the first 01:30 (BST) or 2021-10-31T01:30+00:00 for the second (GMT)"),
     (("new", "x", "--zone", "London"), "not an IANA time zone"),
 ])
 def test_new_usage_errors(project: Path, args: tuple[str, ...], message: str) -> None:

@@ -59,6 +59,10 @@ def new(title: str, at: str | None, zone: str | None, folder: Path | None, confi
     if not schema_file.exists():
         click.echo(f"hint: editors complete and check this file once {SCHEMA_PATH} exists: "
                    f"postmortem schema incident > {SCHEMA_PATH}", err=True)
+    if at is not None:  # a bare local time was read in the zone: say which moment that is, as the file stores it
+        from generator.clock import iso
+
+        click.echo(f"impact start: {iso(started)} ({zone_name})", err=True)
     click.echo(str(target))
 
 
