@@ -226,3 +226,33 @@ def test_done_when_flow_as_a_new_user(tmp_path: Path) -> None:
     exported = _run(tmp_path, "render", str(path.relative_to(tmp_path)), "-f", "pdf", "-o", "report.pdf")
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_broken_file_leaves_the_other_incidents_listed_and_unrelated_files_do_not_reload(project: Path) -> None:
+    """Issue 11: one broken file shows its error above the other incidents, never "No incidents reported.";
+    a file the preview does not read (an e-mail draft beside the incidents) does not reload it."""
+    second = "2022-04-13-contact-imports-open-tracking-images"
+    shutil.copy(INCIDENTS / f"{second}.yaml", project / "incidents" / f"{second}.yaml")
+    (project / "incidents" / "typo.yaml").write_text('title: "Checkout errors\nimpact: major\n', "utf-8")
+    # Same id as a valid incident: the broken copy must not hide the valid one either.
+    (project / "incidents" / "copy.yaml").write_text(f"id: {SEED}\ntitle: Copy\nimpact: huge\n", "utf-8")
+    running = Server(project)
+    try:
+        status, _type, body = running.get("/")
+        index = body.decode()
+        assert status == 200 and "typo.yaml:1:8: error: YAML syntax" in index and "copy.yaml" in index
+        assert "No incidents reported." not in index
+        assert "Issue with Campaign Reports" in index and "Contact imports, email open tracking data" in index
+
+        before = running.generation()
+        (project / "incidents" / "reply-to-customer.txt").write_text("Dear customer, ...\n", "utf-8")
+        (project / "incidents" / "draft.md").write_text("# Draft\n", "utf-8")
+        (project / "typo.yaml").write_text("not: an incident\n", "utf-8")  # outside the incidents folder
+        _edit(project / "incidents" / f"{second}.yaml", "status: postmortem", "status: resolved")
+        running.wait_for_reload(before)
+        assert running.generation() == before + 1, "only the incident edit reloads the preview"
+    finally:
+        code, stderr = running.stop()
+    assert code == 0 and "Traceback" not in stderr
+    changed = [line for line in stderr.splitlines() if line.startswith("changed:")]
+    assert changed and all("reply-to-customer" not in line and "draft.md" not in line for line in changed), changed

@@ -22,7 +22,6 @@ from generator.preview import pages
 from generator.preview.state import PreviewState, Snapshot
 
 LOGGER = logging.getLogger("postmortem.serve")
-WATCHED_SUFFIXES = {".yaml", ".yml", ".html", ".css", ".md", ".txt", ".xml", ".png", ".jpg", ".jpeg"}
 _TYPES = {
     ".html": "text/html; charset=utf-8", ".md": "text/plain; charset=utf-8", ".txt": "text/plain; charset=utf-8",
     ".pdf": "application/pdf", ".css": "text/css; charset=utf-8", ".xml": "application/xml; charset=utf-8",
@@ -220,17 +219,19 @@ def make_handler(state: PreviewState, log: Callable[[str], None], bound_name: st
     return Handler
 
 
-def _watch_filter(change: object, path: str) -> bool:
+def _watch_filter(state: PreviewState) -> Callable[[object, str], bool]:
+    """Reload only for files the preview reads (``PreviewState.reads``), never for editors' temporary files."""
     from watchfiles import DefaultFilter
 
-    return Path(path).suffix.lower() in WATCHED_SUFFIXES and DefaultFilter()(change, path)  # type: ignore[arg-type]
+    default = DefaultFilter()
+    return lambda change, path: default(change, path) and state.reads(path)  # type: ignore[arg-type]
 
 
 def watch(state: PreviewState, stop: threading.Event, log: Callable[[str], None], paths: list[Path], ready: threading.Event) -> None:
     """Reload on every change under ``paths`` until ``stop`` is set; ``ready`` is set once the watch is in place."""
     from watchfiles import watch as watch_changes
 
-    for changes in watch_changes(*paths, watch_filter=_watch_filter, stop_event=stop, debounce=400, step=50,
+    for changes in watch_changes(*paths, watch_filter=_watch_filter(state), stop_event=stop, debounce=400, step=50,
                                  rust_timeout=200, yield_on_timeout=True, raise_interrupt=False):
         if not ready.is_set():  # the first timeout proves the OS watch is registered; catch edits made before it
             ready.set()

@@ -60,6 +60,29 @@ class PreviewState:
         with self._lock:
             return self._snapshot
 
+    def reads(self, changed: str | Path) -> bool:
+        """Whether a changed file is one the preview reads: the config, an incident file, a template, the logo.
+
+        Anything else in the project (an e-mail draft beside the incidents, the output
+        folder, the build cache) does not trigger a reload.
+        """
+        from generator.config import CONFIG_FILE
+
+        path = Path(changed).resolve()
+        config_file = self.config_path.resolve() if self.config_path else self.root / CONFIG_FILE
+        if path == config_file:
+            return True
+        if self.templates is not None and path.is_relative_to(self.templates.resolve()):
+            return True
+        config = self._snapshot.config
+        if config is not None and config.logo and path == (self.root / config.logo).resolve():
+            return True
+        if path.suffix not in {".yaml", ".yml"}:
+            return False
+        if self.files:
+            return any(path == f.resolve() or path.is_relative_to(f.resolve()) for f in self.files)
+        return path.is_relative_to(self.incidents_dir().resolve())
+
     def incidents_dir(self) -> Path:
         config = self._snapshot.config
         return self.root / (config.incidents_dir if config else "incidents")
@@ -76,13 +99,13 @@ class PreviewState:
             config, root = load_config(self.config_path)
             sources = collect_sources(self.files, config, root)
             loaded, diagnostics = load_incidents(sources, config)
-            incidents = {item.incident.slug: item for item in loaded}
+            failed = {Path(d.path) for d in diagnostics if d.severity == "error"}
+            # Drop the broken files before keying by id: a file that reuses another's id must not hide the valid one.
+            incidents = {item.incident.slug: item for item in loaded if item.source not in failed}
         except InputError as exc:
             diagnostics = exc.diagnostics
         except OSError as exc:
             diagnostics = [Diagnostic(str(self.config_path or "postmortem.yaml"), 1, 1, f"cannot read: {exc}")]
-        failed = {Path(d.path) for d in diagnostics if d.severity == "error"}
-        incidents = {slug: item for slug, item in incidents.items() if item.source not in failed}
         with self._lock:
             self._snapshot = Snapshot(self._snapshot.generation + 1, config, incidents, sorted(set(diagnostics)))
             return self._snapshot
