@@ -13,6 +13,7 @@ _EN: dict[str, Any] = {
     "report_for": "Incident Report for {company}",
     "maintenance_report_for": "Scheduled Maintenance Report for {company}",
     "affected": "This incident affected: {components}.",
+    "maintenance_affected": "This maintenance affects: {components}.",
     "and": "and",
     "around": "around {time}", "time_unknown": "(time not recorded)", "about": "about {span}",
     "report": {
@@ -97,6 +98,7 @@ _DE: dict[str, Any] = {
     "report_for": "Störungsbericht für {company}",
     "maintenance_report_for": "Bericht zur geplanten Wartung für {company}",
     "affected": "Betroffen waren: {components}.",
+    "maintenance_affected": "Betroffen von der Wartung: {components}.",
     "and": "und",
     "around": "gegen {time}", "time_unknown": "(Uhrzeit nicht erfasst)", "about": "etwa {span}",
     "report": {
@@ -182,6 +184,7 @@ _FR: dict[str, Any] = {
     "report_for": "Rapport d'incident pour {company}",
     "maintenance_report_for": "Rapport de maintenance planifiée pour {company}",
     "affected": "Cet incident a affecté : {components}.",
+    "maintenance_affected": "Cette maintenance concerne : {components}.",
     "and": "et",
     "around": "vers {time}", "time_unknown": "(heure non consignée)", "about": "environ {span}",
     "report": {

@@ -31,11 +31,15 @@ timeline_zone: UTC  # zone of the clock times in the mitigation timeline
 
 # When it happened. The impact start is required; fill in the rest as you learn it.
 # A time known only roughly takes a ~ in front: ~{started}.
+# `postmortem update … -s monitoring` fills in mitigated_at and `-s resolved` resolved_at when they are empty.
 started_at: {started}
 detected_at:
 mitigated_at:
 impact_ended_at:  # when customers stopped being affected (may be before resolved_at)
 resolved_at:  # when the incident was closed
+# A planned maintenance instead: impact: maintenance, status: scheduled, and its window:
+# scheduled_for: 2021-09-20T22:00:00+01:00
+# scheduled_until: 2021-09-20T23:30:00+01:00
 
 # Affected components, shown as "group (name)".
 components: []
@@ -49,7 +53,10 @@ impact_windows: []
 #    start: {started}
 #    end: {started}
 
-# Postmortem sections (public). Leave a key empty until you write it.
+# Postmortem sections. They go public once the incident is resolved (a live page leads with its
+# latest update); `postmortem_published: true` publishes them earlier, `false` holds them back.
+# postmortem_published: true
+# Leave a key empty until you write it.
 impact_figures: []  # short impact statements, shown in a block at the top of the post and the PDF
 #  - value: "18%"
 #    text: of card payments failed

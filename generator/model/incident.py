@@ -276,7 +276,9 @@ class Incident(Record):
     updates: Annotated[list[Update], PUBLIC] = Field(default_factory=list)
     # Unset: the postmortem sections go public once the incident is resolved. ``true`` publishes them
     # while it is still live; ``false`` keeps a resolved incident's draft out of public outputs.
-    postmortem_published: Annotated[Flag | None, PUBLIC] = None
+    postmortem_published: Annotated[Flag | None, PUBLIC, Field(description=(
+        "Unset: the postmortem sections go public once the incident is resolved. true: publish them now; "
+        "false: keep them out of public outputs."))] = None
 
     severity: Line | None = None
     internal_notes: Markdown | None = None

@@ -163,7 +163,8 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
     text = strings(config.locale, config.labels.model_dump())
     zone_name = view.zone or config.zone
     components = [c.display_name for c in view.components]
-    affected = text["affected"].format(components=formatting.join_and(components, text["and"])) if components else ""
+    affected_text = text["maintenance_affected" if view.is_maintenance else "affected"]
+    affected = affected_text.format(components=formatting.join_and(components, text["and"])) if components else ""
     zone_label = timeline_zone_label(view)
     problems = [
         (problem, timeline_rows(problem, view.timeline_zone, view.impact_start, text, show_zone=zone_label is None))
