@@ -167,7 +167,8 @@ def test_a_resolved_incident_is_never_ongoing_and_a_live_one_has_no_postmortem()
     assert "## Postmortem" in render_markdown(published, LONDON), "the author may publish the sections early"
     held_back = _view(seed, postmortem_published=False)
     assert "Summary of impact" not in render_markdown(held_back, LONDON), "a resolved incident's draft can be held back"
-    assert "Summary of impact" in render_markdown(held_back, LONDON, internal=True), "internal reports show the draft"
+    internal = render_markdown(held_back, LONDON, internal=True)
+    assert "Summary of impact" in internal and "## Postmortem _(draft, not published" in internal, "internal reports show the draft"
 
 
 def test_maintenance_page_shows_its_window_and_is_measured_by_it() -> None:

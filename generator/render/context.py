@@ -178,7 +178,9 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
     report_key = "maintenance_report_for" if view.is_maintenance else "report_for"
     return {
         "incident": view,
-        "maintenance_window": window,  # (start text, end text) in the display zone, for a maintenance
+        "maintenance_window": window,
+        # Internal outputs show the sections before they are public: say so, so nobody pastes them as published.
+        "postmortem_draft": internal and not view.postmortem_is_published,  # (start text, end text) in the display zone, for a maintenance
         "internal": internal,
         "config": config,
         "t": text,
