@@ -84,6 +84,10 @@ def problems(path: str, body: bytes) -> list[str]:
         from generator.site import HOST_HEADERS
 
         return [] if body == HOST_HEADERS else ["_headers holds more than the fixed host headers"]
+    if path.endswith(".ics"):  # plain text by RFC 5545: markup could only live in an HTML alternative (X-ALT-DESC)
+        from icalendar import Calendar
+
+        return [f"{part.name} X-ALT-DESC" for part in Calendar.from_ical(body).walk() if "X-ALT-DESC" in part]
     raise AssertionError(f"unexpected site file {path}")
 
 
@@ -101,7 +105,12 @@ def hostile() -> Any:
 @pytest.mark.parametrize("config", [SEED_CONFIG, SiteConfig(company="Example", base_url="https://status.example.com/")],
                          ids=["no-base-url", "base-url"])
 def test_no_live_tag_comment_or_javascript_link_in_any_site_file(config: SiteConfig) -> None:
-    files = render_site([*seeds(config), hostile()], config)
+    start = datetime(2024, 4, 9, 21, 0, tzinfo=UTC)
+    maintenance = synthetic("hostile-maintenance", start, impact="maintenance", status="scheduled",
+                            scheduled_for=start, scheduled_until=start + timedelta(hours=1), resolved_at=None, summary=None,
+                            updates=[{"status": "scheduled", "posted_at": start - timedelta(days=1), "body": PAYLOAD}])
+    files = render_site([*seeds(config), hostile(), maintenance], config)
+    assert b"alert(1)" in files["maintenance.ics"]  # there as plain text, which is what a calendar shows
     for path, body in files.items():
         assert problems(path, body) == [], path
     page = files["incidents/hostile-text/index.html"].decode()

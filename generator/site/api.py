@@ -132,7 +132,8 @@ def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
         "updated_at": stamp(item.updated),
         "monitoring_at": stamp(monitoring_at),
         "resolved_at": stamp(resolved_at),
-        "started_at": stamp(item.start),
+        # A maintenance's page is measured by its window (``scheduled_for``); its own ``started_at`` is when it was announced.
+        "started_at": stamp(view.started_at if view.is_maintenance and view.started_at else item.start),
         "shortlink": absolute(config, incident_path(item.slug)),  # this site's page (null without a base_url)
         "imported_shortlink": view.shortlink,  # the original status page's short link, when imported
         "reminder_intervals": None,
