@@ -99,7 +99,7 @@ def test_a_changed_incident_re_renders_only_its_own_components_files(project: Pa
                            cache_dir=project / ".postmortem-cache")
     sources = find_incident_files(project / "incidents")
     build(sources, options)
-    assert len(rendered) == 7  # three of one incident, two public ones of another, none of the third, two of the maintenance
+    assert len(rendered) == 5  # three of one incident, two public ones of another, none of the third
     rendered.clear()
     _retitle(project)
     build(sources, options)

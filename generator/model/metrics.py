@@ -73,5 +73,6 @@ def compute_metrics(incident: Incident) -> Metrics:
         time_to_mitigate=by_key["time_to_mitigate"],
         time_to_resolve=by_key["time_to_resolve"],
         time_to_first_update=by_key["time_to_first_update"],
-        rows=tuple(row for row in rows if row.span is not None),
+        # A maintenance is read by its window (announced before it starts): no incident response times.
+        rows=() if incident.is_maintenance else tuple(row for row in rows if row.span is not None),
     )
