@@ -160,7 +160,7 @@ def test_bom_and_crlf_are_accepted_with_correct_positions(tmp_path: Path) -> Non
     ("a: 'open\n", ["1:4: YAML syntax: this value opens a single quote (') that is not closed on this line, so YAML reads "
                     "everything up to the next ' as part of it; add the closing ' at the end of the value"]),
     ("a: b: c\n", ['1:4: YAML syntax: this text contains a colon followed by a space, which YAML reads as the start of '
-                   'another key; put the whole text in quotes: a: "b: c"']),
+                   'another key; put the whole text in quotes, e.g. title: "Payments: card errors"']),
     ("a:\n\t- b\n", ["2:1: YAML syntax: found character that cannot start any token (while scanning for the next token)"]),
     ("? [a]\n: b\n", ["1:3: mapping keys must be plain text, not a list or mapping"]),
     ("a: 1\n~: b\n", ["2:1: mapping key is empty; write a key name before the colon"]),

@@ -26,8 +26,12 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _key_name(key: str) -> str | None:
+    """```key``` when it is a field of the incident model; never other text of the file (it may be a symlinked secret)."""
+    from generator.model import incident as model
+
+    known = {name for obj in vars(model).values() if isinstance(obj, type) and issubclass(obj, model.Record) for name in obj.model_fields}
+    return f"`{key}`" if key in known else None
 
 
 def _unclosed_quote(lines: list[str], before: int) -> tuple[int, int, str] | None:
@@ -88,12 +92,10 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> tuple[int, int, str] | No
     if "mapping values are not allowed" in problem and row < len(lines):
         match = _KEY_VALUE.match(lines[row])
         if match and not match.group("value").lstrip().startswith(("'", '"')):
-            value = match.group("value")
-            value = re.sub(r"\s+#.*$", "", value).rstrip()
-            key_part = lines[row][: match.start("value")]
+            key = _key_name(match.group("key"))
             return row + 1, match.start("value") + 1, (
                 "this text contains a colon followed by a space, which YAML reads as the start of another key; "
-                f"put the whole text in quotes: {key_part.strip()} {_quoted(value)}"
+                f"put the whole text {'of ' + key + ' ' if key else ''}in quotes, e.g. title: \"Payments: card errors\""
             )
 
     if "could not find expected ':'" in problem and error.context_mark is not None:
@@ -113,17 +115,17 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> tuple[int, int, str] | No
                     owner -= 1
                 owner_line = lines[owner]
                 key_match = _BLOCK_START.match(owner_line) or _KEY_VALUE.match(owner_line)
-                key = key_match.group("key") if key_match else "the value above"
+                key = (_key_name(key_match.group("key")) if key_match else None) or "the value above"
                 content = next((_indent(lines[n]) for n in range(owner + 1, wrong) if lines[n].strip()), _indent(owner_line) + 2)
                 if _BLOCK_START.match(owner_line) or owner < number:
                     need = max(content, _indent(owner_line) + 2)
                     return wrong + 1, error.context_mark.column + 1, (
-                        f"this line is indented less than the text of `{key}` above it (line {owner + 1}), so YAML "
+                        f"this line is indented less than the text of {key} above it (line {owner + 1}), so YAML "
                         f"reads it as a new key; indent it by {need} spaces like the lines above"
                     )
                 return wrong + 1, error.context_mark.column + 1, (
-                    f"this line has no `key:` and is not indented under `{key}` (line {owner + 1}); if it continues that "
-                    f"text, write the text as a block (`{key}: |`) and indent every line by {_indent(owner_line) + 2} spaces"
+                    f"this line has no `key:` and is not indented under {key} (line {owner + 1}); if it continues that "
+                    f"text, write the text as a block (`key: |`) and indent every line by {_indent(owner_line) + 2} spaces"
                 )
             break
 
