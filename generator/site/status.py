@@ -43,7 +43,8 @@ def site_now(records: list[SiteRecord]) -> datetime:
     fixed = source_date()
     if fixed is not None:
         return fixed
-    moments = [r.updated for r in records] + [r.end for r in records if r.end is not None]
+    # A maintenance's end is its scheduled window's end, a plan rather than something that happened.
+    moments = [r.updated for r in records] + [r.end for r in records if r.end is not None and r.impact != "maintenance"]
     return max(moments, default=EPOCH)
 
 
