@@ -11,6 +11,8 @@ import os
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from generator.model.types import displayable_everywhere
+
 NOW_VARIABLE = "POSTMORTEM_NOW"
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"  # the reproducible-builds convention: "now" of a build
 
@@ -58,8 +60,11 @@ def parse_moment(text: str, zone_name: str) -> datetime:
     except ValueError:
         raise ClockError(f"{text!r} is not an ISO 8601 time; write it as 2021-09-13T16:53 (read in {zone_name}) "
                          "or with an offset, 2021-09-13T16:53+01:00") from None
+    zone = ZoneInfo(zone_name)
+    if not displayable_everywhere(parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)):
+        raise ClockError(f"{text!r} is too close to the year 1 or 9999 to be shown in every time zone")
     if parsed.tzinfo is not None:
-        return parsed.astimezone(ZoneInfo(zone_name))
+        return parsed.astimezone(zone)
     moment, why = local_reading(parsed, zone_name)
     if moment is None:
         raise ClockError(why)

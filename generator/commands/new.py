@@ -23,8 +23,9 @@ SCHEMA_PATH = Path("schemas") / "incident.schema.json"
 def new(title: str, at: str | None, zone: str | None, folder: Path | None, config_path: Path | None) -> None:
     """Write a new incident file holding every section, ready to fill in."""
     from generator.clock import ClockError, now_in
+    from generator.migrate.import_files import check_text
     from generator.model.catalog import load_incident
-    from generator.model.types import _single_line, _zone
+    from generator.model.types import MAX_LINE_CHARS, _single_line, _zone
     from generator.scaffold import file_name as make_file_name
     from generator.scaffold import scaffold
 
@@ -34,6 +35,8 @@ def new(title: str, at: str | None, zone: str | None, folder: Path | None, confi
         zone_name = _zone(zone) if zone else config.zone
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    if len(title) > MAX_LINE_CHARS:
+        _error(f"the title is {len(title):,} characters; the limit is {MAX_LINE_CHARS:,} (a headline, one line); nothing written")
     try:
         started = now_in(zone_name, at)
     except ClockError as exc:
@@ -44,6 +47,11 @@ def new(title: str, at: str | None, zone: str | None, folder: Path | None, confi
     schema_file = root / SCHEMA_PATH
     schema_ref = Path(os.path.relpath(schema_file.resolve(), target_dir.resolve())).as_posix()
     text = scaffold(title, started, zone_name, schema_ref, target.as_posix())
+    problems = [d for d in check_text(text, target) if d.severity == "error"]
+    if problems:  # whatever the title or time, never write a file that does not validate
+        for diagnostic in problems:
+            click.echo(diagnostic.format(), err=True)
+        _error(f"{target} would not validate; nothing written")
 
     try:
         target_dir.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,10 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 # C0 controls other than tab/newline, DEL, C1 controls, and bidi overrides/isolates.
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
 # Unicode category Cc is exactly U+0000-001F and U+007F-009F; tab, newline and CR are allowed.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Also refused: lone surrogates and the 66 non-characters (U+FDD0-FDEF and U+xFFFE/U+xFFFF in every
+# plane), which XML (feeds, sitemap, PDF metadata) cannot carry and no real text contains.
+_NONCHARACTERS = "\ud800-\udfff\ufdd0-\ufdef" + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069" + _NONCHARACTERS + "]")
 
 PathKey = tuple[object, ...]
 
@@ -74,6 +77,10 @@ def _forbidden(char: str) -> str:
     """Why ``char`` (a match of ``_FORBIDDEN``) may not appear in incident text."""
     if char in _BIDI:
         return f"bidirectional control character U+{ord(char):04X} is not allowed"
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        return f"lone surrogate U+{ord(char):04X} is not allowed (it is half of a character)"
+    if ord(char) > 0x9F:
+        return f"non-character U+{ord(char):04X} is not allowed"
     return f"control character U+{ord(char):04X} is not allowed"
 
 

@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 from slugify import slugify as python_slugify
 
 from generator.migrate.bodies import clean_text, html_to_markdown
+from generator.migrate.shapes import COMPONENT, PAGE, check_incident_shape, check_list, check_object
 from generator.migrate.statuspage_source import Export, Problems
 from generator.migrate.zones import UTC_NAMES, map_zone
 from generator.model.incident import ComponentStatus, Impact, IncidentStatus, UpdateStatus
+from generator.model.types import displayable_everywhere
 from generator.render import formatting
 
 EMPTY_BODY = "(No message was posted with this update.)"
@@ -66,6 +68,9 @@ class _Converter:
         if moment.tzinfo is None:
             self.problems(where, f"{value!r} has no UTC offset")
             return None
+        if not displayable_everywhere(moment):
+            self.problems(where, f"{value!r} is too close to the year 1 or 9999 to be shown in every time zone")
+            return None
         if self.zone:
             moment = moment.astimezone(ZoneInfo(self.zone))
         text = formatting.iso(moment)  # at most milliseconds, as the source API and HTML's datetime allow
@@ -95,6 +100,8 @@ class _Converter:
         return entry
 
     def convert(self, where: tuple[object, ...], raw: dict[str, object]) -> ImportedIncident | None:
+        if not check_incident_shape(self.problems, where, raw):
+            return None
         before = len(self.problems.errors)
         source_id = self.text((*where, "id"), raw.get("id"), "incident `id`")
         title = self.text((*where, "name"), raw.get("name"), "incident `name`")
@@ -228,6 +235,9 @@ def merge_postmortem(update_body: str, postmortem_body: str) -> str:
 
 def convert_export(export: Export, zone: str | None = None) -> list[ImportedIncident]:
     """Every incident of the export that converts cleanly; problems go to ``export.problems``."""
+    if export.page is not None:
+        check_object(export.problems, ("page",), export.page, PAGE)
+    check_list(export.problems, ("components",), export.components, COMPONENT, "a component")
     chosen = zone or (str(export.page["time_zone"]) if export.page and export.page.get("time_zone") else None)
     mapped = None
     if chosen:

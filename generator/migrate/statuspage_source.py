@@ -107,6 +107,11 @@ def read_export(path: Path, shown: str | None = None) -> Export:
         raw_components = data.get("components")
         if isinstance(raw_components, list):
             components = [c for c in raw_components if isinstance(c, dict)]
+            for i, item in enumerate(raw_components):
+                if not isinstance(item, dict):
+                    problems(("components", i), "a component must be an object")
+        elif raw_components is not None:
+            problems(("components",), "`components` must be a list")
     elif isinstance(data, list):
         found = [((i,), item) for i, item in enumerate(data)]
     elif isinstance(data, dict) and ("incident_updates" in data or {"id", "name", "status"} <= data.keys()):

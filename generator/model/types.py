@@ -126,6 +126,18 @@ APPROXIMATE_PREFIX = "~"
 UNKNOWN_TIME = "unknown"
 
 
+# Zone offsets stay within a day, so a moment in this range has a date in every zone; outside it,
+# showing it in some zone overflows Python's years 1-9999 (``0001-01-01T00:30:00+05:00`` in UTC).
+EARLIEST_MOMENT = datetime(1, 1, 2, tzinfo=UTC)
+LATEST_MOMENT = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def displayable_everywhere(moment: datetime) -> bool:
+    """True when ``moment`` can be shown in every time zone without leaving years 1-9999."""
+    return EARLIEST_MOMENT <= moment <= LATEST_MOMENT
+
+
+
 _STAMP_SHAPE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?")
 _OFFSET = re.compile(r"(?:[Zz]|[+-](\d{2}):?(\d{2})(?::?\d{2}(?:\.\d+)?)?|[+-](\d{2}))$")
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -205,6 +217,8 @@ def _timestamp_text(value: Any, zone: str | None = None) -> Any:
     so ``+00:00`` for London in winter).
     """
     if isinstance(value, datetime):
+        if value.tzinfo is not None and not displayable_everywhere(value):
+            raise ValueError(f"{value.isoformat()!r} is too close to the year 1 or 9999 to be shown in every time zone")
         return value
     if not isinstance(value, str):
         raise ValueError(f"must be a timestamp such as {EXAMPLE_STAMP}")
@@ -224,6 +238,8 @@ def _timestamp_text(value: Any, zone: str | None = None) -> Any:
         raise ValueError(f"{value!r} is not a valid timestamp; write it as {EXAMPLE_STAMP}") from None
     if parsed.tzinfo is None:
         raise ValueError(f"{value!r} has no UTC offset; {offset_hint(parsed, zone)}")
+    if not displayable_everywhere(parsed):
+        raise ValueError(f"{value!r} is too close to the year 1 or 9999 to be shown in every time zone")
     return parsed
 
 
@@ -231,7 +247,10 @@ def _loose_timestamp_text(value: Any, zone: str | None = None) -> Any:
     """A timestamp, an approximate one, or a date alone (``2017-02-10``: the time was not recorded)."""
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         day = _date_text(value)
-        return make_moment(datetime(day.year, day.month, day.day, 12, tzinfo=UTC), "day", day)
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        if not displayable_everywhere(noon):
+            raise ValueError(f"{value!r} is too close to the year 1 or 9999 to be shown in every time zone")
+        return make_moment(noon, "day", day)
     return _timestamp_text(value, zone)
 
 
