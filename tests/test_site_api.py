@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from generator.config import SiteConfig
+from generator.render.contexts import escape_json_bytes
 from generator.site import render_site
 from tests.conftest import TESTS
 from tests.test_site_support import SEED_CONFIG, canary_incident, internal_incident, seeds, synthetic
@@ -77,7 +78,9 @@ def test_incidents_json_has_the_real_exports_field_names_and_types(files: dict[s
 def test_every_api_file_has_sorted_keys_no_nan_and_offset_timestamps(files: dict[str, bytes]) -> None:
     for path in API_FILES:
         data = _load(files, path)
-        assert files[path] == json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        plain = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        assert files[path] == escape_json_bytes(plain)  # <, > and & as \u escapes: no tag even if sniffed as HTML
+        assert b"<" not in files[path] and b">" not in files[path]
         stack = [data]
         while stack:
             node = stack.pop()

@@ -41,14 +41,18 @@ def _finalize_markdown(value: object) -> object:
 
 @lru_cache(maxsize=8)
 def make_environment(user_templates: Path | None = None, markdown: bool = False) -> Environment:
-    """Build (once per folder and kind) the environment for HTML/XML or Markdown templates."""
+    """Build (once per folder and kind) the environment for HTML/XML or Markdown templates.
+
+    ``.css`` templates are autoescaped too, so a value placed in CSS without its
+    ``css_*`` filter still cannot close the ``<style>`` block it is included into.
+    """
     builtin = FileSystemLoader(str(builtin_templates()))
     loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
     loader = ChoiceLoader([*loaders, builtin, PrefixLoader({"builtin": builtin})])
     env = Environment(
         loader=loader,
         undefined=StrictUndefined,
-        autoescape=False if markdown else select_autoescape(enabled_extensions=("html", "xml", "svg"), default_for_string=True),
+        autoescape=False if markdown else select_autoescape(enabled_extensions=("html", "xml", "svg", "css"), default_for_string=True),
         finalize=_finalize_markdown if markdown else None,
         keep_trailing_newline=True,
         trim_blocks=True,

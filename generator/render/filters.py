@@ -9,7 +9,7 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
 from generator.model.types import precision
-from generator.render import formatting, markdown
+from generator.render import contexts, formatting, markdown
 from generator.render.colour import readable
 
 
@@ -106,4 +106,9 @@ def register(env: Environment, markdown_safe: type[str]) -> None:
         plain=markdown.markdown_to_text,
         readable=readable,
         shorten=markdown.shorten,
+        css_string=contexts.css_string,
+        css_colour=contexts.css_colour,
+        css_ident=contexts.css_ident,
+        safe_url=contexts.safe_url,
+        json_for_html=contexts.json_for_html,
     )

@@ -18,7 +18,7 @@ def report_html(incident: Incident, config: SiteConfig, *, internal: bool = Fals
     """The HTML that becomes the PDF (useful for previews and tests)."""
     context = build_context(incident, config, internal=internal)
     context["paper"] = config.paper
-    context["header_right"] = (context["confidential"] if internal else context["report_for"]).replace('"', "'")
+    context["header_right"] = context["confidential"] if internal else context["report_for"]  # report.css escapes it for CSS
     return make_environment(templates).get_template(TEMPLATE).render(context)
 
 

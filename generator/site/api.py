@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from generator.config import SiteConfig
+from generator.render.contexts import escape_json_bytes
 from generator.render.markdown import map_text_outside_pre, markdown_to_html
 from generator.site.model import SiteComponent, SiteIncident, absolute, component_code, component_of, incident_path, newest_first, short_id
 from generator.site.status import STATUS_RANK, PageStatus, is_maintenance, page_status, site_now
@@ -54,8 +55,10 @@ def dump(data: Any) -> bytes:
     separators=(",", ":"))`` about 7x faster (``incidents.json`` lists every
     incident and is written on every build that changes one).  It can never
     write ``NaN``: the documents hold no floats, and orjson would write ``null``.
+    ``<``, ``>`` and ``&`` are written as ``\\u`` escapes, so a file sniffed or embedded
+    as HTML cannot carry a tag.
     """
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    return escape_json_bytes(orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE))
 
 
 def page_id(config: SiteConfig) -> str:
