@@ -146,7 +146,10 @@ def test_attribute_context_values_stay_inside_their_attribute(payload: str) -> N
     """Title, summary and company land in ``content=``/``title=`` attributes: the same tags and attributes as a benign value."""
     benign = _incident(title="Checkout errors", company="Acme", summary="Plain summary.")
     hostile = _incident(title=payload, company=payload, summary=payload)
-    for render in (lambda i: render_status_post(i, SiteConfig()), lambda i: render_site([i], SiteConfig())[f"incidents/{i.slug}/index.html"].decode()):
+    def site_page(incident: Incident) -> str:
+        return render_site([incident], SiteConfig())[f"incidents/{incident.slug}/index.html"].decode()
+
+    for render in (lambda i: render_status_post(i, SiteConfig()), site_page):
         clean_tags, clean_attributes = _tags_and_attributes(render(benign))
         tags, attributes = _tags_and_attributes(render(hostile))
         assert tags == clean_tags

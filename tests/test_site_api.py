@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from generator.config import SiteConfig
-from generator.render.contexts import escape_json_bytes
 from generator.site import render_site
+from generator.site.api import escape_json_bytes
 from tests.conftest import TESTS
 from tests.test_site_support import SEED_CONFIG, canary_incident, internal_incident, seeds, synthetic
 

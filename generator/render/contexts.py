@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from jinja2 import TemplateError
 from markupsafe import Markup
 
 from generator.render.markdown import is_safe_link
@@ -23,8 +24,8 @@ _CSS_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,63}")
 REMOVED_URL = "#link-removed"
 
 
-class UnsafeValueError(ValueError):
-    """A value that cannot be made safe for its context (the template or the model is at fault)."""
+class UnsafeValueError(TemplateError, ValueError):
+    """A value that cannot be made safe for its context; reported like any template error, never a traceback."""
 
 
 def css_string(value: object) -> Markup:
@@ -74,11 +75,3 @@ def json_for_html(data: Any) -> Markup:
     older JavaScript parsers.
     """
     return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).translate(_JSON_IN_HTML))
-
-
-def escape_json_bytes(document: bytes) -> bytes:
-    """The same escaping for JSON already serialised (``<``, ``>`` and ``&`` only occur inside strings)."""
-    for raw, escaped in ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
-                         ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029")):
-        document = document.replace(raw, escaped)
-    return document

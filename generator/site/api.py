@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from generator.config import SiteConfig
-from generator.render.contexts import escape_json_bytes
 from generator.render.markdown import map_text_outside_pre, markdown_to_html
 from generator.site.model import SiteComponent, SiteIncident, absolute, component_code, component_of, incident_path, newest_first, short_id
 from generator.site.status import STATUS_RANK, PageStatus, is_maintenance, page_status, site_now
@@ -46,6 +45,14 @@ def statuspage_html(markdown: str | None) -> str:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return html
+
+
+def escape_json_bytes(document: bytes) -> bytes:
+    """``<``, ``>``, ``&``, U+2028 and U+2029 as ``\\u`` escapes (in JSON they only occur inside strings)."""
+    for raw, escaped in ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
+                         ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029")):
+        document = document.replace(raw, escaped)
+    return document
 
 
 def dump(data: Any) -> bytes:
