@@ -71,11 +71,34 @@ def duration(context: Context, span: timedelta | None) -> str:
     return formatting.duration(span, context["t"].get("about", "about {span}"))
 
 
+ESCAPE_ALL = "markdown_escape_all"  # context key: the document failed the whole-document check; escape every value
+
+
 def register(env: Environment, markdown_safe: type[str]) -> None:
     """Install the filters; Markdown output filters return ``markdown_safe`` strings."""
 
-    def md_block(text: str | None, under: int | None = None) -> str:
+    def escape_all(context: Context) -> bool:
+        return bool(context.get(ESCAPE_ALL))
+
+    @pass_context
+    def md_block(context: Context, text: str | None, under: int | None = None) -> str:
+        if escape_all(context):
+            return markdown_safe(markdown.escape_all_markdown(text or ""))
         return markdown_safe(markdown.markdown_block(text, under))
+
+    @pass_context
+    def md_item(context: Context, text: str | None, indent: int = 2, under: int | None = None) -> str:
+        """Markdown after a list item's lead-in (``- **10:00**: …``), kept inside the item; headings below ``under``."""
+        if escape_all(context):
+            return markdown_safe(markdown.escape_all_markdown(text or ""))
+        return markdown_safe(markdown.markdown_item(text, indent, under))
+
+    @pass_context
+    def md_url(context: Context, url: Any) -> str:
+        """A checked link destination for ``[label]({{ url|md_url }})``."""
+        if escape_all(context):
+            return markdown_safe(markdown.REMOVED_LINK)
+        return markdown_safe(markdown.markdown_url(url))
 
     def md_text(value: Any) -> str:
         return markdown_safe(md_inline(value))
@@ -86,13 +109,18 @@ def register(env: Environment, markdown_safe: type[str]) -> None:
         lines = str(value).split("\n")
         return markdown_safe("\n".join([lines[0], *[(" " * width + line) if line.strip() else "" for line in lines[1:]]]))
 
-    def md_raw(value: Any) -> str:
+    @pass_context
+    def md_raw(context: Context, value: Any) -> str:
         """Template-authored Markdown that must not be escaped (e.g. a table separator)."""
+        if escape_all(context):
+            return markdown_safe(markdown.escape_all_markdown(value))
         return markdown_safe(str(value))
 
     env.filters.update(
         markdown=markdown.markdown_to_html,
         md_block=md_block,
+        md_item=md_item,
+        md_url=md_url,
         md_inline=md_text,
         md_raw=md_raw,
         md_indent=md_indent,

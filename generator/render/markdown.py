@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -283,8 +283,10 @@ _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _LINK_DEST = re.compile(r"(\]\(\s*)(<[^<>\n]*>|(?:[^()\s<>]|\([^()\s]*\))*)")
 # A reference definition, also inside block quotes and list items (``> [r]: dest``, ``- [r]: dest``).
 _REF_DEF = re.compile(r"^((?:[ \t]*(?:>|[-+*]|\d{1,9}[.)])(?=[ \t]|$))*[ \t]*\[[^\]]+\]:[ \t]*\n?(?:[ \t>]*))(<[^<>\n]*>|\S+)", re.MULTILINE)
+_REF_DEF_PARTS = re.compile(r"^((?:[ \t]*(?:>|[-+*]|\d{1,9}[.)])(?=[ \t]|$))*[ \t]*)(\[[^\]]+\]:[ \t]*\n?(?:[ \t>]*))(<[^<>\n]*>|\S+)",
+                            re.MULTILINE)
 _AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^<>\s]*)>")
-_REMOVED = "#link-removed"
+_REMOVED = REMOVED_LINK = "#link-removed"
 
 
 def markdown_inline(value: object) -> str:
@@ -299,8 +301,29 @@ def _safe_destination(destination: str) -> str:
     return destination if is_safe_link(inner) else _REMOVED
 
 
-def _neutralise_text(segment: str, rewrite_links: bool) -> str:
+def _neutralise_definition(match: re.Match[str]) -> str:
+    """A reference definition with an unsafe destination becomes text (its ``[`` escaped).
+
+    A definition in one field can be used by a link in another field of the same
+    document, where no per-field check sees both: so it is never left in place.
+    """
+    prefix, label, destination = match.group(1), match.group(2), match.group(3)
+    return match.group(0) if _safe_destination(destination) == destination else prefix + "\\" + label + destination
+
+
+def has_unsafe_definition(text: str) -> bool:
+    """Whether a Markdown viewer would read a reference definition with an unsafe destination in ``text``."""
+    if "]:" not in text:
+        return False
+    env: dict[str, Any] = {}
+    _checker().parse(text, env)
+    return any(not is_safe_link(str(reference.get("href", ""))) for reference in env.get("references", {}).values())
+
+
+def _neutralise_text(segment: str, rewrite_links: bool, definitions: bool = False) -> str:
     """Outside code: autolinks checked, ``<`` made visible text, images made links; optionally unsafe destinations replaced."""
+    if definitions:
+        segment = _REF_DEF_PARTS.sub(_neutralise_definition, segment)
     if rewrite_links:
         segment = _REF_DEF.sub(lambda m: m.group(1) + _safe_destination(m.group(2)), segment)
         segment = _LINK_DEST.sub(lambda m: m.group(1) + _safe_destination(m.group(2)), segment)
@@ -348,14 +371,14 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _neutralise_outside_code(text: str, rewrite_links: bool) -> str:
+def _neutralise_outside_code(text: str, rewrite_links: bool, definitions: bool = False) -> str:
     pieces: list[str] = []
     last = 0
     for start, end in _code_spans(text):
-        pieces.append(_neutralise_text(text[last:start], rewrite_links))
+        pieces.append(_neutralise_text(text[last:start], rewrite_links, definitions))
         pieces.append(text[start:end])
         last = end
-    pieces.append(_neutralise_text(text[last:], rewrite_links))
+    pieces.append(_neutralise_text(text[last:], rewrite_links, definitions))
     return "".join(pieces)
 
 
@@ -456,6 +479,7 @@ def markdown_safe_block(text: str | None) -> str:
 
 
 def _neutralise_blocks(text: str, rewrite_links: bool) -> str:
+    definitions = has_unsafe_definition(text)
     lines = text.split("\n")
     code_lines: set[int] = set()
     closing = ""
@@ -469,13 +493,13 @@ def _neutralise_blocks(text: str, rewrite_links: bool) -> str:
     for number, line in enumerate(lines):
         if number in code_lines:
             if buffer:
-                out.append(_neutralise_outside_code("\n".join(buffer), rewrite_links))
+                out.append(_neutralise_outside_code("\n".join(buffer), rewrite_links, definitions))
                 buffer = []
             out.append(line)
         else:
             buffer.append(line)
     if buffer:
-        out.append(_neutralise_outside_code("\n".join(buffer), rewrite_links))
+        out.append(_neutralise_outside_code("\n".join(buffer), rewrite_links, definitions))
     return "\n".join(out) + closing
 
 
@@ -510,3 +534,77 @@ def map_text_outside_pre(html: str, transform: Callable[[str], str]) -> str:
         else:
             out.append(piece if in_pre else transform(piece))
     return "".join(out)
+
+
+# --- Markdown documents: list items, link destinations, the whole document -------------------
+
+def _lone_paragraph(block: str) -> bool:
+    tokens = _checker().parse(block)
+    return [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def markdown_item(text: str | None, indent: int = 2, under: int | None = None) -> str:
+    """Untrusted Markdown placed after a list item's lead-in (``- **10:00**: ``).
+
+    After the lead-in a line is no longer at the start of a block: a fence there is
+    not a fence, so its lines (left as written) would become live HTML, and lines at
+    the left margin would leave the item.  Text that starts with a paragraph keeps
+    it on the lead-in's line; anything else starts on its own lines.  Every other
+    line is indented into the item, where it has the structure it has on its own,
+    and when the text ends with anything but a paragraph (a fence, a list) the
+    result ends on a fresh line inside the item, so text after it (`` (Open, due …)``)
+    can neither close nor join that block.
+    """
+    block = markdown_block(text, under)
+    if not block:
+        return ""
+    pad = " " * indent
+    lines = block.split("\n")
+    indented = "\n".join(pad + line if line.strip() else "" for line in lines[1:])
+    if _plain_paragraph(block):
+        return block
+    tokens = _checker().parse(block)
+    top = [t for t in tokens if t.level == 0]
+    starts_with_paragraph = bool(top) and top[0].type == "paragraph_open" and bool(top[0].map) and top[0].map[0] == 0
+    ends_with_paragraph = bool(top) and top[-1].type == "paragraph_close"
+    body = lines[0] + ("\n" + indented if len(lines) > 1 else "") if starts_with_paragraph else "\n\n" + pad + lines[0] + (
+        "\n" + indented if len(lines) > 1 else "")
+    return body if ends_with_paragraph else body + "\n\n" + pad
+
+
+_PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]+")  # no parenthesis, bracket, backslash or space: no brackets needed
+
+
+def markdown_url(url: object) -> str:
+    """A link destination for ``[label](…)``: checked, in angle brackets, ``<``/``>``/``\\``/spaces percent-encoded.
+
+    Without the brackets a ``)`` in the value would end the destination and the
+    rest (``)[click](javascript:…)``) would become a second, live link.
+    """
+    text = str(url)
+    if not is_safe_link(text):
+        return _REMOVED
+    if _PLAIN_URL.fullmatch(text):
+        return text
+    return "<" + re.sub(r"[<>\\\s]", lambda m: quote(m.group(0)), text) + ">"
+
+
+# A document with no ``<`` that could open a tag or autolink (an even run of backslashes before it),
+# no image and only safe destinations after ``](`` and ``]:`` has no raw HTML and no unsafe link: it
+# is shown safe without parsing it (a full parse of a postmortem costs several milliseconds).
+_OPENING_ANGLE = re.compile(r"(?<!\\)(?:\\\\)*<[A-Za-z/!?]")
+_DESTINATION = re.compile(r"\][(:][ \t]*\n?[ \t]*(\S*)")
+
+
+def is_safe_document(document: str) -> bool:
+    """True when a whole Markdown document, as a viewer that allows HTML shows it, has no raw HTML, image or unsafe link."""
+    if "![" not in document and _OPENING_ANGLE.search(document) is None and all(
+            is_safe_link(m.group(1)) for m in _DESTINATION.finditer(document)):
+        return True
+    return is_safe_markdown(document)
+
+
+def escape_all_markdown(value: object) -> str:
+    """The last resort for a document that failed the whole-document check: every value as escaped, one-line text."""
+    return _escape_everything(" ".join(str(value).split()))
