@@ -300,15 +300,5 @@ def test_template_syntax_prints_literally(tmp_path: Path, fmt: str) -> None:
 
 
 # --- Size ------------------------------------------------------------------------
-
-PATHOLOGICAL = ['"a\' ', "[", "![", "*a", "_", "`", "<", "[a](", "> ", "- ", "\\", "&#", "[x]: ", "~~", "|", "<a ", "](", "[]("]
-
-
-@pytest.mark.parametrize("unit", PATHOLOGICAL)
-def test_pathological_text_just_under_the_cap_renders(unit: str) -> None:
-    """How long these take is measured in benchmarks/; here they must render and keep their text."""
-    from generator.model.types import MAX_MARKDOWN_CHARS
-
-    text = (unit * (MAX_MARKDOWN_CHARS // len(unit) + 1))[: MAX_MARKDOWN_CHARS - 1]
-    for render_text in (markdown_to_html, markdown_block):
-        assert render_text(text).strip(), (unit, render_text.__name__)
+# Pathological text is capped per file by its rendering work: see tests/test_work_caps.py and
+# benchmarks/worst_case.py (tests do not time anything).

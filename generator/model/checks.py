@@ -9,6 +9,7 @@ from generator.load import Positions
 from generator.model.incident import MAINTENANCE_STATUSES, Incident
 from generator.model.references import reference_problems, text_position
 from generator.model.types import precision
+from generator.model.work import work_problems
 from generator.names import RESERVED_IDS
 
 
@@ -80,6 +81,8 @@ def check_incident(incident: Incident, path: str, positions: Positions,
     if incident.id in RESERVED_IDS:
         origin = "set `id:` to another id" if ("id",) in positions.values else "rename the file or set `id:`"
         report(("id",), f"id {incident.id!r} is reserved: the site uses that name itself; {origin}")
+    for where, message in work_problems(incident):
+        report(where, message)
     start = _impact_start(incident)
     if start is None and not report.any_invalid("started_at", "impact_windows"):
         report((), "give `started_at` or at least one impact window: the impact start is needed for every time computed")
