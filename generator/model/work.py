@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 # Cost of one character relative to a plain letter in a whole build (Markdown parsed for every format, then
 # laid out in the PDF), rounded up; measured by benchmarks/worst_case.py, which also prints the slowest file.
-MARKDOWN_WEIGHTS = {"[": 10, "*": 8, "_": 6, "\n": 30, "]": 2, "\\": 2, "#": 2, "<": 2, "!": 2, "&": 2}
+MARKDOWN_WEIGHTS = {"[": 10, "!": 12, "(": 8, "*": 12, "_": 8, "\n": 30, "]": 2, "\\": 2, "#": 2, "<": 2, "&": 2}
 MAX_MARKDOWN_WORK = 150_000  # per file: ~150 KB of prose, or ~15,000 `[`; a long real postmortem is well under half
 MAX_LIST_LENGTH = 500  # entries in any one list (updates, timeline entries, components …)
 MAX_LIST_ENTRIES = 2_000  # entries in all the lists of one file together
