@@ -163,7 +163,9 @@ def test_ticket_url_cannot_add_a_link_in_the_internal_markdown(sample: Incident)
 def test_item_text_keeps_its_structure_inside_the_item() -> None:
     assert markdown_item("Alerts fired.") == "Alerts fired."
     assert markdown_item("First line\nsecond line") == "First line\n  second line"
-    assert markdown_item("- a\n- b") == "\n\n  - a\n  - b\n\n  "
+    assert markdown_item("- a\n- b") == "\n\n  - a\n  - b"
+    assert markdown_item("```\n<b>\n```") == "\n\n  ```\n  <b>\n  ```\n\n  "
+    assert markdown_item("Para\n\n```\ncode\n```") == "Para\n\n  ```\n  code\n  ```\n\n  "
 
 
 def _write_attack(folder: Path) -> None:

@@ -40,9 +40,11 @@ def walk(model: BaseModel) -> Iterator[tuple[Path, object]]:
         elif isinstance(value, list):
             yield path, value
             stack.extend(((*path, index), item) for index, item in enumerate(value) if not isinstance(item, (bool, int)))
+        elif isinstance(value, dict):
+            stack.extend(((*path, key), item) for key, item in value.items() if isinstance(item, (str, list, dict, BaseModel)))
         elif isinstance(value, BaseModel):
             fields = value.__dict__
-            stack.extend(((*path, name), item) for name, item in fields.items() if isinstance(item, (str, list, BaseModel)))
+            stack.extend(((*path, name), item) for name, item in fields.items() if isinstance(item, (str, list, dict, BaseModel)))
 
 
 def work_problems(model: BaseModel) -> list[tuple[Path, str]]:

@@ -567,10 +567,10 @@ def markdown_item(text: str | None, indent: int = 2, under: int | None = None) -
     tokens = _checker().parse(block)
     top = [t for t in tokens if t.level == 0]
     starts_with_paragraph = bool(top) and top[0].type == "paragraph_open" and bool(top[0].map) and top[0].map[0] == 0
-    ends_with_paragraph = bool(top) and top[-1].type == "paragraph_close"
+    ends_with_code = bool(top) and top[-1].type in {"fence", "code_block"}
     body = lines[0] + ("\n" + indented if len(lines) > 1 else "") if starts_with_paragraph else "\n\n" + pad + lines[0] + (
         "\n" + indented if len(lines) > 1 else "")
-    return body if ends_with_paragraph else body + "\n\n" + pad
+    return body + "\n\n" + pad if ends_with_code else body
 
 
 _PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]+")  # no parenthesis, bracket, backslash or space: no brackets needed
