@@ -8,6 +8,6 @@ folder; an id equal to the stem of a site file or folder (``index`` → ``index.
 
 from __future__ import annotations
 
-SITE_FILES = ("index.html", "404.html", "history.atom", "history.rss", "sitemap.xml")
+SITE_FILES = ("index.html", "404.html", "history.atom", "history.rss", "maintenance.ics", "sitemap.xml")
 SITE_FOLDERS = ("api", "components", "incidents")
 RESERVED_IDS = frozenset({name.split(".", 1)[0] for name in SITE_FILES} | set(SITE_FOLDERS))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import shutil
 import subprocess
@@ -187,7 +188,8 @@ def test_update_of_unparsable_yaml_is_a_positioned_error(project: Path) -> None:
 
 
 def test_real_subprocess_new_and_update(tmp_path: Path) -> None:
-    env = {"PATH": __import__("os").environ["PATH"], "POSTMORTEM_NOW": "2022-04-13T06:35:00Z"}
+    # A bare environment (no zone, no site settings) except for the path to this checkout.
+    env = {name: os.environ[name] for name in ("PATH", "PYTHONPATH")} | {"POSTMORTEM_NOW": "2022-04-13T06:35:00Z"}
     created = subprocess.run([*CLI, "new", "Imports failing"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
     assert created.returncode == 0, created.stderr
     path = created.stdout.strip()
