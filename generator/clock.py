@@ -58,7 +58,8 @@ def parse_moment(text: str, zone_name: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ClockError(f"{text!r} is not an ISO 8601 time; write it as 2021-09-13T16:53 (read in {zone_name}) "
+        raise ClockError(f"{text!r} is not an ISO 8601 time; write it as 2021-09-13T16:53 (read in {zone_name}; "
+                         "the file stores it with its offset) "
                          "or with an offset, 2021-09-13T16:53+01:00") from None
     zone = ZoneInfo(zone_name)
     if not displayable_everywhere(parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)):

@@ -15,7 +15,8 @@ SCHEMA_PATH = Path("schemas") / "incident.schema.json"
 @click.command()
 @click.argument("title")
 @click.option("--at", "at", default=None, metavar="ISO",
-              help="Impact start, e.g. 2021-09-13T16:53 (site zone) or with an offset (default: now).")
+              help="Impact start instead of now, e.g. 2021-09-13T16:53 (read in the incident's zone; the file stores it "
+                   "with its offset, which a time typed into the file needs) or 2021-09-13T16:53+01:00.")
 @click.option("--zone", default=None, help="IANA zone of the incident (default: the site zone).")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder to write into (default: the config's incidents folder).")

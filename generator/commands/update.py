@@ -105,7 +105,7 @@ def _validate_text(text: str, path: Path, config) -> list[Diagnostic]:  # type: 
 @click.option("-s", "--status", type=click.Choice(UPDATE_STATUSES), required=True, help="Status word of the update.")
 @click.option("--at", "at", default=None, metavar="ISO",
               help="Posting time instead of now, e.g. 2021-09-13T16:53 (read in the incident's zone; the file stores it "
-                   "with its offset) or 2021-09-13T16:53+01:00.")
+                   "with its offset, which a time typed into the file needs) or 2021-09-13T16:53+01:00.")
 @click.option("-c", "--component", "components", multiple=True, metavar="NAME=STATUS",
               help="A component's new status announced with this update (repeatable), e.g. API=partial_outage.")
 @common_config

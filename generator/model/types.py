@@ -237,7 +237,8 @@ def _timestamp_text(value: Any, zone: str | None = None) -> Any:
     except ValueError:
         raise ValueError(f"{value!r} is not a valid timestamp; write it as {EXAMPLE_STAMP}") from None
     if parsed.tzinfo is None:
-        raise ValueError(f"{value!r} has no UTC offset; {offset_hint(parsed, zone)}")
+        raise ValueError(f"{value!r} has no UTC offset; {offset_hint(parsed, zone)} "
+                         "(a file always needs the offset; only the command line's --at fills it in for you)")
     if not displayable_everywhere(parsed):
         raise ValueError(f"{value!r} is too close to the year 1 or 9999 to be shown in every time zone")
     return parsed
