@@ -152,15 +152,17 @@ def ci_rows(command: list[str], project: Path, args: argparse.Namespace) -> list
     """What a CI job pays: a first build with no cache, then a fresh checkout whose cache was restored.
 
     A CI runner starts from a clean clone every time: no ``output/`` and no
-    spare tree, only what the job's cache step restores.  The second case
-    sets ``output/`` and ``.output.spare/`` aside before each run and keeps
-    ``.postmortem-cache/``, so it measures exactly that.
+    ``.postmortem-state/`` (spare tree, cache key file), only what the job's
+    cache step restores.  The second case sets both aside before each run and
+    keeps ``.postmortem-cache/``; the key comes from ``$POSTMORTEM_CACHE_KEY``,
+    as the documented jobs pass it from a CI secret.
     """
+    os.environ["POSTMORTEM_CACHE_KEY"] = "benchmark-ci-secret"
     build = [*command, "build", "--format", "md,html,pdf", "--quiet"]
     cold = repeat(f"CI cold build, {args.incidents} incidents, md+html+pdf+site", build, project, 1, lambda _n: clean(project))
 
     def fresh_checkout(_number: int) -> None:
-        for name in ("output", ".output.spare"):
+        for name in ("output", ".postmortem-state"):
             set_aside(project / name)
         for source in (project / "incidents").glob("*.yaml"):  # a clone gives every file a new modification time
             os.utime(source)
