@@ -112,13 +112,13 @@ def run_case(label: str, data: dict[str, object]) -> dict[str, object]:
 
 def measure_weights() -> None:
     """Parsing time per character of each unit, relative to plain words (what MARKDOWN_WEIGHTS encodes)."""
-    from generator.render.markdown import _checker
+    from generator.render.markdown import checking_parser
 
     def per_char(text: str) -> float:
         best = float("inf")
         for _ in range(3):
             started = time.process_time()
-            _checker().parse(text)
+            checking_parser().parse(text)
             best = min(best, time.process_time() - started)
         return best / len(text)
 

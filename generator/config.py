@@ -16,13 +16,13 @@ from generator.model.types import Line, Url, Zone
 CONFIG_FILE = "postmortem.yaml"
 
 
-def _colour(value: str) -> str:
+def check_colour(value: str) -> str:
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
         raise ValueError(f"{value!r} is not a colour; write it as #RRGGBB")
     return value.lower()
 
 
-Colour = Annotated[str, AfterValidator(_colour)]
+Colour = Annotated[str, AfterValidator(check_colour)]
 
 
 class Labels(Record):
@@ -46,7 +46,7 @@ class SiteConfig(Record):
     confidentiality: Line | None = None  # None: the locale's own label ("Internal: do not forward")
     incidents_dir: Line = "incidents"
     labels: Labels = Field(default_factory=Labels)
-    _logo_uri: str | None = PrivateAttr(default=None)  # set by load_config from `logo` (see config_checks)
+    _logo_uri: str | None = PrivateAttr(default=None)  # set by load_config from `logo` (read and checked by config_checks)
 
     @property
     def logo_uri(self) -> str | None:
@@ -71,7 +71,8 @@ def load_config(path: Path | None) -> tuple[SiteConfig, Path]:
         raise InputError(diagnostics)
     from generator.config_checks import check_config
 
-    problems = check_config(config, document, path.parent.resolve())
+    problems, logo_uri = check_config(config, document, path.parent.resolve())
     if problems:
         raise InputError(problems)
+    config._logo_uri = logo_uri
     return config, path.parent.resolve()

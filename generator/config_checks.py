@@ -50,8 +50,8 @@ def _logo(value: str, root: Path) -> tuple[str | None, str | None]:
     return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}", None
 
 
-def check_config(config, document: Document, root: Path) -> list[Diagnostic]:  # type: ignore[no-untyped-def]
-    """Every problem the schema cannot see; sets the config's embedded logo when it is fine."""
+def check_config(config, document: Document, root: Path) -> tuple[list[Diagnostic], str | None]:  # type: ignore[no-untyped-def]
+    """Every problem the schema cannot see, and the logo as a ``data:`` URI when there is one and it is fine."""
     from generator.i18n import LOCALES
 
     found: list[Diagnostic] = []
@@ -63,11 +63,10 @@ def check_config(config, document: Document, root: Path) -> list[Diagnostic]:  #
                 hint = f"; did you mean `{close[0]}`?" if close else f"; known: {', '.join(known)}"
                 line, column = document.positions.of_key(("labels", group, key))
                 found.append(Diagnostic(document.path, line, column, f"unknown {_SINGULAR[group]} label `{key}`{hint}"))
+    uri = None
     if config.logo is not None:
         uri, problem = _logo(config.logo, root)
         if problem:
             line, column = document.positions.of_value(("logo",))
             found.append(Diagnostic(document.path, line, column, problem))
-        else:
-            config._logo_uri = uri
-    return found
+    return found, uri

@@ -39,14 +39,14 @@ INTERNAL_NOTE = "(internal) never shown in public outputs."
 
 
 def _after_patterns() -> dict[object, dict[str, Any]]:
-    from generator.config import _colour
+    from generator.config import check_colour
 
     return {
-        types._slug: {"pattern": types._SLUG.pattern},
-        types._zone: {"pattern": ZONE_PATTERN, "examples": ["Europe/London", "America/New_York", "UTC"]},
-        types._url: {"pattern": URL_PATTERN},
-        types._ticket: {"description": TICKET_HELP},
-        _colour: {"pattern": COLOUR_PATTERN},
+        types.check_slug: {"pattern": types.SLUG_PATTERN.pattern},
+        types.check_zone: {"pattern": ZONE_PATTERN, "examples": ["Europe/London", "America/New_York", "UTC"]},
+        types.check_url: {"pattern": URL_PATTERN},
+        types.check_ticket: {"description": TICKET_HELP},
+        check_colour: {"pattern": COLOUR_PATTERN},
     }
 
 
@@ -60,13 +60,13 @@ class EditorSchema(GenerateJsonSchema):
 
     def function_before_schema(self, schema: core_schema.BeforeValidatorFunctionSchema) -> JsonSchemaValue:
         function = schema["function"]["function"]
-        if function is types._timestamp_validator:
+        if function is types.timestamp_validator:
             return {"type": "string", "pattern": TIMESTAMP_PATTERN, "description": TIMESTAMP_HELP}
-        if function is types._loose_timestamp_validator:
+        if function is types.loose_timestamp_validator:
             return {"type": "string", "pattern": LOOSE_TIMESTAMP_PATTERN, "description": LOOSE_TIMESTAMP_HELP}
-        if function is types._date_text:
+        if function is types.parse_day:
             return {"type": "string", "pattern": DATE_PATTERN, "description": "A date, e.g. 2021-09-30"}
-        if function is types._bool:
+        if function is types.parse_flag:
             return {"type": "boolean"}
         return super().function_before_schema(schema)
 
@@ -78,7 +78,7 @@ class EditorSchema(GenerateJsonSchema):
 
 def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
     """Every model reachable from ``root``, by class name (the schema's ``$defs`` keys)."""
-    from generator.model.validate import _find_model
+    from generator.model.validate import find_model
 
     found: dict[str, type[BaseModel]] = {}
     pending = [root]
@@ -87,7 +87,7 @@ def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
         if model.__name__ in found:
             continue
         found[model.__name__] = model
-        pending.extend(m for f in model.model_fields.values() if (m := _find_model(f.annotation)))
+        pending.extend(m for f in model.model_fields.values() if (m := find_model(f.annotation)))
     return found
 
 

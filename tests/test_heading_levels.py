@@ -10,7 +10,7 @@ import pytest
 from generator.config import SiteConfig
 from generator.model.catalog import load_incident
 from generator.render.html import render_status_post
-from generator.render.markdown import _parser, markdown_block, markdown_to_html, shift_markdown_headings
+from generator.render.markdown import markdown_block, markdown_parser, markdown_to_html, shift_markdown_headings
 from generator.render.md import render_markdown
 from generator.render.pdf import report_html
 
@@ -66,7 +66,7 @@ def _html_headings(markup: str) -> dict[str, int]:
 
 
 def _markdown_headings(text: str) -> dict[str, int]:
-    tokens = _parser().parse(text)
+    tokens = markdown_parser().parse(text)
     return {tokens[i + 1].content.strip(): int(t.tag[1]) for i, t in enumerate(tokens) if t.type == "heading_open"}
 
 

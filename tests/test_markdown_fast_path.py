@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.render import markdown
-from generator.render.markdown import _NEEDS_NEUTRALISING, markdown_block
+from generator.render.markdown import NEEDS_NEUTRALISING, markdown_block
 
 PLAIN = st.text(alphabet=st.characters(blacklist_characters="<[`~&:", blacklist_categories=("Cs",)), max_size=300)
 
@@ -28,7 +28,7 @@ def full_path(text: str) -> str:
 @settings(max_examples=300, deadline=None)
 @given(PLAIN)
 def test_plain_text_is_returned_exactly_as_the_full_path_would(text: str) -> None:
-    assert _NEEDS_NEUTRALISING.search(text) is None
+    assert NEEDS_NEUTRALISING.search(text) is None
     if text:
         assert markdown_block(text) == full_path(text) == text
 
@@ -63,8 +63,8 @@ LINE = st.text(alphabet=st.sampled_from(list("ab1 .-+=)(\"'!:/*_`[]<>|~#&\\\t\u0
 @given(LINE)
 def test_a_plain_paragraph_renders_exactly_as_the_parser_would(text: str) -> None:
     if markdown._plain_paragraph(text):
-        assert str(markdown.markdown_to_html(text)) == markdown._parser().render(text)
-        tokens = markdown._parser().parse(text)
+        assert str(markdown.markdown_to_html(text)) == markdown.markdown_parser().render(text)
+        tokens = markdown.markdown_parser().parse(text)
         assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
         assert markdown.markdown_to_text(text) == text
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli import _error, _fail, _load_config, common_config
+from generator.commands.common import config_option, error, fail, load_site_config
 
 
 @click.group("import")
@@ -27,7 +27,7 @@ def export_command() -> None:
 @click.option("--zone", default=None, help="Time zone for the incidents when the export names none (or to override it).")
 @click.option("--force", is_flag=True, help="Overwrite files that were edited since they were imported.")
 @click.option("--dry-run", is_flag=True, help="Say what would be written; write nothing.")
-@common_config
+@config_option
 def import_statuspage(export_file: Path, out_dir: Path | None, zone: str | None, force: bool, dry_run: bool,
                       config_path: Path | None) -> None:
     """Convert a status-page API export (incidents.json, a list of incidents, or one incident) into incident files.
@@ -40,19 +40,19 @@ def import_statuspage(export_file: Path, out_dir: Path | None, zone: str | None,
     from generator.migrate.statuspage_import import convert_export
     from generator.migrate.statuspage_source import read_export
 
-    config, root = _load_config(config_path)
+    config, root = load_site_config(config_path)
     target = out_dir if out_dir is not None else root / config.incidents_dir
     try:
         export = read_export(export_file)
     except InputError as exc:
-        _fail(exc.diagnostics)
+        fail(exc.diagnostics)
     items = convert_export(export, zone)
     if export.problems.errors:
-        _fail(sorted(set(export.problems.found)))
+        fail(sorted(set(export.problems.found)))
     try:
-        result = write_import(items, target, force=force, dry_run=dry_run)
+        result = write_import(items, target, config, force=force, dry_run=dry_run)
     except OSError as exc:
-        _error(f"cannot write incident files: {exc}")
+        error(f"cannot write incident files: {exc}")
     for diagnostic in [*export.problems.found, *sorted(set(result.diagnostics))]:
         click.echo(diagnostic.format(), err=True)
     verb = "would write" if dry_run else "wrote"
@@ -69,7 +69,7 @@ def import_statuspage(export_file: Path, out_dir: Path | None, zone: str | None,
 @export_command.command("statuspage")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--output", default="-", show_default=True, help="Output file, or - for stdout.")
-@common_config
+@config_option
 def export_statuspage(files: tuple[Path, ...], output: str, config_path: Path | None) -> None:
     """Write incidents (default: the incidents folder) as a status-page v2 incidents.json export (public view only)."""
     from generator.build import collect_sources, load_valid
@@ -77,12 +77,12 @@ def export_statuspage(files: tuple[Path, ...], output: str, config_path: Path | 
     from generator.migrate.statuspage_export import dump_export, export_statuspage
     from generator.write import write_file_atomically
 
-    config, root = _load_config(config_path)
+    config, root = load_site_config(config_path)
     sources = collect_sources(files, config, root)
     try:
         loaded, warnings = load_valid(sources, config, strict=False)
     except InputError as exc:
-        _fail(exc.diagnostics)
+        fail(exc.diagnostics)
     for warning in warnings:
         click.echo(warning.format(), err=True)
     data = dump_export(export_statuspage(loaded, config))
@@ -93,5 +93,5 @@ def export_statuspage(files: tuple[Path, ...], output: str, config_path: Path | 
     try:
         write_file_atomically(Path(output), data)
     except OSError as exc:
-        _error(f"cannot write {output}: {exc}")
+        error(f"cannot write {output}: {exc}")
     click.echo(f"wrote {output} ({len(loaded)} incident(s) read)", err=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli import _error, _load_config, common_config
+from generator.commands.common import config_option, error, load_site_config
 
 SCHEMA_PATH = Path("schemas") / "incident.schema.json"
 
@@ -20,24 +20,23 @@ SCHEMA_PATH = Path("schemas") / "incident.schema.json"
 @click.option("--zone", default=None, help="IANA zone of the incident (default: the site zone).")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder to write into (default: the config's incidents folder).")
-@common_config
+@config_option
 def new(title: str, at: str | None, zone: str | None, folder: Path | None, config_path: Path | None) -> None:
     """Write a new incident file holding every section, ready to fill in."""
     from generator.clock import ClockError, now_in
-    from generator.migrate.import_files import check_text
-    from generator.model.catalog import load_incident
-    from generator.model.types import MAX_LINE_CHARS, _single_line, _zone
+    from generator.model.catalog import check_incident_text, load_incident
+    from generator.model.types import MAX_LINE_CHARS, check_single_line, check_zone
     from generator.scaffold import file_name as make_file_name
     from generator.scaffold import scaffold
 
-    config, root = _load_config(config_path)
+    config, root = load_site_config(config_path)
     try:
-        title = _single_line(title)
-        zone_name = _zone(zone) if zone else config.zone
+        title = check_single_line(title)
+        zone_name = check_zone(zone) if zone else config.zone
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     if len(title) > MAX_LINE_CHARS:
-        _error(f"the title is {len(title):,} characters; the limit is {MAX_LINE_CHARS:,} (a headline, one line); nothing written")
+        error(f"the title is {len(title):,} characters; the limit is {MAX_LINE_CHARS:,} (a headline, one line); nothing written")
     try:
         started = now_in(zone_name, at)
     except ClockError as exc:
@@ -48,20 +47,20 @@ def new(title: str, at: str | None, zone: str | None, folder: Path | None, confi
     schema_file = root / SCHEMA_PATH
     schema_ref = Path(os.path.relpath(schema_file.resolve(), target_dir.resolve())).as_posix()
     text = scaffold(title, started, zone_name, schema_ref, target.as_posix())
-    problems = [d for d in check_text(text, target) if d.severity == "error"]
+    problems = [d for d in check_incident_text(text, target, config)[1] if d.severity == "error"]
     if problems:  # whatever the title or time, never write a file that does not validate
         for diagnostic in problems:
             click.echo(diagnostic.format(), err=True)
-        _error(f"{target} would not validate; nothing written")
+        error(f"{target} would not validate; nothing written")
 
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
         with target.open("x", encoding="utf-8") as handle:  # "x": never replace a file created meanwhile
             handle.write(text)
     except FileExistsError:
-        _error(f"{target} already exists; not overwriting it (edit it, or choose another title)")
+        error(f"{target} already exists; not overwriting it (edit it, or choose another title)")
     except OSError as exc:
-        _error(f"cannot write {target}: {exc}")
+        error(f"cannot write {target}: {exc}")
     _incident, diagnostics = load_incident(target, config)
     for diagnostic in diagnostics:  # the scaffold is tested to validate; this guards odd titles
         click.echo(diagnostic.format(), err=True)

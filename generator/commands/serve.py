@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli import _error, common_config, common_templates
+from generator.commands.common import config_option, error, templates_option
 
 
 def _log(message: str) -> None:
@@ -19,8 +19,8 @@ def _log(message: str) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0 picks a free one).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; the default is reachable from this machine only.")
 @click.option("--internal", is_flag=True, help="Also serve the internal reports (/<id>.internal.md and .pdf).")
-@common_config
-@common_templates
+@config_option
+@templates_option
 def serve(port: int, host: str, internal: bool, config_path: Path | None, templates: Path | None) -> None:
     """Preview the site and every incident in the browser; pages reload when files change.
 
@@ -44,7 +44,7 @@ def serve(port: int, host: str, internal: bool, config_path: Path | None, templa
     try:
         server = ThreadingHTTPServer((host, port), make_handler(state, _log, bound_name=host))
     except OSError as exc:
-        _error(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        error(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     server.daemon_threads = True
     stop = threading.Event()
     watched = [state.root, *([templates] if templates else [])]

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from generator.cli import _error, _fail, _load_config, common_config
-from generator.errors import Diagnostic, InputError
+from generator.commands.common import config_option, error, fail, load_site_config
+from generator.errors import InputError
 
 if TYPE_CHECKING:
     from generator.edit import Transition
@@ -80,25 +80,6 @@ def _transitions(given: tuple[str, ...], original_data: object) -> tuple[Transit
     return tuple(found)
 
 
-def _validate_text(text: str, path: Path, config) -> list[Diagnostic]:  # type: ignore[no-untyped-def]
-    """Every problem the edited text would have, checked before anything is written."""
-    from generator.load import read_yaml_text
-    from generator.model.catalog import _apply_defaults
-    from generator.model.checks import check_incident
-    from generator.model.incident import Incident
-    from generator.model.validate import validate_document
-
-    try:
-        document = read_yaml_text(text, str(path))
-    except InputError as exc:
-        return exc.diagnostics
-    _apply_defaults(document, config)
-    incident, diagnostics = validate_document(document, Incident)
-    if incident is None:
-        return diagnostics
-    return check_incident(incident, document.path, document.positions)
-
-
 @click.command()
 @click.argument("incident")
 @click.argument("text")
@@ -108,7 +89,7 @@ def _validate_text(text: str, path: Path, config) -> list[Diagnostic]:  # type: 
                    "with its offset, which a time typed into the file needs) or 2021-09-13T16:53+01:00.")
 @click.option("-c", "--component", "components", multiple=True, metavar="NAME=STATUS",
               help="A component's new status announced with this update (repeatable), e.g. API=partial_outage.")
-@common_config
+@config_option
 def update(incident: str, text: str, status: str, at: str | None, components: tuple[str, ...], config_path: Path | None) -> None:
     """Append a posted update to INCIDENT (a file or an id); TEXT is Markdown, or - to read stdin.
 
@@ -119,10 +100,11 @@ def update(incident: str, text: str, status: str, at: str | None, components: tu
     from generator.edit import EditError, add_update
     from generator.load import read_yaml_text
     from generator.load.files import read_capped
-    from generator.model.types import _zone
+    from generator.model.catalog import check_incident_text
+    from generator.model.types import check_zone
     from generator.write import write_file_atomically
 
-    config, root = _load_config(config_path)
+    config, root = load_site_config(config_path)
     path = _find(incident, root / config.incidents_dir)
     body = sys.stdin.read() if text == "-" else text
     if not body.strip():
@@ -130,15 +112,15 @@ def update(incident: str, text: str, status: str, at: str | None, components: tu
     try:
         original = read_capped(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        _error(f"cannot read {path}: {exc}")
+        error(f"cannot read {path}: {exc}")
 
     try:  # the zone comes from the file itself; the strict reader reports a broken file properly
         data = read_yaml_text(original, str(path)).data
     except InputError as exc:
-        _fail(exc.diagnostics)
+        fail(exc.diagnostics)
     zone_text = data.get("zone") if isinstance(data, dict) else None
     try:
-        zone_name = _zone(zone_text) if isinstance(zone_text, str) else config.zone
+        zone_name = check_zone(zone_text) if isinstance(zone_text, str) else config.zone
     except ValueError:
         zone_name = config.zone  # validation below reports the bad zone at its line and column
     transitions = _transitions(components, data)
@@ -151,10 +133,10 @@ def update(incident: str, text: str, status: str, at: str | None, components: tu
         result = add_update(original, status, posted_at, body, transitions)
     except EditError as exc:
         _error_out(path, str(exc))
-    diagnostics = _validate_text(result.text, path, config)
+    _incident, diagnostics = check_incident_text(result.text, path, config)
     if any(d.severity == "error" for d in diagnostics):
         click.echo(f"error: {path} was not changed: the update would leave it invalid", err=True)
-        _fail(sorted(set(diagnostics)))
+        fail(sorted(set(diagnostics)))
     if not result.layout_kept:
         click.echo(f"warning: {path}: the file's indentation could not be kept exactly; check the diff", err=True)
     write_file_atomically(path, result.text.encode("utf-8"))

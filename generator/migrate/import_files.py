@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.config import SiteConfig
-from generator.errors import Diagnostic, InputError
+from generator.errors import Diagnostic
 from generator.load.files import read_capped
-from generator.load.yaml_reader import read_yaml_text
 from generator.migrate.incident_yaml import dump_body, incident_file, source_of, unedited
 from generator.migrate.statuspage_import import ImportedIncident, slugify
-from generator.model.catalog import find_incident_files
-from generator.model.partial import check_document
+from generator.model.catalog import check_incident_text, find_incident_files
 from generator.write import write_file_atomically
 
 
@@ -73,22 +71,11 @@ def choose_paths(items: list[ImportedIncident], out_dir: Path) -> dict[str, Path
     return paths
 
 
-def check_text(text: str, path: Path) -> list[Diagnostic]:
-    """Validate generated text exactly as ``postmortem validate`` would read it."""
-    config = SiteConfig()
-    try:
-        document = read_yaml_text(text, str(path))
-    except InputError as exc:
-        return exc.diagnostics
-    if isinstance(document.data, dict):
-        document.data.setdefault("id", path.stem)
-        document.data.setdefault("company", config.company)
-        document.data.setdefault("zone", config.zone)
-    return check_document(document)[1]
+def write_import(items: list[ImportedIncident], out_dir: Path, config: SiteConfig, *, force: bool = False, dry_run: bool = False) -> ImportResult:
+    """Write every incident that is new or changed; leave edited files alone unless forced.
 
-
-def write_import(items: list[ImportedIncident], out_dir: Path, *, force: bool = False, dry_run: bool = False) -> ImportResult:
-    """Write every incident that is new or changed; leave edited files alone unless forced."""
+    Each file is checked in memory first, as ``validate`` will read it in this project (``config``).
+    """
     result = ImportResult()
     paths = choose_paths(items, out_dir)
     seen: set[str] = set()
@@ -99,7 +86,7 @@ def write_import(items: list[ImportedIncident], out_dir: Path, *, force: bool = 
         seen.add(item.source_id)
         path = paths[item.source_id]
         text = incident_file(dump_body(item.data), page_id=item.page_id, incident_id=item.source_id, backfilled=item.backfilled)
-        problems = check_text(text, path)
+        _incident, problems = check_incident_text(text, path, config)
         result.diagnostics.extend(problems)
         if any(d.severity == "error" for d in problems):
             result.skipped.append((path, "the converted incident does not validate"))

@@ -1,4 +1,9 @@
-"""Load and validate incident files into models, collecting every problem of every file."""
+"""The load pipeline: read an incident file, fill its defaults, validate it; every problem of every file.
+
+Everything that turns incident text into a model goes through ``check_incident_text``
+or ``load_incident`` (``validate``, ``build``, ``serve``, ``update``, ``new`` and
+``import``), so a file is valid for one command exactly when it is for the others.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from pathlib import Path
 
 from generator.config import SiteConfig
 from generator.errors import Diagnostic, InputError
-from generator.load import Document, read_yaml
+from generator.load import Document, read_yaml, read_yaml_text
 from generator.model.incident import Incident
 from generator.model.partial import check_document
 from generator.model.validate import default_id
@@ -22,7 +27,7 @@ class LoadedIncident:
     source: Path
 
 
-def _apply_defaults(document: Document, config: SiteConfig) -> None:
+def _fill_defaults(document: Document, config: SiteConfig) -> None:
     """Fill id, company and zone from the file name and site config before validation."""
     data = document.data
     if not isinstance(data, dict):
@@ -40,7 +45,17 @@ def load_incident(path: Path, config: SiteConfig) -> tuple[Incident | None, list
         document = read_yaml(path, str(path))
     except InputError as exc:
         return None, exc.diagnostics
-    _apply_defaults(document, config)
+    _fill_defaults(document, config)
+    return check_document(document)
+
+
+def check_incident_text(text: str, path: Path, config: SiteConfig) -> tuple[Incident | None, list[Diagnostic]]:
+    """``load_incident`` of ``text`` as if it were the file ``path``: for text checked before it is written."""
+    try:
+        document = read_yaml_text(text, str(path))
+    except InputError as exc:
+        return None, exc.diagnostics
+    _fill_defaults(document, config)
     return check_document(document)
 
 

@@ -18,10 +18,10 @@ from generator.render.markdown import defined_references, reference_uses
 
 
 def _is_markdown(annotation: Any, metadata: list[Any]) -> bool:
-    from generator.model.types import MARKDOWN_VALIDATOR
+    from generator.model.types import check_markdown
 
     def marked(items: list[Any]) -> bool:
-        return any(getattr(item, "func", None) is MARKDOWN_VALIDATOR for item in items)
+        return any(getattr(item, "func", None) is check_markdown for item in items)
 
     if marked(metadata):
         return True

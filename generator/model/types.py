@@ -28,7 +28,7 @@ class PublicMarker:
 PUBLIC = PublicMarker()
 
 
-def _single_line(value: str) -> str:
+def check_single_line(value: str) -> str:
     if "\n" in value or "\r" in value:
         raise ValueError("must be a single line")
     value = value.strip()
@@ -37,17 +37,14 @@ def _single_line(value: str) -> str:
     return value
 
 
-def _markdown(value: str) -> str:
+def check_markdown(value: str) -> str:
     value = value.strip("\n")
     if not value.strip():
         raise ValueError("must not be empty; leave the key out instead")
     return value
 
 
-MARKDOWN_VALIDATOR = _markdown  # how other modules recognise a Markdown field (``generator.model.references``)
-
-
-def _bool(value: Any) -> Any:
+def parse_flag(value: Any) -> Any:
     """Accept only ``true``/``false``: ``yes``/``no``/``on`` mean text, not booleans."""
     if isinstance(value, bool):
         return value
@@ -56,7 +53,7 @@ def _bool(value: Any) -> Any:
     raise ValueError("must be true or false")
 
 
-def _zone(value: str) -> str:
+def check_zone(value: str) -> str:
     if value != "UTC" and "/" not in value:
         raise ValueError(f"{value!r} is not an IANA time zone name; use a name such as Europe/London or UTC")
     try:
@@ -68,11 +65,11 @@ def _zone(value: str) -> str:
     return value
 
 
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 
 
-def _slug(value: str) -> str:
-    if not _SLUG.match(value):
+def check_slug(value: str) -> str:
+    if not SLUG_PATTERN.match(value):
         raise ValueError(
             f"{value!r} is not a valid id: use 1-80 lowercase letters, digits and hyphens, "
             "starting and ending with a letter or digit"
@@ -80,7 +77,7 @@ def _slug(value: str) -> str:
     return value
 
 
-def _url(value: str) -> str:
+def check_url(value: str) -> str:
     value = value.strip()
     if not re.match(r"^(https?://[^\s/$.?#][^\s]*|mailto:[^\s]+)$", value, re.IGNORECASE):
         raise ValueError(f"{value!r} is not an http(s) or mailto URL")
@@ -205,7 +202,7 @@ def _zone_of(info: ValidationInfo | None) -> str | None:
     return zone if isinstance(zone, str) else None
 
 
-def _timestamp_validator(value: Any, info: ValidationInfo) -> Any:
+def timestamp_validator(value: Any, info: ValidationInfo) -> Any:
     return _timestamp_text(value, _zone_of(info))
 
 
@@ -247,7 +244,7 @@ def _timestamp_text(value: Any, zone: str | None = None) -> Any:
 def _loose_timestamp_text(value: Any, zone: str | None = None) -> Any:
     """A timestamp, an approximate one, or a date alone (``2017-02-10``: the time was not recorded)."""
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        day = _date_text(value)
+        day = parse_day(value)
         noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
         if not displayable_everywhere(noon):
             raise ValueError(f"{value!r} is too close to the year 1 or 9999 to be shown in every time zone")
@@ -255,7 +252,7 @@ def _loose_timestamp_text(value: Any, zone: str | None = None) -> Any:
     return _timestamp_text(value, zone)
 
 
-def _loose_timestamp_validator(value: Any, info: ValidationInfo) -> Any:
+def loose_timestamp_validator(value: Any, info: ValidationInfo) -> Any:
     return _loose_timestamp_text(value, _zone_of(info))
 
 
@@ -271,18 +268,18 @@ def parse_loose_timestamp(value: Any) -> datetime | None:
 _TICKET_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S")
 
 
-def _ticket(value: str) -> str:
+def check_ticket(value: str) -> str:
     """A ticket ID (``Bug 5554823``, ``PAY-1432``) or an http(s)/mailto URL; no other link scheme."""
-    value = _single_line(value)
+    value = check_single_line(value)
     if _TICKET_SCHEME.match(value):
         try:
-            return _url(value)
+            return check_url(value)
         except ValueError:
             raise ValueError(f"{value!r} is neither a ticket ID (such as PAY-1432) nor an http(s) or mailto URL") from None
     return value
 
 
-def _date_text(value: Any) -> Any:
+def parse_day(value: Any) -> Any:
     if isinstance(value, date):
         return value
     try:
@@ -291,14 +288,14 @@ def _date_text(value: Any) -> Any:
         raise ValueError(f"{value!r} is not a valid date; write it as 2021-09-13") from None
 
 
-Line = Annotated[str, AfterValidator(_single_line), Field(max_length=MAX_LINE_CHARS)]
-Markdown = Annotated[str, AfterValidator(_markdown), Field(max_length=MAX_MARKDOWN_CHARS)]
-Flag = Annotated[bool, BeforeValidator(_bool)]
-Zone = Annotated[str, AfterValidator(_zone)]
-Slug = Annotated[str, AfterValidator(_slug)]
-Url = Annotated[str, AfterValidator(_url), Field(max_length=2000)]
-Timestamp = Annotated[datetime, BeforeValidator(_timestamp_validator)]
-Day = Annotated[date, BeforeValidator(_date_text)]
+Line = Annotated[str, AfterValidator(check_single_line), Field(max_length=MAX_LINE_CHARS)]
+Markdown = Annotated[str, AfterValidator(check_markdown), Field(max_length=MAX_MARKDOWN_CHARS)]
+Flag = Annotated[bool, BeforeValidator(parse_flag)]
+Zone = Annotated[str, AfterValidator(check_zone)]
+Slug = Annotated[str, AfterValidator(check_slug)]
+Url = Annotated[str, AfterValidator(check_url), Field(max_length=2000)]
+Timestamp = Annotated[datetime, BeforeValidator(timestamp_validator)]
+Day = Annotated[date, BeforeValidator(parse_day)]
 # Where real reports give less than a minute: timeline entries and posted updates.
-LooseTimestamp = Annotated[datetime, BeforeValidator(_loose_timestamp_validator)]
-Ticket = Annotated[str, AfterValidator(_ticket), Field(max_length=2000)]
+LooseTimestamp = Annotated[datetime, BeforeValidator(loose_timestamp_validator)]
+Ticket = Annotated[str, AfterValidator(check_ticket), Field(max_length=2000)]

@@ -38,15 +38,15 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[object, ...]) -> list[str]:
         if current is None or not isinstance(part, str) or part not in current.model_fields:
             continue
         annotation = current.model_fields[part].annotation
-        current = _find_model(annotation)
+        current = find_model(annotation)
     return list(current.model_fields) if current else []
 
 
-def _find_model(annotation: object) -> type[BaseModel] | None:
+def find_model(annotation: object) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():
-        found = _find_model(arg)
+        found = find_model(arg)
         if found:
             return found
     return None

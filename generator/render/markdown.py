@@ -43,7 +43,7 @@ def _render_image_as_link(self, tokens, idx, options, env):  # type: ignore[no-u
 
 
 @lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.validateLink = is_safe_link  # type: ignore[method-assign]
@@ -74,7 +74,7 @@ def defined_references(text: str) -> frozenset[str]:
     if "]:" not in text:
         return frozenset()
     env: dict[str, Any] = {}
-    _parser().parse(text, env)
+    markdown_parser().parse(text, env)
     return frozenset(env.get("references", {}))
 
 
@@ -82,7 +82,7 @@ def _prose_segments(text: str) -> list[tuple[int, str]]:
     """(offset, text) of every stretch outside fenced/indented code blocks and code spans."""
     lines = text.split("\n")
     code: set[int] = set()
-    for token in _parser().parse(text):
+    for token in markdown_parser().parse(text):
         if token.type in {"fence", "code_block"} and token.map:
             code.update(range(token.map[0], token.map[1]))
     segments: list[tuple[int, str]] = []
@@ -193,7 +193,7 @@ def markdown_to_html(text: str | None, under: int | None = None) -> Markup:
     if _plain_paragraph(text):
         return Markup("<p>" + text.replace('"', "&quot;") + "</p>\n")
     text = drop_unresolved_references(text)
-    parser = _parser()
+    parser = markdown_parser()
     if under is None:
         rendered = parser.render(text)
     else:
@@ -215,7 +215,7 @@ def _plain_blocks(text: str) -> list[tuple[str, str]]:
     """(kind, plain text) per block: ``heading`` or ``text``; line breaks inside a block are spaces."""
     blocks: list[tuple[str, str]] = []
     kind = "text"
-    for token in _parser().parse(text):
+    for token in markdown_parser().parse(text):
         if token.type == "heading_open":
             kind = "heading"
         elif token.type == "inline":
@@ -316,7 +316,7 @@ def has_unsafe_definition(text: str) -> bool:
     if "]:" not in text:
         return False
     env: dict[str, Any] = {}
-    _checker().parse(text, env)
+    checking_parser().parse(text, env)
     return any(not is_safe_link(str(reference.get("href", ""))) for reference in env.get("references", {}).values())
 
 
@@ -383,7 +383,7 @@ def _neutralise_outside_code(text: str, rewrite_links: bool, definitions: bool =
 
 
 @lru_cache(maxsize=1)
-def _checker() -> MarkdownIt:
+def checking_parser() -> MarkdownIt:
     """A CommonMark parser that accepts raw HTML and every link: it shows what a Markdown viewer would see."""
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
@@ -393,7 +393,7 @@ def _checker() -> MarkdownIt:
 
 def is_safe_markdown(text: str) -> bool:
     """True when ``text`` carries no raw HTML, no image and no link other than http(s), mailto or fragment."""
-    stack = list(_checker().parse(text))
+    stack = list(checking_parser().parse(text))
     while stack:
         token = stack.pop()
         if token.type in {"html_block", "html_inline", "image"}:
@@ -411,7 +411,7 @@ def _escape_everything(text: str) -> str:
 
 # Without these characters no Markdown can carry raw HTML, an image, a link, an autolink, an entity or a
 # code fence, so neutralising changes nothing and the re-parse could not fail: the text is returned as is.
-_NEEDS_NEUTRALISING = re.compile(r"[<\[`~&:]")
+NEEDS_NEUTRALISING = re.compile(r"[<\[`~&:]")
 
 
 _ATX = re.compile(r"^((?:[ \t]*(?:>|[-+*]|\d{1,9}[.)])(?=[ \t]|$)[ \t]?)*[ \t]{0,3})(#{1,6})(?=[ \t]|$)")
@@ -425,7 +425,7 @@ def shift_markdown_headings(text: str, under: int) -> str:
     becomes an ATX one, since setext has only two levels.  Code is never touched: only
     lines the parser saw as headings change.
     """
-    tokens = _parser().parse(text)
+    tokens = markdown_parser().parse(text)
     shift = _heading_levels(tokens, under)
     if not shift:
         return text
@@ -468,7 +468,7 @@ def markdown_safe_block(text: str | None) -> str:
     """
     if not text:
         return ""
-    if _NEEDS_NEUTRALISING.search(text) is None:
+    if NEEDS_NEUTRALISING.search(text) is None:
         return text
     text = drop_unresolved_references(text)
     for rewrite_links in (False, True):
@@ -483,7 +483,7 @@ def _neutralise_blocks(text: str, rewrite_links: bool) -> str:
     lines = text.split("\n")
     code_lines: set[int] = set()
     closing = ""
-    for token in _parser().parse(text):
+    for token in markdown_parser().parse(text):
         if token.type in {"fence", "code_block"} and token.map:
             code_lines.update(range(token.map[0], token.map[1]))
             if token.type == "fence" and token.level == 0 and token.map[1] == len(lines) and not _closes(lines[-1], token.markup, token.map):
@@ -539,7 +539,7 @@ def map_text_outside_pre(html: str, transform: Callable[[str], str]) -> str:
 # --- Markdown documents: list items, link destinations, the whole document -------------------
 
 def _lone_paragraph(block: str) -> bool:
-    tokens = _checker().parse(block)
+    tokens = checking_parser().parse(block)
     return [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
 
 
@@ -564,7 +564,7 @@ def markdown_item(text: str | None, indent: int = 2, under: int | None = None) -
     indented = "\n".join(pad + line if line.strip() else "" for line in lines[1:])
     if _plain_paragraph(block):
         return block
-    tokens = _checker().parse(block)
+    tokens = checking_parser().parse(block)
     top = [t for t in tokens if t.level == 0]
     starts_with_paragraph = bool(top) and top[0].type == "paragraph_open" and bool(top[0].map) and top[0].map[0] == 0
     ends_with_code = bool(top) and top[-1].type in {"fence", "code_block"}

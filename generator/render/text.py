@@ -16,7 +16,7 @@ from generator.model.incident import Incident
 from generator.render import formatting
 from generator.render.context import build_context
 from generator.render.filters import date_formats
-from generator.render.markdown import _parser, drop_unresolved_references, is_safe_link
+from generator.render.markdown import drop_unresolved_references, is_safe_link, markdown_parser
 
 WIDTH = 72
 
@@ -63,7 +63,7 @@ def markdown_to_plain(text: str | None, base: str = "") -> list[str]:
     quote = 0
     marker = ""
     cells: list[str] = []
-    for token in _parser().parse(drop_unresolved_references(text)):
+    for token in markdown_parser().parse(drop_unresolved_references(text)):
         kind = token.type
         indent = "  " * max(len(lists) - 1, 0)
         prefix = base + "> " * quote

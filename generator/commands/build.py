@@ -1,0 +1,67 @@
+"""``postmortem build``: every incident and the site into the output folder, all or nothing."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from generator.commands.common import config_option, load_site_config, reporting_errors, templates_option, warn_if_pdfs_are_slow
+
+
+@click.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="Output folder.")
+@click.option("--format", "formats", default="md,html,pdf", show_default=True, help="Comma-separated formats.")
+@click.option("--internal", is_flag=True, help="Build internal Markdown and PDF reports (never for a public site).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: number of CPUs).")
+@click.option("--force", is_flag=True, help="Ignore the build cache and render everything again.")
+@config_option
+@templates_option
+def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, strict: bool, quiet: bool, jobs: int | None, force: bool,
+          config_path: Path | None, templates: Path | None) -> None:
+    """Build every incident (or the given files) into the output folder, all or nothing.
+
+    Only what changed is rendered again (cache: .postmortem-cache/ beside the config).
+    """
+    started = time.perf_counter()
+    from generator.build import FORMATS, BuildOptions, collect_sources, default_jobs
+    from generator.build import build as run_build
+    from generator.cache import CACHE_DIR
+    from generator.progress import Progress
+
+    chosen = tuple(dict.fromkeys(part.strip() for part in formats.split(",") if part.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from md, html, pdf", param_hint="--format")
+    from generator.clock import SourceDateError, source_date
+
+    try:
+        source_date()  # the site's "now"; checked before anything is read or written
+    except SourceDateError as exc:
+        raise click.UsageError(str(exc)) from None
+    config, root = load_site_config(config_path)
+    if "pdf" in chosen:
+        warn_if_pdfs_are_slow()
+    sources = collect_sources(files, config, root)
+    from generator.write.tree import STATE_DIR
+
+    protected = (root, root / config.incidents_dir, *([config_path] if config_path else []), *([templates] if templates else []))
+    options = BuildOptions(config=config, out_dir=out_dir, formats=chosen, internal=internal, strict=strict, templates=templates,
+                           cache_dir=root / CACHE_DIR, state_dir=root / STATE_DIR, protected=protected, force=force, jobs=jobs or default_jobs())
+    from generator.write.tree import check_output_folder
+
+    reporting_errors(lambda: check_output_folder(out_dir, protected))  # before anything is written, the cache included
+    progress = Progress.for_terminal(quiet)
+    result = reporting_errors(lambda: run_build(sources, options, progress))
+    for notice in result.notices:
+        click.echo(f"warning: {notice}", err=True)
+    if not quiet:
+        for warning in result.warnings:
+            click.echo(warning.format(), err=True)
+    result.seconds = time.perf_counter() - started
+    progress.summary(result.summary())
