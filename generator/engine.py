@@ -284,8 +284,7 @@ class BuildRun:
 
         from generator.cache import CacheCorruptError
         from generator.site import render_component_files, render_site_wide
-        from generator.site.model import natural_components, site_components
-        from generator.site.pages import incident_components
+        from generator.site.components import incident_components, natural_components, site_components
         from generator.site.record import SiteRecord
 
         config, templates = self.options.config, self.options.templates
@@ -318,7 +317,7 @@ class BuildRun:
         """An incident's page whose component links differ from the ones its own names give (two names, one slug)."""
         from generator.model.visibility import public_view
         from generator.render.environment import make_environment
-        from generator.site.model import site_incident, site_wide
+        from generator.site.incident import site_incident, site_wide
         from generator.site.pages import render_incident_page
 
         view = public_view(site_wide(self.model_of(next(e for e in public if e.slug == slug))))

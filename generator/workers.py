@@ -182,7 +182,7 @@ def run_job(job: Job, settings: RenderSettings) -> JobResult:
     result.slug, result.visibility = incident.slug, incident.visibility
     if job.model is None:
         result.model = pickle.dumps(incident, protocol=5)
-    from generator.site.model import site_wide
+    from generator.site.incident import site_wide
 
     incident = site_wide(incident)
     try:

@@ -23,7 +23,7 @@ from generator.clock import SourceDateError
 from generator.config import SiteConfig
 from generator.model.incident import Incident
 from generator.site import render_site
-from generator.site.model import natural_components
+from generator.site.components import natural_components
 from generator.site.record import SiteRecord, Span
 from generator.site.status import site_now
 from generator.site.uptime import DAYS, uptime_bar

@@ -23,9 +23,11 @@ from generator.config import SiteConfig
 from generator.migrate.incident_yaml import source_of
 from generator.migrate.statuspage_import import EMPTY_BODY
 from generator.model.catalog import LoadedIncident
-from generator.site.api import ApiBuilder, stamp
-from generator.site.model import public_incidents, site_components
+from generator.site.api import ApiBuilder
+from generator.site.components import site_components
+from generator.site.incident import public_incidents
 from generator.site.record import site_record
+from generator.site.statuspage import stamp
 
 
 def _provenance(path: Path) -> tuple[str | None, str | None]:

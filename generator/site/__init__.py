@@ -17,15 +17,17 @@ from generator.model.visibility import public_view
 from generator.render.context import InternalIncidentError
 from generator.render.environment import make_environment
 from generator.site import pages
+from generator.site.addresses import page_path
 from generator.site.api import render_api
 from generator.site.calendar import render_calendar
+from generator.site.components import SiteComponent, incident_components, natural_components, site_components
 from generator.site.feeds import render_component_feed, render_history_feeds
-from generator.site.model import SiteComponent, natural_components, public_incidents, site_components, site_incident, site_wide
+from generator.site.incident import public_incidents, site_incident, site_wide
 from generator.site.record import SiteRecord, site_record
 from generator.site.sitemap import render_sitemap
 from generator.site.status import page_status, site_now
 
-__all__ = ["public_record", "render_component_files", "render_incident_page", "render_site", "render_site_index", "render_site_wide"]
+__all__ = ["page_path", "public_record", "render_component_files", "render_incident_page", "render_site", "render_site_index", "render_site_wide"]
 ALL_FORMATS = ("md", "html", "pdf")
 # Read by Netlify and Cloudflare Pages (other hosts: see the README): status-page widgets and
 # dashboards on other origins fetch the JSON API, which real Statuspage serves with this header.
@@ -47,7 +49,7 @@ def render_site(incidents: list[Incident], config: SiteConfig, *, templates: Pat
     env = make_environment(templates)
     files = render_site_index(records, components, config, templates=templates)
     for item, record in zip(items, records, strict=True):
-        files[page_path(item.slug)] = pages.render_incident_page(item, pages.incident_components(record, components), config, env, formats)
+        files[page_path(item.slug)] = pages.render_incident_page(item, incident_components(record, components), config, env, formats)
     return dict(sorted(files.items()))
 
 
@@ -93,10 +95,6 @@ def public_record(incident: Incident, config: SiteConfig) -> SiteRecord:
     if view is None:
         raise InternalIncidentError(f"incident {incident.slug!r} is internal; it has no public output")
     return site_record(site_incident(view), config)
-
-
-def page_path(slug: str) -> str:
-    return f"incidents/{slug}/index.html"
 
 
 def render_incident_page(incident: Incident, config: SiteConfig, *, templates: Path | None = None, formats: tuple[str, ...] = ALL_FORMATS,

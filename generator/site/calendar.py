@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from generator.config import SiteConfig
 from generator.i18n import strings
-from generator.site.model import absolute, incident_path
+from generator.site.addresses import absolute, incident_path
 from generator.site.record import SiteRecord
 
 CALENDAR_PATH = "maintenance.ics"

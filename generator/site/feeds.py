@@ -21,7 +21,9 @@ from feedgen.feed import FeedGenerator
 from generator import __version__
 from generator.config import SiteConfig
 from generator.i18n import strings
-from generator.site.model import EPOCH, SiteComponent, absolute, entry_id, feed_id, incident_path
+from generator.site.addresses import absolute, entry_id, feed_id, incident_path
+from generator.site.components import SiteComponent
+from generator.site.incident import EPOCH
 from generator.site.record import SiteRecord
 
 

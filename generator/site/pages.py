@@ -18,7 +18,9 @@ from generator.i18n import strings
 from generator.render import formatting
 from generator.render.context import build_context
 from generator.render.html import updates_html
-from generator.site.model import SiteComponent, SiteIncident, absolute, base_url, incident_path, newest_first, span_range
+from generator.site.addresses import absolute, base_url, incident_path
+from generator.site.components import SiteComponent
+from generator.site.incident import SiteIncident, newest_first, span_range
 from generator.site.record import ListEntry, SiteRecord, list_entry
 from generator.site.status import PageStatus
 from generator.site.uptime import DAYS, UptimeBar, uptime_bars
@@ -94,12 +96,6 @@ def render_incident_page(item: SiteIncident, components: list[SiteComponent], co
     )
     context["updates_html"] = updates_html(env, context)
     return _render(env, "site/incident.html", context)
-
-
-def incident_components(record: SiteRecord, components: list[SiteComponent]) -> list[SiteComponent]:
-    """The record's components with their site-wide slugs (``site_components``)."""
-    by_key = {(c.group, c.name): c for c in components}
-    return [by_key[key] for key in record.components]
 
 
 @dataclass(frozen=True)

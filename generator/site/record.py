@@ -19,11 +19,12 @@ from typing import Any
 
 from generator.config import SiteConfig
 from generator.i18n import strings
+from generator.model.incident import RESOLVED_STATUSES
 from generator.model.metrics import compute_metrics
 from generator.render import formatting
 from generator.render.markdown import markdown_to_html
-from generator.site.api import incident_document
-from generator.site.model import RESOLVED_STATUSES, SiteIncident, component_of, date_range
+from generator.site.incident import SiteIncident, component_of, date_range
+from generator.site.statuspage import incident_document
 
 ComponentKey = tuple[str | None, str]  # (group, name): how the site tells components apart
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from jinja2 import Environment
 
 from generator.config import SiteConfig
-from generator.site.api import stamp
-from generator.site.model import SiteComponent, absolute, incident_path, newest_first
+from generator.site.addresses import absolute, incident_path
+from generator.site.components import SiteComponent
+from generator.site.incident import newest_first
 from generator.site.record import SiteRecord
+from generator.site.statuspage import stamp
 
 
 @dataclass(frozen=True)

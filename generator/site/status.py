@@ -18,13 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from generator.clock import source_date
-from generator.site.model import EPOCH
-
-if TYPE_CHECKING:
-    from generator.site.record import ComponentKey, SiteRecord
+from generator.site.incident import EPOCH
+from generator.site.record import ComponentKey, SiteRecord
 
 UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})
 MAINTENANCE_STATUSES = frozenset({"scheduled", "in_progress", "verifying", "completed"})

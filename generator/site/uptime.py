@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from generator.site.model import SiteComponent
+from generator.site.components import SiteComponent
 
 DAYS = 90
 LEVELS = ("ok", "none", "maintenance", "minor", "major", "critical")  # best to worst
