@@ -22,10 +22,10 @@ from generator.errors import InputError
 from generator.i18n import LOCALES
 from generator.load import read_yaml
 from generator.model.incident import Incident
-from generator.render.html import render_status_post
-from generator.render.md import render_markdown
-from generator.render.pdf import render_pdf
-from generator.render.text import render_text
+from generator.render.postmortem import render_markdown
+from generator.render.report import render_pdf
+from generator.render.status_post import render_status_post
+from generator.render.text_post import render_text
 from tests.conftest import INCIDENTS, SEED_IDS, load_sample
 
 FREE_TEXT = {"title", "company", "summary", "root_cause", "mitigation", "next_steps", "lessons_learned", "body", "text",

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, build
+from generator.build.options import BuildOptions
+from generator.build.orchestrator import build
 from generator.config import SiteConfig
 from tests.conftest import INCIDENTS, SEED_IDS
 
@@ -139,7 +140,7 @@ def test_quiet_prints_nothing_and_ci_gets_plain_lines_and_a_summary(tmp_path: Pa
     loud = run(project, "build", "--format", "md", "--force")
     lines = loud.stderr.splitlines()
     assert "\x1b[" not in loud.stderr  # no terminal control codes in CI logs
-    assert lines[0] == "Rendering: 2"
+    assert lines[:2] == ["Loading: 2", "Rendering: 2"]  # every file is validated before any is rendered
     assert lines[-1].startswith("Built 2 incidents (2 changed, 0 cached) in ")
 
 
@@ -157,7 +158,25 @@ def test_the_library_build_works_without_a_cache(tmp_path: Path) -> None:
 
 
 def test_the_cache_finds_the_same_builtin_templates_as_jinja() -> None:
-    from generator.cache import builtin_templates
+    from generator.build.cache import builtin_templates
     from generator.render.environment import builtin_templates as jinja_builtin_templates
 
     assert builtin_templates() == jinja_builtin_templates()
+
+
+@pytest.mark.parametrize("template", ["# {{ no_such_value }}\n", "# {% if %}\n"], ids=["fails-when-run", "does-not-compile"])
+def test_input_errors_are_reported_before_any_template_runs(tmp_path: Path, template: str) -> None:
+    """A broken incident and a broken template override: the input error is what the build reports (all of them, exit 1)."""
+    project = seed_project(tmp_path, copies=8)  # enough files for the worker pools
+    (project / "templates").mkdir()
+    (project / "templates" / "postmortem.md").write_text(template, "utf-8")
+    broken = project / "incidents" / f"{FIRST}-copy-04.yaml"
+    broken.write_text(broken.read_text("utf-8").replace("\nimpact: minor", "\nimpact: huge", 1), "utf-8")
+    result = run(project, "build", "--format", "md,html", "--templates", "templates", "--jobs", "2")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"{FIRST}-copy-04.yaml" in result.stderr and ": error: impact: 'huge' is not allowed" in result.stderr, result.stderr
+    assert "template error" not in result.stderr, result.stderr
+    assert not (project / "output").exists()
+    broken.write_text(broken.read_text("utf-8").replace("\nimpact: huge", "\nimpact: minor", 1), "utf-8")  # the control: the template does fail
+    fixed = run(project, "build", "--format", "md,html", "--templates", "templates", "--jobs", "2")
+    assert fixed.returncode == 1 and "template error" in fixed.stderr and "impact" not in fixed.stderr, fixed.stderr

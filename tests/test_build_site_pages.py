@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import generator.site.pages
-from generator.build import BuildOptions, build
+from generator.build.options import BuildOptions
+from generator.build.orchestrator import build
 from generator.config import SiteConfig
 from generator.model.catalog import load_incidents
 from generator.site import render_site

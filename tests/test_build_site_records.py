@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 import generator.site
-from generator.build import BuildOptions, build
+from generator.build.options import BuildOptions
+from generator.build.orchestrator import build
 from generator.config import SiteConfig
 from generator.model.catalog import find_incident_files
 from tests.conftest import INCIDENTS, SEED_IDS

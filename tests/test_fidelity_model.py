@@ -23,10 +23,10 @@ from generator.model.incident import Incident
 from generator.model.metrics import compute_metrics
 from generator.model.types import precision
 from generator.model.visibility import public_view
-from generator.render.html import render_status_post
-from generator.render.md import render_markdown
-from generator.render.pdf import render_pdf
-from generator.render.text import render_text
+from generator.render.postmortem import render_markdown
+from generator.render.report import render_pdf
+from generator.render.status_post import render_status_post
+from generator.render.text_post import render_text
 from generator.site import render_site
 from tests.conftest import INCIDENTS, TESTS, UPDATE_GOLDEN
 

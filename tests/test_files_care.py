@@ -203,7 +203,7 @@ def test_an_md_html_build_keeps_the_cached_pdfs(project: Path) -> None:
 
 def test_the_layout_of_earlier_versions_is_cleaned_up(tmp_path: Path) -> None:
     """Earlier versions kept a spare and a lock beside the output folder and the manifest inside it: all go."""
-    from generator.write.tree import MANIFEST, publish_tree
+    from generator.build.tree import MANIFEST, swap_in_tree
 
     out = tmp_path / "out"
     out.mkdir()
@@ -213,20 +213,20 @@ def test_the_layout_of_earlier_versions_is_cleaned_up(tmp_path: Path) -> None:
     (tmp_path / ".out.spare").mkdir()
     (tmp_path / ".out.spare" / "withdrawn.md").write_text("withdrawn")
     (tmp_path / ".out.lock").write_text("")
-    publish_tree(out, {"b.md": b"new"}, state_dir=tmp_path / "state")
+    swap_in_tree(out, {"b.md": b"new"}, state_dir=tmp_path / "state")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "state"]
     assert everything(out) == {"b.md": b"new", "mine.txt": b"the user's"}
-    publish_tree(out, {"b.md": b"newer"}, state_dir=tmp_path / "state")  # the record moved to the state folder
+    swap_in_tree(out, {"b.md": b"newer"}, state_dir=tmp_path / "state")  # the record moved to the state folder
     assert everything(out) == {"b.md": b"newer", "mine.txt": b"the user's"}
 
 
 def test_without_a_state_folder_on_the_same_file_system_nothing_stays_beside_the_output(tmp_path: Path,
                                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.write import tree
+    from generator.build import tree
 
     monkeypatch.setattr(tree, "_same_device", lambda work, out_dir: False)  # e.g. -o on another disk than the project
     for version in (b"1", b"2", b"3"):
-        tree.publish_tree(tmp_path / "out", {"a.md": version}, state_dir=tmp_path / "state")
+        tree.swap_in_tree(tmp_path / "out", {"a.md": version}, state_dir=tmp_path / "state")
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "state"]
         assert everything(tmp_path / "out") == {"a.md": version}
         assert not list((tmp_path / "state").glob("*/spare"))  # no tree is kept: it could not be renamed back

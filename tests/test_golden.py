@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from generator.config import SiteConfig
-from generator.render.html import render_status_post
-from generator.render.md import render_markdown
+from generator.render.postmortem import render_markdown
+from generator.render.status_post import render_status_post
 from tests.conftest import TESTS, UPDATE_GOLDEN, load_sample, sample_ids
 
 GOLDEN = TESTS / "golden"

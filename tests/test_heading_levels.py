@@ -9,10 +9,10 @@ import pytest
 
 from generator.config import SiteConfig
 from generator.model.catalog import load_incident
-from generator.render.html import render_status_post
 from generator.render.markdown import markdown_block, markdown_parser, markdown_to_html, shift_markdown_headings
-from generator.render.md import render_markdown
-from generator.render.pdf import report_html
+from generator.render.postmortem import render_markdown
+from generator.render.report import report_html
+from generator.render.status_post import render_status_post
 
 SOURCE = """title: Heading levels
 company: Example

@@ -18,8 +18,8 @@ from pypdf import PdfReader
 from generator.cli import main
 from generator.config import SiteConfig
 from generator.model.incident import Incident
-from generator.render.md import render_markdown
-from generator.render.text import render_text
+from generator.render.postmortem import render_markdown
+from generator.render.text_post import render_text
 from generator.site import render_site
 from generator.site.calendar import event_uid
 from tests.conftest import CLI, load_sample

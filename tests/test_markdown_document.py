@@ -22,7 +22,7 @@ from generator.config import SiteConfig
 from generator.model.catalog import load_incident
 from generator.model.incident import Incident
 from generator.render.markdown import markdown_item, markdown_url
-from generator.render.md import render_markdown
+from generator.render.postmortem import render_markdown
 from tests.conftest import CLI, load_sample
 
 BASE = Path(__file__).parent / "inputs" / "base.yaml"

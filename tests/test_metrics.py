@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from generator.config import SiteConfig
 from generator.model.metrics import compute_metrics
-from generator.render.html import render_status_post
-from generator.render.md import render_markdown
+from generator.render.postmortem import render_markdown
+from generator.render.status_post import render_status_post
 from tests.conftest import SEED_IDS, load_sample
 
 

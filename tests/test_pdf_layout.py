@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from generator.config import SiteConfig
 from generator.model.catalog import load_incident
-from generator.render.pdf import render_pdf
+from generator.render.report import render_pdf
 
 BASE = """title: Pagination probe
 company: Example
@@ -93,7 +93,7 @@ def _text_boxes(html: str) -> list[tuple[int, float, float, str]]:
 
 
 def test_long_words_urls_and_tickets_stay_inside_the_margin(tmp_path: Path) -> None:
-    from generator.render.pdf import report_html
+    from generator.render.report import report_html
 
     url = "https://hooks.example.com/services/T0000/B0000/" + "X" * 90
     word = "Supercalifragilistic" * 6

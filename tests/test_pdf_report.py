@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from generator.config import SiteConfig
-from generator.render.pdf import render_pdf
+from generator.render.report import render_pdf
 from tests.conftest import SEED_IDS, load_sample
 
 SAMPLE = "2023-10-28-checkout-payment-failures"

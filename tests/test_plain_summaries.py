@@ -12,9 +12,9 @@ import feedparser
 from pypdf import PdfReader
 
 from generator.config import SiteConfig
-from generator.render.html import render_status_post
 from generator.render.markdown import first_sentence, markdown_to_text, shorten
-from generator.render.pdf import render_pdf
+from generator.render.report import render_pdf
+from generator.render.status_post import render_status_post
 from generator.site import render_site
 from tests.test_site_support import synthetic
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.cache import BuildCache
-from generator.publish import publish
-from generator.write import tree
-from generator.write.tree import STATE_DIR, OutputClashError, publish_tree, spare_folder
+from generator.build import tree
+from generator.build.cache import BuildCache
+from generator.build.publish import publish
+from generator.build.tree import STATE_DIR, OutputClashError, spare_folder, swap_in_tree
 from tests.test_write_atomic import build, kill_build_at, leftovers, reference_tree, snapshot, write_incidents
 
 
@@ -278,10 +278,10 @@ def test_without_renameat2_the_spare_is_swapped_by_two_renames(tmp_path: Path, m
 
 
 def test_an_unknown_spare_is_replaced_by_the_previous_tree(tmp_path: Path) -> None:
-    publish_tree(tmp_path / "out", {"a.md": b"1"}, state_dir=tmp_path / "state")
-    publish_tree(tmp_path / "out", {"a.md": b"2"}, state_dir=tmp_path / "state")
+    swap_in_tree(tmp_path / "out", {"a.md": b"1"}, state_dir=tmp_path / "state")
+    swap_in_tree(tmp_path / "out", {"a.md": b"2"}, state_dir=tmp_path / "state")
     (spare_of(tmp_path / "out") / "stray.txt").write_bytes(b"x")
-    publish_tree(tmp_path / "out", {"a.md": b"3"}, state_dir=tmp_path / "state")  # no recorded state: a fresh tree is staged
+    swap_in_tree(tmp_path / "out", {"a.md": b"3"}, state_dir=tmp_path / "state")  # no recorded state: a fresh tree is staged
     assert contents(tmp_path / "out") == expected({"a.md": b"3"})
     assert contents(spare_of(tmp_path / "out")) == expected({"a.md": b"2"})
     assert leftovers(tmp_path) == []

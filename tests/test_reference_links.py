@@ -8,11 +8,11 @@ from pathlib import Path
 
 from generator.config import SiteConfig
 from generator.model.catalog import load_incident
-from generator.render.html import render_status_post
 from generator.render.markdown import drop_unresolved_references, markdown_block, markdown_to_html, markdown_to_text
-from generator.render.md import render_markdown
-from generator.render.pdf import report_html
-from generator.render.text import render_text
+from generator.render.postmortem import render_markdown
+from generator.render.report import report_html
+from generator.render.status_post import render_status_post
+from generator.render.text_post import render_text
 from tests.conftest import CLI
 
 SOURCE = """title: Reference links

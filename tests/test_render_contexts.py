@@ -22,9 +22,9 @@ from generator.config import SiteConfig
 from generator.model.incident import Incident
 from generator.names import RESERVED_IDS
 from generator.render.contexts import UnsafeValueError, css_colour, css_ident, css_string, json_for_html, safe_url
-from generator.render.html import render_status_post
 from generator.render.markdown import markdown_to_text
-from generator.render.pdf import report_html
+from generator.render.report import report_html
+from generator.render.status_post import render_status_post
 from generator.site import render_site
 from tests.conftest import CLI, INCIDENTS, load_sample
 

@@ -9,8 +9,8 @@ import html5lib
 import pytest
 
 from generator.config import SiteConfig
-from generator.render.html import render_status_post
-from generator.render.md import render_markdown
+from generator.render.postmortem import render_markdown
+from generator.render.status_post import render_status_post
 from tests.conftest import SEED_IDS, TESTS, load_sample
 
 TIMELINE_PREFIX = re.compile(r"^(\d{2}:\d{2})[:.]\s+")

@@ -24,7 +24,7 @@ from generator.config import SiteConfig
 from generator.i18n import LOCALES
 from generator.model.incident import Incident, Record
 from generator.model.visibility import is_public_field
-from generator.render.html import render_status_post
+from generator.render.status_post import render_status_post
 from generator.site import render_site
 from tests.conftest import ROOT, SEED_IDS, TESTS, UPDATE_GOLDEN
 from tests.test_site_support import CANARY, SEED_CONFIG, canary_incident, internal_incident, scan, seeds, synthetic

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from generator.render.fragment import render_status_fragment
-from generator.render.html import render_status_post
+from generator.render.status_post import render_status_post
 from generator.site import render_site
 from tests.cdp import Browser
 from tests.conftest import ROOT, SEED_IDS

@@ -13,7 +13,7 @@ import pytest
 from generator.config import SiteConfig
 from generator.model.incident import Incident
 from generator.model.visibility import public_view
-from generator.render.text import WIDTH, markdown_to_plain, render_text
+from generator.render.text_post import WIDTH, markdown_to_plain, render_text
 from tests.conftest import CLI, INCIDENTS, SEED_IDS, TESTS, UPDATE_GOLDEN, load_sample
 
 GOLDEN = TESTS / "golden"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.write.tree import STATE_DIR, UnsafeOutputError, output_lock, publish_tree
+from generator.build.tree import STATE_DIR, UnsafeOutputError, output_lock, swap_in_tree
 from tests.conftest import CLI
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
@@ -65,7 +65,7 @@ def test_publish_tree_refuses_names_escaping_the_output_folder(tmp_path: Path, n
     (tmp_path / "out").mkdir()
     before = snapshot(tmp_path)
     with pytest.raises(UnsafeOutputError, match="refusing to write outside the output folder"):
-        publish_tree(tmp_path / "out", {"ok.md": b"fine", name: b"evil"})
+        swap_in_tree(tmp_path / "out", {"ok.md": b"fine", name: b"evil"})
     assert snapshot(tmp_path) == before and leftovers(tmp_path) == []
 
 
@@ -73,11 +73,11 @@ def test_publish_tree_refuses_the_working_folder(tmp_path: Path, monkeypatch: py
     monkeypatch.chdir(tmp_path)
     for target in (tmp_path, tmp_path.parent):
         with pytest.raises(UnsafeOutputError, match="contains the working folder"):
-            publish_tree(target, {"a.md": b"x"})
+            swap_in_tree(target, {"a.md": b"x"})
 
 
 def test_publish_tree_writes_nested_names_inside(tmp_path: Path) -> None:
-    publish_tree(tmp_path / "out", {"a.md": b"1", "incidents/b/index.html": b"2"})
+    swap_in_tree(tmp_path / "out", {"a.md": b"1", "incidents/b/index.html": b"2"})
     assert snapshot(tmp_path / "out").keys() == {"a.md", "incidents/b/index.html"}
 
 
@@ -218,11 +218,11 @@ def test_internal_or_deleted_incidents_disappear_at_the_next_build(project: Path
 
 def test_backup_left_by_an_interrupted_fallback_swap_is_restored(tmp_path: Path) -> None:
     state = tmp_path / "project" / STATE_DIR
-    publish_tree(tmp_path / "out", {"a.md": b"old"}, state_dir=state)
+    swap_in_tree(tmp_path / "out", {"a.md": b"old"}, state_dir=state)
     (tmp_path / "out" / "user.txt").write_text("mine")
     (tmp_path / "out").rename(tmp_path / ".out.old-12345")  # killed after the first rename, before the second
     (tmp_path / ".out.staging-abc").mkdir()
-    publish_tree(tmp_path / "out", {"b.md": b"new"}, state_dir=state)
+    swap_in_tree(tmp_path / "out", {"b.md": b"new"}, state_dir=state)
     assert snapshot(tmp_path / "out").keys() == {"b.md", "user.txt"}  # the user's file came back with the old tree
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "project"]  # nothing beside the output folder
     spare = next(state.glob("*/spare"))

@@ -29,15 +29,18 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     Only what changed is rendered again (cache: .postmortem-cache/ beside the config).
     """
     started = time.perf_counter()
-    from generator.build import FORMATS, BuildOptions, collect_sources, default_jobs
-    from generator.build import build as run_build
-    from generator.cache import CACHE_DIR
-    from generator.progress import Progress
+    from generator.build.cache import CACHE_DIR
+    from generator.build.options import BuildOptions, default_jobs
+    from generator.build.orchestrator import build as run_build
+    from generator.build.progress import Progress
+    from generator.build.tree import STATE_DIR, check_output_folder
+    from generator.model.catalog import collect_sources
+    from generator.render.formats import BUILD_FORMATS
 
     chosen = tuple(dict.fromkeys(part.strip() for part in formats.split(",") if part.strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in BUILD_FORMATS]
     if unknown or not chosen:
-        raise click.BadParameter(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from md, html, pdf", param_hint="--format")
+        raise click.BadParameter(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(BUILD_FORMATS)}", param_hint="--format")
     from generator.clock import SourceDateError, source_date
 
     try:
@@ -48,13 +51,9 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     if "pdf" in chosen:
         warn_if_pdfs_are_slow()
     sources = collect_sources(files, config, root)
-    from generator.write.tree import STATE_DIR
-
     protected = (root, root / config.incidents_dir, *([config_path] if config_path else []), *([templates] if templates else []))
     options = BuildOptions(config=config, out_dir=out_dir, formats=chosen, internal=internal, strict=strict, templates=templates,
                            cache_dir=root / CACHE_DIR, state_dir=root / STATE_DIR, protected=protected, force=force, jobs=jobs or default_jobs())
-    from generator.write.tree import check_output_folder
-
     reporting_errors(lambda: check_output_folder(out_dir, protected))  # before anything is written, the cache included
     progress = Progress.for_terminal(quiet)
     result = reporting_errors(lambda: run_build(sources, options, progress))

@@ -70,9 +70,8 @@ def reporting_errors(action: Callable[[], T]) -> T:
     """Run ``action``; input, template and output errors become clean messages and exit 1, not tracebacks."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
+    from generator.build.tree import BuildLockedError, OutputClashError, UnsafeOutputError
     from generator.render.context import InternalIncidentError
-    from generator.write import BuildLockedError
-    from generator.write.tree import OutputClashError, UnsafeOutputError
 
     try:
         return action()

@@ -72,9 +72,9 @@ def import_statuspage(export_file: Path, out_dir: Path | None, zone: str | None,
 @config_option
 def export_statuspage(files: tuple[Path, ...], output: str, config_path: Path | None) -> None:
     """Write incidents (default: the incidents folder) as a status-page v2 incidents.json export (public view only)."""
-    from generator.build import collect_sources, load_valid
     from generator.errors import InputError
     from generator.migrate.statuspage_export import dump_export, export_statuspage
+    from generator.model.catalog import collect_sources, load_valid
     from generator.write import write_file_atomically
 
     config, root = load_site_config(config_path)

@@ -25,7 +25,8 @@ FORMAT_CHOICE = click.Choice(["md", "html", "pdf", "txt"])
 def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fragment: bool, strict: bool,
            config_path: Path | None, templates: Path | None) -> None:
     """Render one incident as Markdown, an HTML status-page post, or a PDF report."""
-    from generator.build import BuildOptions, load_valid, renderer
+    from generator.model.catalog import load_valid
+    from generator.render.formats import RenderSettings, render_document
 
     if fragment and fmt != "html":
         raise click.UsageError("--fragment applies to -f html only")
@@ -45,16 +46,10 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fr
         loaded, diagnostics = load_valid([incident_file], config, strict=strict)
         for diagnostic in diagnostics:
             click.echo(diagnostic.format(), err=True)
-        options = BuildOptions(config=config, out_dir=Path("output"), formats=(fmt,), internal=internal, templates=templates)
         incident = loaded[0].incident
         if not internal and incident.visibility != "public":
             error(f"incident {incident.slug!r} is internal; use --internal for an internal report")
-        if fragment:
-            from generator.render.fragment import render_status_fragment
-
-            data = render_status_fragment(incident, config, templates=templates).encode()
-        else:
-            data = renderer(fmt, options)(incident)
+        data = render_document(incident, fmt, RenderSettings(config, internal, templates, fragment=fragment))
         if output == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

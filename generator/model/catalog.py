@@ -59,6 +59,17 @@ def check_incident_text(text: str, path: Path, config: SiteConfig) -> tuple[Inci
     return check_document(document)
 
 
+def collect_sources(paths: Iterable[Path], config: SiteConfig, root: Path) -> list[Path]:
+    """The files named on the command line (folders searched), or every incident under the config's incidents folder."""
+    chosen = list(paths)
+    if chosen:
+        files: list[Path] = []
+        for path in chosen:
+            files.extend(find_incident_files(path) if path.is_dir() else [path])
+        return files
+    return find_incident_files(root / config.incidents_dir)
+
+
 def find_incident_files(folder: Path) -> list[Path]:
     """Every ``*.yaml``/``*.yml`` entry under ``folder`` but folders, in a stable order.
 
@@ -101,4 +112,12 @@ def load_incidents(paths: list[Path], config: SiteConfig) -> tuple[list[LoadedIn
             loaded.append(LoadedIncident(incident, path))
     diagnostics.extend(id_collisions((item.incident.slug, item.source) for item in loaded))
     loaded.sort(key=lambda item: item.incident.slug)
+    return loaded, diagnostics
+
+
+def load_valid(sources: list[Path], config: SiteConfig, *, strict: bool) -> tuple[list[LoadedIncident], list[Diagnostic]]:
+    """Every source loaded, and the warnings; raise ``InputError`` with all problems if any is fatal."""
+    loaded, diagnostics = load_incidents(sources, config)
+    if any(d.severity == "error" or strict for d in diagnostics):
+        raise InputError(sorted(set(diagnostics)))
     return loaded, diagnostics

@@ -11,8 +11,8 @@ import weakref
 from functools import cache
 from typing import TypeVar
 
-from generator.memo import IdentityMemo
 from generator.model.incident import POSTMORTEM_FIELDS, Incident, Record
+from generator.model.memo import IdentityMemo
 from generator.model.types import PUBLIC
 
 R = TypeVar("R", bound=Record)

@@ -64,7 +64,7 @@ def _site(snapshot: Snapshot, templates: Path | None) -> dict[str, bytes] | None
 
 
 def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, templates: Path | None, state_internal: bool) -> Response | None:
-    from generator.build import BuildOptions, renderer
+    from generator.render.formats import RenderSettings, render_document
 
     item = snapshot.incidents.get(slug)
     if item is None or snapshot.config is None:
@@ -74,13 +74,13 @@ def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, te
                 else "Start <code>postmortem serve --internal</code> to preview its internal report.")
         return Response(404, _TYPES[".html"], pages.page("Internal incident", f"<main><p>{pages.escape(slug)} is internal: it has no public "
                         f"output. {hint}</p></main>", snapshot.generation))
-    options = BuildOptions(config=snapshot.config, out_dir=Path("."), formats=(fmt,), internal=internal, templates=templates)
+    settings = RenderSettings(snapshot.config, internal, templates)
 
     def make() -> bytes:
         if fmt == "pdf":
             with _PDF_LOCK:
-                return renderer(fmt, options)(item.incident)
-        return renderer(fmt, options)(item.incident)
+                return render_document(item.incident, fmt, settings)
+        return render_document(item.incident, fmt, settings)
 
     body = snapshot.cached(f"{slug}:{fmt}:{internal}", make)
     if fmt == "html":

@@ -89,9 +89,8 @@ class PreviewState:
 
     def reload(self) -> Snapshot:
         """Load config and incidents again; problems become diagnostics."""
-        from generator.build import collect_sources
         from generator.config import load_config
-        from generator.model.catalog import load_incidents
+        from generator.model.catalog import collect_sources, load_incidents
 
         config: SiteConfig | None = None
         incidents: dict[str, LoadedIncident] = {}

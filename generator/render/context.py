@@ -9,8 +9,8 @@ from typing import Any
 
 from generator.config import SiteConfig
 from generator.i18n import LOCALES, strings
-from generator.memo import IdentityMemo
 from generator.model.incident import SECTION_KEYS, STANDARD_MILESTONES, CustomSection, EvidenceLink, Incident, Problem
+from generator.model.memo import IdentityMemo
 from generator.model.metrics import compute_metrics
 from generator.model.types import precision
 from generator.model.visibility import public_view

@@ -19,7 +19,7 @@ from generator.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.context import build_context
 from generator.render.environment import make_environment
-from generator.render.html import updates_html
+from generator.render.status_post import updates_html
 
 SCOPE = "pm-post"
 TEMPLATE = "status_post_fragment.html"

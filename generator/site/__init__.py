@@ -9,26 +9,31 @@ build; the site's pages link to them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from generator.config import SiteConfig
 from generator.model.incident import Incident
 from generator.model.visibility import public_view
 from generator.render.context import InternalIncidentError
 from generator.render.environment import make_environment
+from generator.render.formats import BUILD_FORMATS
 from generator.site import pages
 from generator.site.addresses import page_path
 from generator.site.api import render_api
 from generator.site.calendar import render_calendar
 from generator.site.components import SiteComponent, incident_components, natural_components, site_components
 from generator.site.feeds import render_component_feed, render_history_feeds
-from generator.site.incident import public_incidents, site_incident, site_wide
+from generator.site.incident import site_incident, site_wide
 from generator.site.record import SiteRecord, site_record
 from generator.site.sitemap import render_sitemap
 from generator.site.status import page_status, site_now
 
-__all__ = ["page_path", "public_record", "render_component_files", "render_incident_page", "render_site", "render_site_index", "render_site_wide"]
-ALL_FORMATS = ("md", "html", "pdf")
+__all__ = ["InMemory", "SiteStore", "assemble_site", "page_path", "public_record", "render_component_files", "render_incident_page", "render_site",
+           "render_site_wide"]
+T = TypeVar("T")
 # Read by Netlify and Cloudflare Pages (other hosts: see the README): status-page widgets and
 # dashboards on other origins fetch the JSON API, which real Statuspage serves with this header.
 HOST_HEADERS = b"""/api/*
@@ -37,29 +42,68 @@ HOST_HEADERS = b"""/api/*
 """
 
 
-def render_site(incidents: list[Incident], config: SiteConfig, *, templates: Path | None = None,
-                formats: tuple[str, ...] = ALL_FORMATS) -> dict[str, bytes]:
-    """Every site file, by POSIX path relative to the output folder.
+class SiteStore(Protocol[T]):
+    """Where assembled site files go: kept in memory as bytes, or in a build's cache as digests."""
 
-    ``formats`` are the per-incident files the build writes beside the site; pages link only to those.
+    def keep(self, files: dict[str, bytes]) -> dict[str, T]:
+        """Store ``files``; what stands for each of them."""
+
+    def component_files(self, component: SiteComponent, render: Callable[[], dict[str, bytes]]) -> dict[str, T]:
+        """A component's page and feed: stored ones if they are current, else ``render()`` stored."""
+
+
+class InMemory:
+    """A ``SiteStore`` that keeps the bytes themselves and renders every component."""
+
+    def keep(self, files: dict[str, bytes]) -> dict[str, bytes]:
+        return files
+
+    def component_files(self, component: SiteComponent, render: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+        return render()
+
+
+def assemble_site(records: list[SiteRecord], pages: Mapping[str, T], config: SiteConfig, store: SiteStore[T], *,
+                  page_with: Callable[[SiteRecord, list[SiteComponent]], bytes], templates: Path | None = None) -> dict[str, T]:
+    """Every site file, by POSIX path: the incidents' pages, then everything that lists incidents.
+
+    ``pages`` holds each public incident's page (by id) as ``render_incident_page``
+    made it, with the component slugs the incident's own names give.  When two
+    components' names give the same slug, the site-wide slugs differ from those:
+    the pages naming such a component are made again with ``page_with``.  The
+    preview, the tests (``render_site``) and real builds all assemble the site here.
     """
-    items = public_incidents([site_wide(incident) for incident in incidents])
-    records = [site_record(item, config) for item in items]
+    records = sorted(records, key=lambda record: (record.start, record.slug))
     components = site_components(records)
-    env = make_environment(templates)
-    files = render_site_index(records, components, config, templates=templates)
-    for item, record in zip(items, records, strict=True):
-        files[page_path(item.slug)] = pages.render_incident_page(item, incident_components(record, components), config, env, formats)
+    files: dict[str, T] = {page_path(record.slug): pages[record.slug] for record in records}
+    files.update(store.keep(render_site_wide(records, components, config, templates=templates)))
+    for component in components:
+        files.update(store.component_files(component, partial(render_component_files, component, config, templates=templates)))
+    renamed = {(c.group, c.name) for c in components if c.slug != natural_components([(c.group, c.name)])[0].slug}
+    for record in records:
+        if renamed.intersection(record.components):
+            files.update(store.keep({page_path(record.slug): page_with(record, incident_components(record, components))}))
     return dict(sorted(files.items()))
 
 
-def render_site_index(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig, *,
-                      templates: Path | None = None) -> dict[str, bytes]:
-    """Every site file except the incident pages: home, component pages, 404, feeds, API, sitemap."""
-    files = render_site_wide(records, components, config, templates=templates)
-    for component in components:
-        files.update(render_component_files(component, config, templates=templates))
-    return files
+def render_site(incidents: list[Incident], config: SiteConfig, *, templates: Path | None = None,
+                formats: tuple[str, ...] = BUILD_FORMATS) -> dict[str, bytes]:
+    """Every site file of ``incidents``, in memory, made exactly as a build makes it (the preview and the tests use it).
+
+    ``formats`` are the per-incident files the build writes beside the site; pages link only to those.
+    """
+    public: dict[str, Incident] = {}
+    for incident in incidents:
+        if incident.visibility == "public":
+            if incident.slug in public:
+                raise ValueError(f"two incidents share the id {incident.slug!r}")
+            public[incident.slug] = site_wide(incident)
+    pages = {slug: render_incident_page(incident, config, templates=templates, formats=formats) for slug, incident in public.items()}
+    records = [public_record(incident, config) for incident in public.values()]
+
+    def page_with(record: SiteRecord, components: list[SiteComponent]) -> bytes:
+        return render_incident_page(public[record.slug], config, templates=templates, formats=formats, components=components)
+
+    return assemble_site(records, pages, config, InMemory(), page_with=page_with, templates=templates)
 
 
 def render_site_wide(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig, *,
@@ -97,7 +141,7 @@ def public_record(incident: Incident, config: SiteConfig) -> SiteRecord:
     return site_record(site_incident(view), config)
 
 
-def render_incident_page(incident: Incident, config: SiteConfig, *, templates: Path | None = None, formats: tuple[str, ...] = ALL_FORMATS,
+def render_incident_page(incident: Incident, config: SiteConfig, *, templates: Path | None = None, formats: tuple[str, ...] = BUILD_FORMATS,
                          components: list[SiteComponent] | None = None) -> bytes:
     """One public incident's permalink page.
 

@@ -17,7 +17,7 @@ from generator.config import SiteConfig
 from generator.i18n import strings
 from generator.render import formatting
 from generator.render.context import build_context
-from generator.render.html import updates_html
+from generator.render.status_post import updates_html
 from generator.site.addresses import absolute, base_url, incident_path
 from generator.site.components import SiteComponent
 from generator.site.incident import SiteIncident, newest_first, span_range

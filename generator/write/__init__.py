@@ -1,8 +1,7 @@
-"""Write stage: outputs appear all at once or not at all."""
+"""Write stage: single files written atomically (a build's whole tree is swapped in by ``generator.build.tree``)."""
 
 from __future__ import annotations
 
 from generator.write.files import write_file_atomically, write_output_file
-from generator.write.tree import BuildLockedError, Published, publish_tree, spare_folder
 
-__all__ = ["BuildLockedError", "Published", "publish_tree", "spare_folder", "write_file_atomically", "write_output_file"]
+__all__ = ["write_file_atomically", "write_output_file"]

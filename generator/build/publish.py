@@ -1,6 +1,6 @@
 """Publishing a build's files from the cache, and skipping it when the tree is already right.
 
-The tree is swapped in atomically by ``generator.write.publish_tree``, with
+The tree is swapped in atomically by ``generator.build.tree.swap_in_tree``, with
 bytes read from the cache only when needed.  After each publish the stamps
 (inode, size, mtime) of every file the tool wrote are remembered:
 
@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.cache import BuildCache
-from generator.write.tree import Stamp
+from generator.build.cache import BuildCache
+from generator.build.tree import Stamp, swap_in_tree
 
 LAYOUT = 2  # states recorded before the output folder stopped holding the manifest are not trusted
 
@@ -96,15 +96,13 @@ def publish(out_dir: Path, digests: Mapping[str, str], cache: BuildCache, *, sta
     """Make ``out_dir`` hold exactly ``digests`` (plus the user's files); False when nothing had to change.
 
     ``state_dir`` is the project's private state folder (``.postmortem-state``), ``protected`` what
-    the output folder must never contain (see ``generator.write.tree``).
+    the output folder must never contain (see ``generator.build.tree``).
     """
     if cache.enabled and tree_is_current(out_dir, digests, cache.published):
         return False
-    from generator.write import publish_tree
-
     previous = _state_for(out_dir, cache.published) if cache.enabled else None
     spare = _state_for(out_dir, cache.spare) if cache.enabled else None
-    result = publish_tree(out_dir, CachedFiles(digests, cache), state_dir=state_dir, protected=protected,
+    result = swap_in_tree(out_dir, CachedFiles(digests, cache), state_dir=state_dir, protected=protected,
                           reuse=_unchanged_files(out_dir, digests, previous),
                           spare_holds=None if spare is None else _spare_holds(digests, spare, previous))
     cache.set_published(tree_state(out_dir, digests, result.stamps))

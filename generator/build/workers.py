@@ -1,4 +1,4 @@
-"""Work that runs in pool processes: load and validate an incident, render its formats.
+"""Work that runs in pool processes: load and validate incidents (first pass), render their outputs (second pass).
 
 Everything crossing the process boundary is a plain picklable value; template
 errors are turned into ``TemplateFailure`` in the worker and raised again in
@@ -6,9 +6,9 @@ the parent, so the CLI reports them exactly as in a single-process build.
 
 Two pools, two start methods, chosen deliberately:
 
-* Markdown/HTML work uses ``fork``: the parent has already imported pydantic,
-  the models and Jinja and compiled the templates, so a forked worker starts in
-  about a millisecond with all of it.  The pool is created (and, on Python
+* Loading and Markdown/HTML work use ``fork``: the parent has already imported
+  pydantic and the models (and, for rendering, Jinja with the templates
+  compiled), so a forked worker starts at once with all of it.  The pool is created (and, on Python
   3.11+, all its processes started) before any progress-bar thread exists, and
   its workers are never replaced, so no fork happens while another thread may
   hold a lock.
@@ -17,7 +17,7 @@ Two pools, two start methods, chosen deliberately:
   forks a replacement from the pool's handler *thread*, which ``fork``
   cannot do safely (``ProcessPoolExecutor`` even refuses it).  The fork server is a
   clean single-threaded process that preloads WeasyPrint once, so each
-  replacement starts with WeasyPrint already imported instead of paying ~0.6 s.
+  replacement starts with WeasyPrint already imported instead of importing it again.
 """
 
 from __future__ import annotations
@@ -35,34 +35,34 @@ from typing import Any
 from generator.config import SiteConfig
 from generator.errors import Diagnostic
 from generator.model.incident import Incident
+from generator.render.formats import RenderSettings, render_document
 
 PDF_TASKS_PER_CHILD = 25
 _PR_SET_PDEATHSIG = 1
 CHEAP_FORMATS = ("md", "html")
-SITE_PAGE = "page"  # the site's permalink page of one incident, rendered and cached like a format
-SITE_RECORD = "record"  # the incident's pickled ``SiteRecord``, which the site-wide files are assembled from
+SITE_PAGE = "site-page"  # the site's permalink page of one incident, rendered and cached like a format
+SITE_RECORD = "site-record"  # the incident's pickled ``SiteRecord``, which the site-wide files are assembled from
 SITE_FORMATS = (SITE_PAGE, SITE_RECORD)
 
 
+@dataclass
+class Loaded:
+    """One source file read and validated by a worker (the first pass: nothing is rendered yet)."""
+
+    source: str
+    slug: str | None = None  # set when the incident validated
+    visibility: str | None = None
+    model: bytes | None = None  # the validated incident, pickled once by the worker that loaded it
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    incident: Incident | None = None  # the model itself, when the load ran in this process (never pickled)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "incident": None}
+
+
 @dataclass(frozen=True)
-class RenderSettings:
-    """What every render needs besides the incident; small and picklable."""
-
-    config: SiteConfig
-    internal: bool = False
-    templates: Path | None = None
-    bytecode_dir: Path | None = None
-    formats: tuple[str, ...] = ("md", "html", "pdf")  # the build's per-incident files, which site pages link to
-    in_site: bool = False  # a build: the post sits beside the site's index.html and feeds, and links back to them
-
-
-@dataclass(frozen=True)
-class Job:
-    """Load ``source`` (when ``model`` is None) and render the wanted ``formats``.
-
-    ``model`` is the validated incident pickled once, by the worker that loaded
-    it: the parent stores and forwards those bytes without unpickling them.
-    """
+class RenderJob:
+    """Render the wanted ``formats`` of the incident ``model`` (pickled; None: load ``source`` again)."""
 
     source: str
     model: bytes | None
@@ -88,14 +88,12 @@ class TemplateFailure:
 
 
 @dataclass
-class JobResult:
-    source: str
-    slug: str | None = None  # set when the incident loaded and validated
-    visibility: str | None = None
-    model: bytes | None = None  # the pickled incident, when this job loaded it
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+class Rendered:
+    """The bytes of each rendered format, or the template failure that stopped the job."""
+
     outputs: dict[str, bytes] = field(default_factory=dict)
     failure: TemplateFailure | None = None
+    problems: list[Diagnostic] = field(default_factory=list)  # the file had to be read again and no longer validates
 
 
 def wanted_formats(visibility: str, formats: tuple[str, ...], internal: bool) -> tuple[str, ...]:
@@ -105,11 +103,11 @@ def wanted_formats(visibility: str, formats: tuple[str, ...], internal: bool) ->
     return formats
 
 
-def prepare(settings: RenderSettings, formats: tuple[str, ...]) -> None:
+def prepare(settings: RenderSettings, formats: tuple[str, ...], bytecode_dir: Path | None = None) -> None:
     """Create the Jinja environments and compile the templates once, with the bytecode cache.
 
-    Called in the parent before forking (so workers inherit compiled templates)
-    and in a process that renders without a pool.
+    Called in the parent once every input is valid, before forking (so workers
+    inherit compiled templates), and in a process that renders without a pool.
     """
     from generator.render.environment import make_environment
 
@@ -118,41 +116,25 @@ def prepare(settings: RenderSettings, formats: tuple[str, ...]) -> None:
     for fmt in formats:
         for markdown, name in wanted.get(fmt, []):
             env = make_environment(settings.templates, markdown=markdown)
-            if settings.bytecode_dir is not None and env.bytecode_cache is None:
+            if bytecode_dir is not None and env.bytecode_cache is None:
                 from jinja2 import FileSystemBytecodeCache
 
-                settings.bytecode_dir.mkdir(parents=True, exist_ok=True)
-                env.bytecode_cache = FileSystemBytecodeCache(str(settings.bytecode_dir))
+                bytecode_dir.mkdir(parents=True, exist_ok=True)
+                env.bytecode_cache = FileSystemBytecodeCache(str(bytecode_dir))
             env.get_template(name)
 
 
-def render_one(incident: Incident, fmt: str, settings: RenderSettings) -> bytes:
-    config, internal, templates = settings.config, settings.internal, settings.templates
-    if fmt == "md":
-        from generator.render.md import render_markdown
-
-        return render_markdown(incident, config, internal=internal, templates=templates).encode()
-    if fmt == "html":
-        from generator.render.html import render_status_post
-
-        return render_status_post(incident, config, templates=templates, site_links=settings.in_site).encode()
-    if fmt == "pdf":
-        from generator.render.pdf import render_pdf
-
-        return render_pdf(incident, config, internal=internal, templates=templates)
+def render_output(incident: Incident, fmt: str, settings: RenderSettings) -> bytes:
+    """One of a build's per-incident outputs: a document format, or the incident's site page or record."""
     if fmt == SITE_PAGE:  # rendered next to the post, so the two share each Markdown rendering (see ``markdown.MEMO_SIZE``)
         from generator.site import render_incident_page
 
-        return render_incident_page(incident, config, templates=templates, formats=settings.formats)
+        return render_incident_page(incident, settings.config, templates=settings.templates, formats=settings.linked)
     if fmt == SITE_RECORD:  # after the page, so its Markdown renderings are memoised already
         from generator.site import public_record
 
-        return pickle.dumps(public_record(incident, config), protocol=5)
-    if fmt == "txt":  # plain-text post for e-mail and status tools (public view only)
-        from generator.render.text import render_text
-
-        return render_text(incident, config).encode()
-    raise ValueError(f"unknown format {fmt!r}")
+        return pickle.dumps(public_record(incident, settings.config), protocol=5)
+    return render_document(incident, fmt, settings)
 
 
 def unpickled_model(model: bytes | None) -> Incident | None:
@@ -166,40 +148,53 @@ def unpickled_model(model: bytes | None) -> Incident | None:
     return incident if isinstance(incident, Incident) else None
 
 
-def run_job(job: Job, settings: RenderSettings) -> JobResult:
-    """Load (if needed) and render one incident; never raises for bad input or templates."""
+def load_source(source: str, config: SiteConfig) -> Loaded:
+    """Read and validate one incident file; never raises for bad input."""
+    from generator.model.catalog import load_incident
+
+    incident, diagnostics = load_incident(Path(source), config)
+    loaded = Loaded(source, diagnostics=diagnostics)
+    if incident is not None and not any(d.severity == "error" for d in diagnostics):
+        loaded.slug, loaded.visibility, loaded.incident = incident.slug, incident.visibility, incident
+        loaded.model = pickle.dumps(incident, protocol=5)
+    return loaded
+
+
+def load_sources(sources: list[str], config: SiteConfig) -> list[Loaded]:
+    return [load_source(source, config) for source in sources]
+
+
+def render_job(job: RenderJob, settings: RenderSettings, incident: Incident | None = None) -> Rendered:
+    """Render one valid incident (``incident`` when the caller holds it already); never raises for templates."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    diagnostics: list[Diagnostic] = []
-    incident = unpickled_model(job.model)
     if incident is None:
-        from generator.model.catalog import load_incident
-
-        incident, diagnostics = load_incident(Path(job.source), settings.config)
-    result = JobResult(job.source, diagnostics=diagnostics)
-    if incident is None or any(d.severity == "error" for d in diagnostics):
-        return result
-    result.slug, result.visibility = incident.slug, incident.visibility
-    if job.model is None:
-        result.model = pickle.dumps(incident, protocol=5)
+        incident = unpickled_model(job.model)
+    rendered = Rendered()
+    if incident is None:  # no stored model, or one pickled by other library versions: load the (valid) file again
+        loaded = load_source(job.source, settings.config)
+        if loaded.incident is None:  # it changed since it was validated
+            rendered.problems = loaded.diagnostics
+            return rendered
+        incident = loaded.incident
     from generator.site.incident import site_wide
 
     incident = site_wide(incident)
     try:
         for fmt in wanted_formats(incident.visibility, job.formats, settings.internal):
-            result.outputs[fmt] = render_one(incident, fmt, settings)
+            rendered.outputs[fmt] = render_output(incident, fmt, settings)
     except TemplateSyntaxError as exc:
-        result.failure = TemplateFailure(exc.message or str(exc), True, exc.lineno, exc.name, exc.filename)
+        rendered.failure = TemplateFailure(exc.message or str(exc), True, exc.lineno, exc.name, exc.filename)
     except TemplateError as exc:
-        result.failure = TemplateFailure(str(exc))
-    return result
+        rendered.failure = TemplateFailure(str(exc))
+    return rendered
 
 
-def run_jobs(jobs: list[Job], settings: RenderSettings) -> list[JobResult]:
-    from generator.write.tree import pause_for_tests
+def render_jobs(jobs: list[RenderJob], settings: RenderSettings) -> list[Rendered]:
+    from generator.build.tree import pause_for_tests
 
     pause_for_tests("rendering")
-    return [run_job(job, settings) for job in jobs]
+    return [render_job(job, settings) for job in jobs]
 
 
 def quiet_interrupts() -> None:
@@ -261,5 +256,5 @@ class _AsyncFuture:
 def pdf_pool(workers: int) -> RecyclingPool:
     """A forkserver pool of recycled workers; the server preloads WeasyPrint once."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.render.pdf", "generator.render.pdf_engine", "weasyprint"])
+    context.set_forkserver_preload(["generator.render.report", "generator.render.pdf_engine", "weasyprint"])
     return RecyclingPool(workers, context, PDF_TASKS_PER_CHILD)

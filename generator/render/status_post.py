@@ -10,8 +10,8 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from generator.config import SiteConfig
-from generator.memo import IdentityMemo
 from generator.model.incident import Incident
+from generator.model.memo import IdentityMemo
 from generator.render.context import build_context
 from generator.render.environment import make_environment
 

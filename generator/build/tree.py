@@ -1,4 +1,4 @@
-"""Publish a whole output tree atomically, under a lock, keeping the user's own files.
+"""Swap a whole output tree in atomically, under a lock, keeping the user's own files.
 
 The new tree is assembled out of sight and swapped in with one
 ``renameat2(RENAME_EXCHANGE)`` call, so a reader (or a build killed with
@@ -548,7 +548,7 @@ def _same_device(work: Path, out_dir: Path) -> bool:
         return False
 
 
-def publish_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path | None = None, protected: Iterable[Path] = (),
+def swap_in_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path | None = None, protected: Iterable[Path] = (),
                  lock_wait: float | None = None, reuse: Callable[[str], Path | None] | None = None,
                  spare_holds: Callable[[str, Stamp], bool] | None = None) -> Published:
     """Replace the tool's files in ``out_dir`` with ``files`` in one atomic step.

@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import os
 import time
+from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ INDEX_VERSION = 2
 # A file whose mtime is this close to the last scan may have changed within the
 # clock's granularity without its stamp changing (git's "racy" entries): re-hash it.
 RACY_NS = 2_000_000_000
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # the generator package
 
 
 def sha256(*parts: str | bytes) -> str:
@@ -115,7 +116,7 @@ def _project_secret(cache_folder: Path) -> bytes:
     A key that cannot be read or made gives a key for this process only: the
     cache's pickles are then simply not trusted (rendered again), never unpickled.
     """
-    from generator.write.tree import STATE_DIR
+    from generator.build.tree import STATE_DIR
 
     if os.environ.get(KEY_VARIABLE):
         return hashlib.sha256(os.environ[KEY_VARIABLE].encode("utf-8", "surrogateescape")).digest()
@@ -226,15 +227,16 @@ class BuildCache:
         self.used_sources[key] = [stat.st_size, stat.st_mtime_ns, digest]
         return digest, raw
 
-    def load_record(self, load_key: str) -> dict[str, Any] | None:
-        record = None if self.force else self.index["loads"].get(load_key)
-        if record is not None:
-            self.used_loads[load_key] = record
-        return record
+    def validated(self, load_key: str) -> dict[str, Any] | None:
+        """The summary of a validated incident file (id, visibility, warnings) stored for ``load_key``, else None."""
+        summary = None if self.force else self.index["loads"].get(load_key)
+        if summary is not None:
+            self.used_loads[load_key] = summary
+        return summary
 
-    def put_load_record(self, load_key: str, record: dict[str, Any], model: bytes) -> None:
-        """Remember a validated incident: its summary record and its pickled model."""
-        self.used_loads[load_key] = record
+    def put_validated(self, load_key: str, summary: Mapping[str, Any], model: bytes) -> None:
+        """Remember a validated incident: its summary and its pickled model."""
+        self.used_loads[load_key] = summary
         self.new_models[load_key] = model
 
     def model(self, load_key: str) -> bytes | None:
@@ -362,7 +364,7 @@ class BuildCache:
 
     @property
     def spare(self) -> dict[str, Any] | None:
-        """The same kind of state for the spare tree beside the output folder (see ``generator.publish``)."""
+        """The same kind of state for the spare tree beside the output folder (see ``generator.build.publish``)."""
         return self.index.get("spare")
 
     def set_spare(self, state: dict[str, Any] | None) -> None:
