@@ -33,6 +33,7 @@ class LazyGroup(click.Group):
     """A click group whose commands are imported on first use; Ctrl-C ends any command with one line and exit 130."""
 
     def invoke(self, ctx: click.Context) -> object:
+        """Run the command; Ctrl-C prints one line and exits 130."""
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
@@ -41,9 +42,11 @@ class LazyGroup(click.Group):
             sys.exit(130)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, without importing any of them."""
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, imported now."""
         if cmd_name not in COMMANDS:
             return None
         module_name, attribute = COMMANDS[cmd_name].split(":")

@@ -23,9 +23,11 @@ class Diagnostic:
     severity: Severity = "error"
 
     def format(self) -> str:
+        """``path:line:col: severity: message``, as every command prints it."""
         return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:
+        """The diagnostic as plain JSON-ready values (``validate --format json``, the cache)."""
         return {
             "path": self.path,
             "line": self.line,
@@ -42,20 +44,25 @@ class DiagnosticList:
     items: list[Diagnostic] = field(default_factory=list)
 
     def add(self, diagnostic: Diagnostic) -> None:
+        """Add one problem at ``path:line:col``."""
         self.items.append(diagnostic)
 
     def extend(self, diagnostics: list[Diagnostic] | DiagnosticList) -> None:
+        """Add problems found elsewhere."""
         self.items.extend(diagnostics.items if isinstance(diagnostics, DiagnosticList) else diagnostics)
 
     @property
     def errors(self) -> list[Diagnostic]:
+        """True when any problem is an error (not only warnings)."""
         return [d for d in self.items if d.severity == "error"]
 
     @property
     def warnings(self) -> list[Diagnostic]:
+        """The warnings only."""
         return [d for d in self.items if d.severity == "warning"]
 
     def sorted(self) -> list[Diagnostic]:
+        """Every problem once, in file and position order."""
         return sorted(set(self.items), key=lambda d: (d.path, d.line, d.column, d.message))
 
     def __bool__(self) -> bool:

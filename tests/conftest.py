@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import SiteConfig
 from generator.model.catalog import find_incident_files, load_incident
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 
 ROOT = Path(__file__).resolve().parent.parent

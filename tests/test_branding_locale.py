@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from generator.config import SiteConfig, load_config
 from generator.errors import InputError
 from generator.i18n import LOCALES
 from generator.load import read_yaml
+from generator.model.config import SiteConfig, load_config
 from generator.model.incident import Incident
 from generator.render.postmortem import render_markdown
 from generator.render.report import render_pdf

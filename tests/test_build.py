@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.options import BuildOptions
-from generator.build.orchestrator import build
-from generator.config import SiteConfig
+from generator.builder.options import BuildOptions
+from generator.builder.orchestrator import build
+from generator.model.config import SiteConfig
 from tests.conftest import INCIDENTS, SEED_IDS
 
 FIRST, SECOND = SEED_IDS
@@ -158,7 +158,7 @@ def test_the_library_build_works_without_a_cache(tmp_path: Path) -> None:
 
 
 def test_the_cache_finds_the_same_builtin_templates_as_jinja() -> None:
-    from generator.build.cache import builtin_templates
+    from generator.builder.cache import builtin_templates
     from generator.render.environment import builtin_templates as jinja_builtin_templates
 
     assert builtin_templates() == jinja_builtin_templates()

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 import generator.site.pages
-from generator.build.options import BuildOptions
-from generator.build.orchestrator import build
-from generator.config import SiteConfig
+from generator.builder.options import BuildOptions
+from generator.builder.orchestrator import build
 from generator.model.catalog import load_incidents
+from generator.model.config import SiteConfig
 from generator.site import render_site
 from tests.conftest import INCIDENTS, SEED_IDS
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 import generator.site
-from generator.build.options import BuildOptions
-from generator.build.orchestrator import build
-from generator.config import SiteConfig
+from generator.builder.options import BuildOptions
+from generator.builder.orchestrator import build
 from generator.model.catalog import find_incident_files
+from generator.model.config import SiteConfig
 from tests.conftest import INCIDENTS, SEED_IDS
 from tests.test_build_incremental import build as run_build
 from tests.test_build_incremental import edit, tree

@@ -174,11 +174,11 @@ def test_replaced_pickles_are_never_loaded(project: Path, tmp_path: Path) -> Non
 
 
 def test_a_full_cache_disk_is_a_warning_not_a_traceback(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.build import cache as cache_module
-    from generator.build.options import BuildOptions
-    from generator.build.orchestrator import build
-    from generator.config import SiteConfig
+    from generator.builder import cache as cache_module
+    from generator.builder.options import BuildOptions
+    from generator.builder.orchestrator import build
     from generator.model.catalog import collect_sources
+    from generator.model.config import SiteConfig
 
     real_connect = sqlite3.connect
 

@@ -17,8 +17,8 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from generator.config import SiteConfig
 from generator.model.catalog import load_incident
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.model.metrics import compute_metrics
 from generator.model.types import precision

@@ -203,7 +203,7 @@ def test_an_md_html_build_keeps_the_cached_pdfs(project: Path) -> None:
 
 def test_the_layout_of_earlier_versions_is_cleaned_up(tmp_path: Path) -> None:
     """Earlier versions kept a spare and a lock beside the output folder and the manifest inside it: all go."""
-    from generator.build.tree import MANIFEST, swap_in_tree
+    from generator.builder.tree import MANIFEST, swap_in_tree
 
     out = tmp_path / "out"
     out.mkdir()
@@ -222,7 +222,7 @@ def test_the_layout_of_earlier_versions_is_cleaned_up(tmp_path: Path) -> None:
 
 def test_without_a_state_folder_on_the_same_file_system_nothing_stays_beside_the_output(tmp_path: Path,
                                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.build import tree
+    from generator.builder import tree
 
     monkeypatch.setattr(tree, "_same_device", lambda work, out_dir: False)  # e.g. -o on another disk than the project
     for version in (b"1", b"2", b"3"):

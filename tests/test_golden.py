@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.render.postmortem import render_markdown
 from generator.render.status_post import render_status_post
 from tests.conftest import TESTS, UPDATE_GOLDEN, load_sample, sample_ids

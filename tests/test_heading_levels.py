@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from generator.config import SiteConfig
 from generator.model.catalog import load_incident
-from generator.render.markdown import markdown_block, markdown_parser, markdown_to_html, shift_markdown_headings
+from generator.model.config import SiteConfig
+from generator.model.markdown_syntax import markdown_parser
+from generator.render.markdown import markdown_block, markdown_to_html, shift_markdown_headings
 from generator.render.postmortem import render_markdown
 from generator.render.report import report_html
 from generator.render.status_post import render_status_post

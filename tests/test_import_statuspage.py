@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.config import SiteConfig
 from generator.i18n import strings
 from generator.load import read_yaml
 from generator.migrate.bodies import html_to_markdown
 from generator.migrate.statuspage_import import convert_export
 from generator.migrate.statuspage_source import read_export
 from generator.model.catalog import load_incident
+from generator.model.config import SiteConfig
 from generator.render import formatting
 from tests.conftest import CLI
 

@@ -16,7 +16,7 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from generator.cli import main
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.postmortem import render_markdown
 from generator.render.text_post import render_text

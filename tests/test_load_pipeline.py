@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.config import SiteConfig
 from generator.migrate.import_files import write_import
 from generator.migrate.incident_yaml import dump_body, incident_file
 from generator.migrate.statuspage_import import ImportedIncident
 from generator.model.catalog import check_incident_text, load_incident
+from generator.model.config import SiteConfig
 
 LONDON = SiteConfig(company="Acme Ltd", zone="Europe/London")
 

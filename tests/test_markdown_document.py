@@ -18,8 +18,8 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from generator.config import SiteConfig
 from generator.model.catalog import load_incident
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.markdown import markdown_item, markdown_url
 from generator.render.postmortem import render_markdown

@@ -10,6 +10,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.model.markdown_syntax import markdown_parser
 from generator.render import markdown
 from generator.render.markdown import NEEDS_NEUTRALISING, markdown_block
 
@@ -63,8 +64,8 @@ LINE = st.text(alphabet=st.sampled_from(list("ab1 .-+=)(\"'!:/*_`[]<>|~#&\\\t\u0
 @given(LINE)
 def test_a_plain_paragraph_renders_exactly_as_the_parser_would(text: str) -> None:
     if markdown._plain_paragraph(text):
-        assert str(markdown.markdown_to_html(text)) == markdown.markdown_parser().render(text)
-        tokens = markdown.markdown_parser().parse(text)
+        assert str(markdown.markdown_to_html(text)) == markdown_parser().render(text)
+        tokens = markdown_parser().parse(text)
         assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
         assert markdown.markdown_to_text(text) == text
 

@@ -18,7 +18,8 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from generator.render.markdown import is_safe_link, markdown_block, markdown_inline, markdown_to_html
+from generator.model.markdown_syntax import is_safe_link
+from generator.render.markdown import markdown_block, markdown_inline, markdown_to_html
 from tests.conftest import CLI
 from tests.test_site_support import FAVICON
 

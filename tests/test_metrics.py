@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.model.metrics import compute_metrics
 from generator.render.postmortem import render_markdown
 from generator.render.status_post import render_status_post

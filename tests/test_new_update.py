@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.config import SiteConfig
-from generator.edit import add_update
+from generator.commands.edit import add_update
 from generator.model.catalog import load_incident
-from generator.scaffold import slugify
+from generator.model.config import SiteConfig
+from generator.model.ids import slugify
 from tests.conftest import CLI, INCIDENTS, SEED_IDS
 
 
@@ -85,7 +85,8 @@ def test_new_usage_errors(project: Path, args: tuple[str, ...], message: str) ->
 
 def test_slugify() -> None:
     assert slugify("Zürich straße: 50% down!") == "zurich-strasse-50-down"
-    assert slugify("障害") == "incident"
+    assert slugify("障害") == "zhang-hai"  # transliterated, not dropped
+    assert slugify("!!!") == "incident"
     assert len(slugify("word " * 40)) <= 60
 
 
@@ -198,3 +199,19 @@ def test_real_subprocess_new_and_update(tmp_path: Path) -> None:
                              capture_output=True, text=True, env=env, timeout=60)
     assert updated.returncode == 0, updated.stderr
     assert "posted_at: 2022-04-13T06:35:00Z" in (tmp_path / path).read_text("utf-8"), "site zone defaults to UTC: written as Z"
+
+
+def test_new_and_import_make_the_same_slug_of_a_cyrillic_title(tmp_path: Path) -> None:
+    """One slugifier (python-slugify): `new` transliterates as `import` does, instead of falling back to `incident`."""
+    import json
+
+    title = "Сбой оплаты"
+    created = subprocess.run([*CLI, "new", title, "--at", "2024-05-02T09:00Z"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() == "incidents/2024-05-02-sboi-oplaty.yaml"
+    export = json.loads((Path(__file__).parent / "fixtures" / "statuspage" / "single-incident.json").read_text("utf-8"))
+    (tmp_path / "export.json").write_text(json.dumps({**export, "name": title}), "utf-8")
+    imported = subprocess.run([*CLI, "import", "statuspage", "export.json", "-o", "imported"], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60)
+    assert imported.returncode == 0, imported.stderr
+    assert [p.name for p in (tmp_path / "imported").iterdir()] == ["2024-05-02-sboi-oplaty.yaml"]

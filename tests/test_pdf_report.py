@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.render.report import render_pdf
 from tests.conftest import SEED_IDS, load_sample
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import feedparser
 from pypdf import PdfReader
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.render.markdown import first_sentence, markdown_to_text, shorten
 from generator.render.report import render_pdf
 from generator.render.status_post import render_status_post

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import tree
-from generator.build.cache import BuildCache
-from generator.build.publish import publish
-from generator.build.tree import STATE_DIR, OutputClashError, spare_folder, swap_in_tree
+from generator.builder import tree
+from generator.builder.cache import BuildCache
+from generator.builder.publish import publish
+from generator.builder.tree import STATE_DIR, OutputClashError, spare_folder, swap_in_tree
 from tests.test_write_atomic import build, kill_build_at, leftovers, reference_tree, snapshot, write_incidents
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from generator.config import SiteConfig
 from generator.model.catalog import load_incident
-from generator.render.markdown import drop_unresolved_references, markdown_block, markdown_to_html, markdown_to_text
+from generator.model.config import SiteConfig
+from generator.model.markdown_syntax import drop_unresolved_references
+from generator.render.markdown import markdown_block, markdown_to_html, markdown_to_text
 from generator.render.postmortem import render_markdown
 from generator.render.report import report_html
 from generator.render.status_post import render_status_post

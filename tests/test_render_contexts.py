@@ -18,9 +18,9 @@ import pytest
 import tinycss2
 from pypdf import PdfReader
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
+from generator.model.ids import RESERVED_IDS
 from generator.model.incident import Incident
-from generator.names import RESERVED_IDS
 from generator.render.contexts import UnsafeValueError, css_colour, css_ident, css_string, json_for_html, safe_url
 from generator.render.markdown import markdown_to_text
 from generator.render.report import report_html

@@ -17,9 +17,9 @@ import yaml
 from click.testing import CliRunner
 
 from generator.cli import main
+from generator.commands.scaffold import scaffold
 from generator.load import read_yaml, read_yaml_text
-from generator.scaffold import scaffold
-from generator.schema import schema_text
+from generator.model.schema import schema_text
 from tests.conftest import CLI, INCIDENTS, ROOT, sample_ids
 
 SCHEMAS = ROOT / "schemas"

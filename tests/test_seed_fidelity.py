@@ -8,7 +8,7 @@ import re
 import html5lib
 import pytest
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.render.postmortem import render_markdown
 from generator.render.status_post import render_status_post
 from tests.conftest import SEED_IDS, TESTS, load_sample

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import SiteConfig
 from generator.i18n import LOCALES
-from generator.model.incident import Incident, Record
+from generator.model.config import SiteConfig
+from generator.model.incident import Incident, StrictModel
 from generator.model.visibility import is_public_field
 from generator.render.status_post import render_status_post
 from generator.site import render_site
@@ -222,7 +222,7 @@ def test_canary_covers_every_internal_field_of_the_model() -> None:
     from generator.model import incident as model
 
     internal = {(cls.__name__, name) for cls in vars(model).values()
-                if isinstance(cls, type) and issubclass(cls, Record) and cls is not Record
+                if isinstance(cls, type) and issubclass(cls, StrictModel) and cls is not StrictModel
                 for name in cls.model_fields if not is_public_field(cls, name)}
     covered = {
         ("Incident", "severity"), ("Incident", "internal_notes"), ("Problem", "notes"), ("Problem", "internal"),

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.site import render_site
 from generator.site.api import escape_json_bytes
 from tests.conftest import TESTS

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.config import SiteConfig
 from generator.model.catalog import find_incident_files, load_incident
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.site import render_site
 from tests.conftest import TESTS

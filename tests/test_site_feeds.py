@@ -15,7 +15,7 @@ import feedparser
 import pytest
 from defusedxml import ElementTree
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.site import render_site
 from tests.test_site_support import SEED_CONFIG, canary_incident, internal_incident, seeds, synthetic
 

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 import pytest
 from defusedxml import ElementTree
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.site import render_site
 from tests.test_site_support import FAVICON, SEED_CONFIG, seeds, synthetic
 

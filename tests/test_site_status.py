@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from generator.clock import SourceDateError
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.site import render_site
 from generator.site.components import natural_components

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from tests.conftest import SEED_IDS, load_sample
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.model.visibility import public_view
 from generator.render.text_post import WIDTH, markdown_to_plain, render_text

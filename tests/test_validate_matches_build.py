@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from generator.clock import ClockError, parse_moment
-from generator.config import SiteConfig
 from generator.model.catalog import load_incident
+from generator.model.config import SiteConfig
+from generator.model.ids import RESERVED_IDS
 from generator.model.types import MAX_LINE_CHARS
-from generator.names import RESERVED_IDS
 from tests.conftest import CLI
 
 BASE_TEXT = (Path(__file__).parent / "inputs" / "base.yaml").read_text("utf-8").split("\n", 1)[1]

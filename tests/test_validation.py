@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.cli import main
-from generator.config import SiteConfig
 from generator.model.catalog import load_incident, load_incidents
+from generator.model.config import SiteConfig
 from generator.model.types import MAX_MARKDOWN_CHARS
 from tests.conftest import CLI
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import SiteConfig
 from generator.model.catalog import load_incident
+from generator.model.config import SiteConfig
 from generator.model.types import offset_hint
 from tests.conftest import CLI
 

@@ -18,8 +18,8 @@ import pytest
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from generator.config import SiteConfig
 from generator.model.catalog import load_incident
+from generator.model.config import SiteConfig
 from generator.model.incident import (
     ActionItem,
     ActionSubItem,
@@ -32,7 +32,7 @@ from generator.model.incident import (
     IncidentTimelineEntry,
     Person,
     Problem,
-    Record,
+    StrictModel,
     TimelineEntry,
     Update,
 )
@@ -46,7 +46,7 @@ CANARY = "CANARYq7z"
 INTERNAL_COMPONENT = f"{CANARY} component"
 
 # One valid internal entry per model that can be marked internal; each carries the canary.
-INTERNAL_ENTRIES: dict[type[Record], dict[str, object]] = {
+INTERNAL_ENTRIES: dict[type[StrictModel], dict[str, object]] = {
     Component: {"name": INTERNAL_COMPONENT, "group": f"{CANARY} group", "internal": True},
     ImpactWindow: {"label": f"{CANARY} window", "components": [INTERNAL_COMPONENT], "start": "2023-10-28T09:00:00Z",
                    "end": "2023-10-28T09:30:00Z", "internal": True},
@@ -66,9 +66,9 @@ INTERNAL_ENTRIES: dict[type[Record], dict[str, object]] = {
 }
 
 
-def submodel(annotation: object) -> type[Record] | None:
-    """The Record class inside ``annotation`` (``list[Problem]``, ``Problem | None`` ...), if any."""
-    if isinstance(annotation, type) and issubclass(annotation, Record):
+def submodel(annotation: object) -> type[StrictModel] | None:
+    """The StrictModel class inside ``annotation`` (``list[Problem]``, ``Problem | None`` ...), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, StrictModel):
         return annotation
     for argument in typing.get_args(annotation):
         found = submodel(argument)
@@ -77,7 +77,7 @@ def submodel(annotation: object) -> type[Record] | None:
     return None
 
 
-def all_models(model: type[Record] = Incident) -> list[type[Record]]:
+def all_models(model: type[StrictModel] = Incident) -> list[type[StrictModel]]:
     found = [model]
     for field in model.model_fields.values():
         child = submodel(field.annotation)
@@ -104,7 +104,7 @@ def canary_value(model: type[BaseModel], name: str) -> object:
     raise AssertionError(f"cannot plant a canary in internal field {model.__name__}.{name}: teach this test its type")
 
 
-def plant(model: type[Record], data: dict[str, object], *, entries: bool = True) -> None:
+def plant(model: type[StrictModel], data: dict[str, object], *, entries: bool = True) -> None:
     """Put the canary in every internal field of ``data`` and an internal entry in every list that allows one."""
     for name, field in model.model_fields.items():
         if not is_public_field(model, name) and name != "internal":

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.config import SiteConfig
 from generator.model.catalog import load_incident
+from generator.model.config import SiteConfig
 from generator.model.types import MAX_MARKDOWN_CHARS
 from generator.model.work import MARKDOWN_WEIGHTS, MAX_LIST_ENTRIES, MAX_LIST_LENGTH, MAX_MARKDOWN_WORK, markdown_work, work_problems
 from generator.render.markdown import markdown_block, markdown_to_html

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.build.tree import STATE_DIR, UnsafeOutputError, output_lock, swap_in_tree
+from generator.builder.tree import STATE_DIR, UnsafeOutputError, output_lock, swap_in_tree
 from tests.conftest import CLI
 
 INPUTS = Path(__file__).resolve().parent / "inputs"

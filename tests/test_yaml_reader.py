@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import SiteConfig
 from generator.errors import InputError
 from generator.load import read_yaml
 from generator.load.yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, read_yaml_text
 from generator.model.catalog import load_incident
+from generator.model.config import SiteConfig
 from tests.conftest import CLI
 
 INPUTS = Path(__file__).resolve().parent / "inputs"

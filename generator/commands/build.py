@@ -29,11 +29,11 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     Only what changed is rendered again (cache: .postmortem-cache/ beside the config).
     """
     started = time.perf_counter()
-    from generator.build.cache import CACHE_DIR
-    from generator.build.options import BuildOptions, default_jobs
-    from generator.build.orchestrator import build as run_build
-    from generator.build.progress import Progress
-    from generator.build.tree import STATE_DIR, check_output_folder
+    from generator.builder.cache import CACHE_DIR
+    from generator.builder.options import BuildOptions, default_jobs
+    from generator.builder.orchestrator import build as run_build
+    from generator.builder.progress import Progress
+    from generator.builder.tree import STATE_DIR, check_output_folder
     from generator.model.catalog import collect_sources
     from generator.render.formats import BUILD_FORMATS
 

@@ -17,7 +17,7 @@ import click
 from generator.errors import Diagnostic, InputError
 
 if TYPE_CHECKING:
-    from generator.config import SiteConfig
+    from generator.model.config import SiteConfig
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ def error(message: str) -> NoReturn:
 
 def load_site_config(path: Path | None) -> tuple[SiteConfig, Path]:
     """The site config and the project root (its folder); a bad config ends the command with its problems."""
-    from generator.config import load_config
+    from generator.model.config import load_config
 
     try:
         return load_config(path)
@@ -70,7 +70,7 @@ def reporting_errors(action: Callable[[], T]) -> T:
     """Run ``action``; input, template and output errors become clean messages and exit 1, not tracebacks."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    from generator.build.tree import BuildLockedError, OutputClashError, UnsafeOutputError
+    from generator.builder.tree import BuildLockedError, OutputClashError, UnsafeOutputError
     from generator.render.context import InternalIncidentError
 
     try:

@@ -24,10 +24,10 @@ SCHEMA_PATH = Path("schemas") / "incident.schema.json"
 def new(title: str, at: str | None, zone: str | None, folder: Path | None, config_path: Path | None) -> None:
     """Write a new incident file holding every section, ready to fill in."""
     from generator.clock import ClockError, now_in
+    from generator.commands.scaffold import file_name as make_file_name
+    from generator.commands.scaffold import scaffold
     from generator.model.catalog import check_incident_text, load_incident
     from generator.model.types import MAX_LINE_CHARS, check_single_line, check_zone
-    from generator.scaffold import file_name as make_file_name
-    from generator.scaffold import scaffold
 
     config, root = load_site_config(config_path)
     try:

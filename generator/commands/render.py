@@ -9,13 +9,12 @@ from pathlib import Path
 import click
 
 from generator.commands.common import config_option, error, load_site_config, reporting_errors, templates_option, warn_if_pdfs_are_slow
-
-FORMAT_CHOICE = click.Choice(["md", "html", "pdf", "txt"])
+from generator.render.formats import FORMATS, INTERNAL_FORMATS
 
 
 @click.command()
 @click.argument("incident_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-f", "--format", "fmt", type=FORMAT_CHOICE, required=True, help="Output format.")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), required=True, help="Output format.")
 @click.option("-o", "--output", type=str, default=None, help="Output file, or - for stdout (default: output/<id>.<format>).")
 @click.option("--internal", is_flag=True, help="Include internal fields (Markdown and PDF only).")
 @click.option("--fragment", is_flag=True, help="HTML only: the post without doctype or head, its CSS scoped under .pm-post, to paste into a CMS.")
@@ -30,10 +29,8 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fr
 
     if fragment and fmt != "html":
         raise click.UsageError("--fragment applies to -f html only")
-    if internal and fmt == "html":
-        raise click.UsageError("the HTML status-page post is public; --internal applies to md and pdf")
-    if internal and fmt == "txt":
-        raise click.UsageError("the plain-text post is public; --internal applies to md and pdf")
+    if internal and fmt not in INTERNAL_FORMATS:
+        raise click.UsageError(f"the {FORMATS[fmt].label} is public; --internal applies to {' and '.join(INTERNAL_FORMATS)}")
     if output == "-" and fmt == "pdf" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a PDF to a terminal; redirect stdout or use -o FILE")
     config, _root = load_site_config(config_path)

@@ -13,6 +13,6 @@ def schema(kind: str) -> None:
     Save it as schemas/incident.schema.json and point editors at it with the
     first-line modeline `# yaml-language-server: $schema=../schemas/incident.schema.json`.
     """
-    from generator.schema import schema_text
+    from generator.model.schema import schema_text
 
     click.echo(schema_text(kind), nl=False)

@@ -10,12 +10,11 @@ import click
 
 from generator.commands.common import config_option, error, fail, load_site_config
 from generator.errors import InputError
+from generator.model.incident import UPDATE_STATUSES
 
 if TYPE_CHECKING:
-    from generator.edit import Transition
+    from generator.commands.edit import Transition
 
-UPDATE_STATUSES = ["investigating", "identified", "update", "monitoring", "resolved", "postmortem",
-                   "scheduled", "in_progress", "verifying", "completed"]
 
 
 def _find(incident: str, folder: Path) -> Path:
@@ -52,7 +51,7 @@ def _transitions(given: tuple[str, ...], original_data: object) -> tuple[Transit
     import difflib
     from typing import get_args
 
-    from generator.edit import Transition
+    from generator.commands.edit import Transition
     from generator.model.incident import ComponentStatus
 
     statuses = get_args(ComponentStatus)
@@ -97,10 +96,11 @@ def update(incident: str, text: str, status: str, at: str | None, components: tu
     monitoring update `mitigated_at`, unless the file already gives them.
     """
     from generator.clock import ClockError, iso, now_in
-    from generator.edit import EditError, add_update
+    from generator.commands.edit import EditError, add_update
     from generator.load import read_yaml_text
     from generator.load.files import read_capped
     from generator.model.catalog import check_incident_text
+    from generator.model.incident import incident_keys
     from generator.model.types import check_zone
     from generator.write import write_file_atomically
 
@@ -115,7 +115,7 @@ def update(incident: str, text: str, status: str, at: str | None, components: tu
         error(f"cannot read {path}: {exc}")
 
     try:  # the zone comes from the file itself; the strict reader reports a broken file properly
-        data = read_yaml_text(original, str(path)).data
+        data = read_yaml_text(original, str(path), known_keys=incident_keys()).data
     except InputError as exc:
         fail(exc.diagnostics)
     zone_text = data.get("zone") if isinstance(data, dict) else None

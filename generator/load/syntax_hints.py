@@ -9,6 +9,7 @@ error and the text around it, and explained with the fix.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import yaml
 
@@ -26,12 +27,9 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _key_name(key: str) -> str | None:
-    """```key``` when it is a field of the incident model; never other text of the file (it may be a symlinked secret)."""
-    from generator.model import incident as model
-
-    known = {name for obj in vars(model).values() if isinstance(obj, type) and issubclass(obj, model.Record) for name in obj.model_fields}
-    return f"`{key}`" if key in known else None
+def _key_name(key: str, known_keys: Collection[str]) -> str | None:
+    """```key``` when it is a key the file may hold (``known_keys``); never other text of the file (it may be a symlinked secret)."""
+    return f"`{key}`" if key in known_keys else None
 
 
 def _unclosed_quote(lines: list[str], before: int) -> tuple[int, int, str] | None:
@@ -75,8 +73,11 @@ def _explain_quote(lines: list[str], line: int, start: int, quote: str) -> tuple
     )
 
 
-def explain(text: str, error: yaml.MarkedYAMLError) -> tuple[int, int, str] | None:
-    """``(line, column, message)`` (1-based) for a recognised mistake, or None to keep libyaml's words."""
+def explain(text: str, error: yaml.MarkedYAMLError, known_keys: Collection[str] = ()) -> tuple[int, int, str] | None:
+    """``(line, column, message)`` (1-based) for a recognised mistake, or None to keep libyaml's words.
+
+    A key is named in the message only when it is one of ``known_keys`` (the model's field names).
+    """
     lines = text.split("\n")
     problem = error.problem or ""
     context = error.context or ""
@@ -92,7 +93,7 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> tuple[int, int, str] | No
     if "mapping values are not allowed" in problem and row < len(lines):
         match = _KEY_VALUE.match(lines[row])
         if match and not match.group("value").lstrip().startswith(("'", '"')):
-            key = _key_name(match.group("key"))
+            key = _key_name(match.group("key"), known_keys)
             return row + 1, match.start("value") + 1, (
                 "this text contains a colon followed by a space, which YAML reads as the start of another key; "
                 f"put the whole text {'of ' + key + ' ' if key else ''}in quotes, e.g. title: \"Payments: card errors\""
@@ -115,7 +116,7 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> tuple[int, int, str] | No
                     owner -= 1
                 owner_line = lines[owner]
                 key_match = _BLOCK_START.match(owner_line) or _KEY_VALUE.match(owner_line)
-                key = (_key_name(key_match.group("key")) if key_match else None) or "the value above"
+                key = (_key_name(key_match.group("key"), known_keys) if key_match else None) or "the value above"
                 content = next((_indent(lines[n]) for n in range(owner + 1, wrong) if lines[n].strip()), _indent(owner_line) + 2)
                 if _BLOCK_START.match(owner_line) or owner < number:
                     need = max(content, _indent(owner_line) + 2)

@@ -12,6 +12,7 @@ from the schema later, and every value keeps its line and column.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class Positions:
         return (1, 1)
 
     def of_key(self, path: PathKey) -> tuple[int, int]:
+        """Where the key of the value at ``path`` is written (1:1 when unknown)."""
         return self.keys.get(path) or self.of_value(path)
 
 
@@ -92,7 +94,7 @@ def _check_text(path: str, text: str, diagnostics: list[Diagnostic]) -> None:
         diagnostics.append(Diagnostic(path, line, match.start() - line_start + 1, _forbidden(match.group())))
 
 
-def read_yaml(path: Path | str, display_path: str | None = None) -> Document:
+def read_yaml(path: Path | str, display_path: str | None = None, *, known_keys: Collection[str] = ()) -> Document:
     """Read and parse one YAML file; raise ``InputError`` listing every problem found."""
     shown = display_path or str(path)
     from generator.load.files import UnreadableFileError, read_capped
@@ -112,11 +114,14 @@ def read_yaml(path: Path | str, display_path: str | None = None) -> Document:
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8")) + 1  # characters, as editors count
         raise InputError([Diagnostic(shown, line, column, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")]) from None
-    return read_yaml_text(text, shown)
+    return read_yaml_text(text, shown, known_keys=known_keys)
 
 
-def read_yaml_text(text: str, path: str) -> Document:
-    """Parse YAML text into plain data; every scalar stays a string (or None when empty)."""
+def read_yaml_text(text: str, path: str, *, known_keys: Collection[str] = ()) -> Document:
+    """Parse YAML text into plain data; every scalar stays a string (or None when empty).
+
+    ``known_keys`` are the keys a syntax error's hint may name (the model's fields).
+    """
     text = text.replace("\r\n", "\n")
     if not text.strip():
         raise InputError([Diagnostic(path, 1, 1, "file is empty; expected a mapping of keys to values")])
@@ -129,7 +134,7 @@ def read_yaml_text(text: str, path: str) -> Document:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        explained = explain(text, exc)
+        explained = explain(text, exc, known_keys)
         if explained is not None:
             builder.diagnostics.append(Diagnostic(path, explained[0], explained[1], f"YAML syntax: {explained[2]}"))
         else:

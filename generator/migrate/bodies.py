@@ -16,7 +16,8 @@ import unicodedata
 
 from markdownify import MarkdownConverter
 
-from generator.render.markdown import is_safe_link, map_text_outside_pre
+from generator.model.markdown_syntax import is_safe_link
+from generator.render.markdown import map_text_outside_pre
 
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.config import SiteConfig
 from generator.errors import Diagnostic
 from generator.load.files import read_capped
 from generator.migrate.incident_yaml import dump_body, incident_file, source_of, unedited
-from generator.migrate.statuspage_import import ImportedIncident, slugify
+from generator.migrate.statuspage_import import ImportedIncident
 from generator.model.catalog import check_incident_text, find_incident_files
+from generator.model.config import SiteConfig
+from generator.model.ids import MAX_ID_CHARS, slugify
 from generator.write import write_file_atomically
 
 
@@ -65,7 +66,8 @@ def choose_paths(items: list[ImportedIncident], out_dir: Path) -> dict[str, Path
             continue
         name = f"{item.day}-{item.slug}"
         if name.casefold() in stems or wanted[name.casefold()] > 1:
-            name = f"{name}-{slugify(item.source_id, 20)}"
+            suffix = slugify(item.source_id, 20)  # the id stays within its 80 characters: the title's slug gives way
+            name = f"{item.day}-{slugify(item.slug, MAX_ID_CHARS - len(item.day) - len(suffix) - 2)}-{suffix}"
         stems.add(name.casefold())
         paths[item.source_id] = out_dir / f"{name}.yaml"
     return paths

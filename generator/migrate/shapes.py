@@ -34,6 +34,7 @@ ONE_WORD_KEYS = frozenset({"id", "page_id"})  # written into the file's provenan
 
 
 def json_kind(value: object) -> str:
+    """The JSON name of a value's type, as error messages say it."""
     if isinstance(value, bool):
         return FLAG
     if isinstance(value, (int, float)):

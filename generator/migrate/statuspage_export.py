@@ -19,10 +19,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from generator.config import SiteConfig
 from generator.migrate.incident_yaml import source_of
 from generator.migrate.statuspage_import import EMPTY_BODY
 from generator.model.catalog import LoadedIncident
+from generator.model.config import SiteConfig
 from generator.site.api import ApiBuilder
 from generator.site.components import site_components
 from generator.site.incident import public_incidents

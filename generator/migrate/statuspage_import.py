@@ -14,18 +14,16 @@ from datetime import datetime
 from typing import get_args
 from zoneinfo import ZoneInfo
 
-from slugify import slugify as python_slugify
-
 from generator.migrate.bodies import clean_text, html_to_markdown
 from generator.migrate.shapes import COMPONENT, PAGE, check_incident_shape, check_list, check_object
 from generator.migrate.statuspage_source import Export, Problems
 from generator.migrate.zones import UTC_NAMES, map_zone
+from generator.model.ids import slugify
 from generator.model.incident import ComponentStatus, Impact, IncidentStatus, UpdateStatus
 from generator.model.types import displayable_everywhere
 from generator.render import formatting
 
 EMPTY_BODY = "(No message was posted with this update.)"
-_SLUG_CHARS = 56
 
 
 @dataclass(frozen=True)
@@ -38,11 +36,6 @@ class ImportedIncident:
     day: str
     slug: str
     data: dict[str, object]
-
-
-def slugify(text: str, limit: int = _SLUG_CHARS) -> str:
-    """A file-name slug (python-slugify transliterates non-Latin names rather than dropping them)."""
-    return python_slugify(text, max_length=limit, word_boundary=True) or "incident"
 
 
 class _Converter:

@@ -30,6 +30,7 @@ class Problems:
     _positions: Positions | None = None
 
     def position(self, where: tuple[object, ...]) -> tuple[int, int]:
+        """The line and column of a JSON path in the export."""
         if self._positions is None:
             try:
                 self._positions = read_yaml_text(self.text, self.path).positions
@@ -43,6 +44,7 @@ class Problems:
 
     @property
     def errors(self) -> list[Diagnostic]:
+        """True when any problem is an error."""
         return [d for d in self.found if d.severity == "error"]
 
 

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config import SiteConfig
 from generator.errors import Diagnostic, InputError
 from generator.load import Document, read_yaml, read_yaml_text
-from generator.model.incident import Incident
+from generator.model.config import SiteConfig
+from generator.model.incident import Incident, incident_keys
 from generator.model.partial import check_document
 from generator.model.validate import default_id
 
@@ -42,7 +42,7 @@ def _fill_defaults(document: Document, config: SiteConfig) -> None:
 def load_incident(path: Path, config: SiteConfig) -> tuple[Incident | None, list[Diagnostic]]:
     """Read, validate and check one incident file."""
     try:
-        document = read_yaml(path, str(path))
+        document = read_yaml(path, str(path), known_keys=incident_keys())
     except InputError as exc:
         return None, exc.diagnostics
     _fill_defaults(document, config)
@@ -52,7 +52,7 @@ def load_incident(path: Path, config: SiteConfig) -> tuple[Incident | None, list
 def check_incident_text(text: str, path: Path, config: SiteConfig) -> tuple[Incident | None, list[Diagnostic]]:
     """``load_incident`` of ``text`` as if it were the file ``path``: for text checked before it is written."""
     try:
-        document = read_yaml_text(text, str(path))
+        document = read_yaml_text(text, str(path), known_keys=incident_keys())
     except InputError as exc:
         return None, exc.diagnostics
     _fill_defaults(document, config)

@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 from generator.errors import Diagnostic, Severity
 from generator.load import Positions
-from generator.model.incident import MAINTENANCE_STATUSES, Incident
+from generator.model.ids import RESERVED_IDS
+from generator.model.incident import INCIDENT_STEPS, MAINTENANCE_STATUSES, RESOLVED_STATUSES, Incident
 from generator.model.references import reference_problems, text_position
 from generator.model.types import precision
 from generator.model.work import work_problems
-from generator.names import RESERVED_IDS
 
 
 class _Reporter:
@@ -109,7 +109,7 @@ def check_incident(incident: Incident, path: str, positions: Positions,
         report(("data_loss", "lost"), f"a data-loss window is given but `lost` is {loss.lost!r}; set `lost: yes` or drop the window")
     if incident.scheduled_for and incident.scheduled_until and incident.scheduled_until < incident.scheduled_for:
         report(("scheduled_until",), "`scheduled_until` is before `scheduled_for`")
-    if (incident.status in {"resolved", "postmortem", "completed"} and _impact_end(incident) is None
+    if (incident.status in RESOLVED_STATUSES and _impact_end(incident) is None
             and not report.any_invalid("resolved_at", "impact_ended_at", "impact_windows")):
         report(("status",), f"status is {incident.status} but no `resolved_at` is given, so no duration can be computed", "warning")
     _check_maintenance(incident, report)
@@ -186,7 +186,7 @@ def _check_maintenance(incident: Incident, report: _Reporter) -> None:
     if not incident.is_maintenance:
         if incident.status in MAINTENANCE_STATUSES:
             report(("status",), f"status {incident.status} is a maintenance status; set `impact: maintenance` "
-                   "(with `scheduled_for` and `scheduled_until`) or use investigating | identified | monitoring | resolved", "warning")
+                   f"(with `scheduled_for` and `scheduled_until`) or use {' | '.join(INCIDENT_STEPS)}", "warning")
         return
     for key in ("scheduled_for", "scheduled_until"):
         if getattr(incident, key) is None:
@@ -194,5 +194,5 @@ def _check_maintenance(incident: Incident, report: _Reporter) -> None:
     if incident.status not in (*MAINTENANCE_STATUSES, "postmortem"):
         report(("status",), f"a maintenance's status is one of {words}, not {incident.status}")
     for i, update in enumerate(incident.updates):
-        if update.status in {"investigating", "identified", "monitoring", "resolved"}:
+        if update.status in INCIDENT_STEPS:
             report(("updates", i, "status"), f"a maintenance update's status is one of {words} (or update), not {update.status}", "warning")

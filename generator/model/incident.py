@@ -8,7 +8,8 @@ A new field is therefore internal until someone declares it public.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -40,8 +41,15 @@ UpdateStatus = Literal[
     "scheduled", "in_progress", "verifying", "completed",
 ]
 ComponentStatus = Literal["operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"]
+# The status words, each list defined once (here) and used by validation, the site, the API and the commands.
+INCIDENT_STATUSES: tuple[str, ...] = get_args(IncidentStatus)
+UPDATE_STATUSES: tuple[str, ...] = get_args(UpdateStatus)
+MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")  # in the order a maintenance goes through them
+INCIDENT_STEPS = ("investigating", "identified", "monitoring", "resolved")  # an incident's statuses (a maintenance's are above)
+OPEN_INCIDENT_STATUSES = frozenset({"investigating", "identified", "monitoring"})  # an incident still going on
+RUNNING_MAINTENANCE_STATUSES = frozenset({"in_progress", "verifying"})  # a maintenance under way
+OPEN_STATUSES = OPEN_INCIDENT_STATUSES | RUNNING_MAINTENANCE_STATUSES  # a resolution counts only after the last post of these
 RESOLVED_STATUSES = frozenset({"resolved", "postmortem", "completed"})
-MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
 # The fields that make up the postmortem: public only once it is published (see ``postmortem_is_published``).
 POSTMORTEM_FIELDS = ("summary", "impact_figures", "data_loss", "trigger", "detection", "root_cause", "contributing_factors",
                      "problems", "mitigation", "timeline", "next_steps", "action_items", "lessons_learned", "lessons",
@@ -60,13 +68,13 @@ SECTION_KEYS: tuple[str, ...] = SectionKey.__args__  # type: ignore[attr-defined
 STANDARD_MILESTONES = ("impact_began", "detected", "declared", "mitigated", "impact_ended", "resolved")
 
 
-class Record(BaseModel):
+class StrictModel(BaseModel):
     """Base for every model: unknown keys are errors, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
 
 
-class Component(Record):
+class Component(StrictModel):
     """An affected component; shown as ``group (name)`` like hosted status pages."""
 
     name: Annotated[Line, PUBLIC]
@@ -75,10 +83,11 @@ class Component(Record):
 
     @property
     def display_name(self) -> str:
+        """``Group (Name)``, or the name alone."""
         return f"{self.group} ({self.name})" if self.group else self.name
 
 
-class ComponentTransition(Record):
+class ComponentTransition(StrictModel):
     """A component's status change announced with one update."""
 
     component: Annotated[Line, PUBLIC]
@@ -86,7 +95,7 @@ class ComponentTransition(Record):
     new_status: Annotated[ComponentStatus, PUBLIC]
 
 
-class ImpactWindow(Record):
+class ImpactWindow(StrictModel):
     """When one region or set of components was affected; may start before the first post."""
 
     label: Annotated[Line, PUBLIC]
@@ -96,7 +105,7 @@ class ImpactWindow(Record):
     internal: Flag = False
 
 
-class TimelineEntry(Record):
+class TimelineEntry(StrictModel):
     """One step of a sub-problem's timeline: a moment (exact, ``~`` approximate, or a date) and what happened."""
 
     at: Annotated[LooseTimestamp, PUBLIC]
@@ -104,14 +113,14 @@ class TimelineEntry(Record):
     internal: Flag = False
 
 
-class EvidenceLink(Record):
+class EvidenceLink(StrictModel):
     """Where an incident-timeline entry's evidence lives: a dashboard, a log query, a chat message."""
 
     label: Annotated[Line, PUBLIC]
     url: Annotated[Url, PUBLIC]
 
 
-class IncidentTimelineEntry(Record):
+class IncidentTimelineEntry(StrictModel):
     """One step of the incident's own chronology, optionally tied to a sub-problem and marked as a milestone.
 
     ``links`` (evidence) are internal as a whole: dashboards and log queries are for the team.
@@ -125,14 +134,14 @@ class IncidentTimelineEntry(Record):
     internal: Flag = False
 
 
-class Detection(Record):
+class Detection(StrictModel):
     """How the incident was noticed: the method, and the story."""
 
     method: Annotated[DetectionMethod, PUBLIC]
     text: Annotated[Markdown | None, PUBLIC] = None
 
 
-class ImpactFigure(Record):
+class ImpactFigure(StrictModel):
     """One measured or stated impact: ``value`` "1.21B", ``text`` "queries lost"; or a statement alone."""
 
     value: Annotated[Line | None, PUBLIC] = None
@@ -140,7 +149,7 @@ class ImpactFigure(Record):
     internal: Flag = False
 
 
-class DataLossStatement(Record):
+class DataLossStatement(StrictModel):
     """Whether data was lost (yes / no / unknown), and in which window."""
 
     lost: Annotated[DataLoss, PUBLIC]
@@ -149,7 +158,7 @@ class DataLossStatement(Record):
     text: Annotated[Line | None, PUBLIC] = None
 
 
-class CustomSection(Record):
+class CustomSection(StrictModel):
     """A section of the report's own, placed after a standard section (``after``), in list order."""
 
     title: Annotated[Line, PUBLIC]
@@ -158,7 +167,7 @@ class CustomSection(Record):
     internal: Flag = False
 
 
-class Lessons(Record):
+class Lessons(StrictModel):
     """Lessons learned in the standard categories (the SRE book's template)."""
 
     went_well: Annotated[list[Markdown], PUBLIC] = Field(default_factory=list)
@@ -166,7 +175,7 @@ class Lessons(Record):
     got_lucky: Annotated[list[Markdown], PUBLIC] = Field(default_factory=list)
 
 
-class Person(Record):
+class Person(StrictModel):
     """Someone who wrote, led, worked on or reviewed the incident. Internal unless ``internal: false``."""
 
     name: Annotated[Line, PUBLIC]
@@ -174,7 +183,7 @@ class Person(Record):
     internal: Flag = True
 
 
-class DocumentState(Record):
+class DocumentState(StrictModel):
     """The report's own state: status (draft, in review, reviewed, closed, or your words) and date."""
 
     status: Annotated[Line, PUBLIC]
@@ -182,7 +191,7 @@ class DocumentState(Record):
     internal: Flag = False
 
 
-class Problem(Record):
+class Problem(StrictModel):
     """One sub-problem of an incident, with its own cause, timeline and state."""
 
     name: Annotated[Line, PUBLIC]
@@ -194,7 +203,7 @@ class Problem(Record):
     internal: Flag = False
 
 
-class ActionSubItem(Record):
+class ActionSubItem(StrictModel):
     """One step of an action item."""
 
     text: Annotated[Markdown, PUBLIC]
@@ -202,7 +211,7 @@ class ActionSubItem(Record):
     internal: Flag = False
 
 
-class ActionItem(Record):
+class ActionItem(StrictModel):
     """A follow-up; ``owner`` and ``ticket`` stay internal, ``public_owner`` is printed in public reports."""
 
     text: Annotated[Markdown, PUBLIC]
@@ -222,7 +231,7 @@ class ActionItem(Record):
         return self.owner or self.public_owner
 
 
-class Update(Record):
+class Update(StrictModel):
     """A posted status update; a ``postmortem`` update carries the postmortem sections."""
 
     status: Annotated[UpdateStatus, PUBLIC]
@@ -232,7 +241,7 @@ class Update(Record):
     internal: Flag = False
 
 
-class Incident(Record):
+class Incident(StrictModel):
     """One incident as recorded in ``incidents/<id>.yaml``."""
 
     id: Annotated[Slug | None, PUBLIC] = None
@@ -308,11 +317,13 @@ class Incident(Record):
 
     @property
     def slug(self) -> str:
+        """The incident's id, which names its files and pages."""
         assert self.id is not None, "the loader always sets an id"
         return self.id
 
     @property
     def is_maintenance(self) -> bool:
+        """A planned maintenance rather than an incident."""
         return self.impact == "maintenance"
 
     @property
@@ -376,6 +387,7 @@ class Incident(Record):
 
     @property
     def postmortem_update(self) -> Update | None:
+        """The posted update that carries the postmortem, if any."""
         return next((u for u in self.updates if u.status == "postmortem"), None)
 
     @property
@@ -387,6 +399,7 @@ class Incident(Record):
 
     @property
     def has_postmortem_sections(self) -> bool:
+        """Whether any postmortem section (summary, root cause, ...) is filled in."""
         return any([self.summary, self.root_cause, self.problems, self.mitigation, self.next_steps,
                     self.action_items, self.lessons_learned, self.impact_figures, self.data_loss, self.trigger,
                     self.detection, self.contributing_factors, self.timeline, self.lessons, self.sections])
@@ -396,3 +409,9 @@ def _known_time(value: object) -> datetime | None:
     """The time an update's raw ``posted_at`` names, if it names one (used to place unknown ones)."""
     moment = parse_loose_timestamp(value)
     return moment if moment is not None and precision(moment) != "unknown" else None
+
+
+@cache
+def incident_keys() -> frozenset[str]:
+    """Every key an incident file may hold, at any depth: the field names of the models above."""
+    return frozenset(name for model in StrictModel.__subclasses__() if model.__module__ == __name__ for name in model.model_fields)

@@ -22,6 +22,7 @@ class ApproximateSpan(timedelta):
 
 @dataclass(frozen=True)
 class Metric:
+    """One measured span of an incident (time to detect, to mitigate, ...) and how it was measured."""
     key: str  # time_to_detect, ...; also the label key in the string table
     span: timedelta | None
     since: str  # moment keys: impact_began, detected, mitigated, first_update, impact_ended, resolved, windows
@@ -30,6 +31,7 @@ class Metric:
 
 @dataclass(frozen=True)
 class Metrics:
+    """Every metric of one incident."""
     duration: timedelta | None
     time_to_detect: timedelta | None
     time_to_mitigate: timedelta | None
@@ -56,6 +58,7 @@ def first_public_update(incident: Incident) -> datetime | None:
 
 
 def compute_metrics(incident: Incident) -> Metrics:
+    """The incident's durations, from its own times (approximate when a time is)."""
     start = incident.impact_start
     end_source = incident.impact_end_source or "resolved"
     first_update = first_public_update(incident)

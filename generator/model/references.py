@@ -13,8 +13,8 @@ from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel
 
+from generator.model.markdown_syntax import defined_references, reference_uses
 from generator.model.validate import dotted
-from generator.render.markdown import defined_references, reference_uses
 
 
 def _is_markdown(annotation: Any, metadata: list[Any]) -> bool:
@@ -37,10 +37,10 @@ def _is_markdown(annotation: Any, metadata: list[Any]) -> bool:
     return False
 
 
-def markdown_fields(record: BaseModel, path: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], str]]:
-    """(data path, text) of every Markdown field of a model, nested records and list entries included."""
-    for name, field in type(record).model_fields.items():
-        value = getattr(record, name, None)
+def markdown_fields(model: BaseModel, path: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], str]]:
+    """(data path, text) of every Markdown field of a model, nested models and list entries included."""
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name, None)
         if isinstance(value, str) and _is_markdown(field.annotation, list(field.metadata)):
             yield (*path, name), value
         elif isinstance(value, BaseModel):
@@ -82,9 +82,9 @@ def text_position(file: str, value: tuple[int, int], text: str, offset: int) -> 
     return value
 
 
-def reference_problems(record: BaseModel) -> Iterator[tuple[tuple[object, ...], int, str]]:
+def reference_problems(model: BaseModel) -> Iterator[tuple[tuple[object, ...], int, str]]:
     """(field path, offset in its text, message) for each reference the field cannot resolve."""
-    fields = list(markdown_fields(record))
+    fields = list(markdown_fields(model))
     definitions = {path: defined_references(text) for path, text in fields}
     for path, text in fields:
         for offset, written, label, explicit in reference_uses(text):

@@ -29,6 +29,7 @@ PUBLIC = PublicMarker()
 
 
 def check_single_line(value: str) -> str:
+    """One line of text, stripped; line breaks and invisible controls are refused."""
     if "\n" in value or "\r" in value:
         raise ValueError("must be a single line")
     value = value.strip()
@@ -38,6 +39,7 @@ def check_single_line(value: str) -> str:
 
 
 def check_markdown(value: str) -> str:
+    """Markdown text without surrounding blank lines; empty text is refused."""
     value = value.strip("\n")
     if not value.strip():
         raise ValueError("must not be empty; leave the key out instead")
@@ -54,6 +56,7 @@ def parse_flag(value: Any) -> Any:
 
 
 def check_zone(value: str) -> str:
+    """An IANA zone name (``Europe/London``); abbreviations and unknown names are refused."""
     if value != "UTC" and "/" not in value:
         raise ValueError(f"{value!r} is not an IANA time zone name; use a name such as Europe/London or UTC")
     try:
@@ -69,6 +72,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 
 
 def check_slug(value: str) -> str:
+    """An id: lowercase letters, digits and hyphens, at most 80 characters."""
     if not SLUG_PATTERN.match(value):
         raise ValueError(
             f"{value!r} is not a valid id: use 1-80 lowercase letters, digits and hyphens, "
@@ -78,6 +82,7 @@ def check_slug(value: str) -> str:
 
 
 def check_url(value: str) -> str:
+    """An http(s) or mailto URL."""
     value = value.strip()
     if not re.match(r"^(https?://[^\s/$.?#][^\s]*|mailto:[^\s]+)$", value, re.IGNORECASE):
         raise ValueError(f"{value!r} is not an http(s) or mailto URL")
@@ -108,6 +113,7 @@ def _restore_moment(text: str, precision: str, written_day: date | None, rank: i
 
 
 def make_moment(moment: datetime, precision: str, written_day: date | None = None, rank: int = 0) -> Moment:
+    """``moment`` with its precision (exact, approximate, day or unknown) and how it was written."""
     made = Moment(moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
                   moment.microsecond, moment.tzinfo, fold=moment.fold)
     made.precision, made.written_day, made.rank = precision, written_day, rank
@@ -203,6 +209,7 @@ def _zone_of(info: ValidationInfo | None) -> str | None:
 
 
 def timestamp_validator(value: Any, info: ValidationInfo) -> Any:
+    """A timestamp with an offset (an offset hint in the document's zone when it has none)."""
     return _timestamp_text(value, _zone_of(info))
 
 
@@ -253,6 +260,7 @@ def _loose_timestamp_text(value: Any, zone: str | None = None) -> Any:
 
 
 def loose_timestamp_validator(value: Any, info: ValidationInfo) -> Any:
+    """A timestamp, an approximate one, a date alone or ``unknown``."""
     return _loose_timestamp_text(value, _zone_of(info))
 
 
@@ -280,6 +288,7 @@ def check_ticket(value: str) -> str:
 
 
 def parse_day(value: Any) -> Any:
+    """A date (``2021-09-30``)."""
     if isinstance(value, date):
         return value
     try:

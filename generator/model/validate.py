@@ -43,6 +43,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[object, ...]) -> list[str]:
 
 
 def find_model(annotation: object) -> type[BaseModel] | None:
+    """The model class inside an annotation (``list[Problem]``, ``Problem | None``), if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():

@@ -11,34 +11,35 @@ import weakref
 from functools import cache
 from typing import TypeVar
 
-from generator.model.incident import POSTMORTEM_FIELDS, Incident, Record
+from generator.model.incident import POSTMORTEM_FIELDS, Incident, StrictModel
 from generator.model.memo import IdentityMemo
 from generator.model.types import PUBLIC
 
-R = TypeVar("R", bound=Record)
+R = TypeVar("R", bound=StrictModel)
 
 
-def is_public_field(model: type[Record], name: str) -> bool:
+def is_public_field(model: type[StrictModel], name: str) -> bool:
+    """Whether ``name`` of ``model`` is declared ``PUBLIC`` (everything else stays internal)."""
     return PUBLIC in model.model_fields[name].metadata
 
 
 @cache
-def _public_fields(model: type[Record]) -> tuple[str, ...]:
+def _public_fields(model: type[StrictModel]) -> tuple[str, ...]:
     """The allowlist of one model class, in field order (asked for ~170 times per incident)."""
     return tuple(name for name in model.model_fields if is_public_field(model, name))
 
 
 def _public_value(value: object) -> object:
-    if isinstance(value, Record):
-        return None if getattr(value, "internal", False) else _public_record(value)
+    if isinstance(value, StrictModel):
+        return None if getattr(value, "internal", False) else _public_copy(value)
     if isinstance(value, list):
         return [_public_value(item) for item in value if not getattr(item, "internal", False)]
     return value
 
 
-def _public_record(record: R) -> R:
-    values = {name: _public_value(getattr(record, name)) for name in _public_fields(type(record))}
-    return type(record).model_construct(**values)
+def _public_copy(model: R) -> R:
+    values = {name: _public_value(getattr(model, name)) for name in _public_fields(type(model))}
+    return type(model).model_construct(**values)
 
 
 # Each output of one incident asks for its public view (the post, the ``.md``, the site page):
@@ -72,7 +73,7 @@ def public_view(incident: Incident) -> Incident | None:
 def _build_public_view(incident: Incident) -> Incident | None:
     if incident.visibility != "public":
         return None
-    view = _public_record(incident)
+    view = _public_copy(incident)
     hidden_problems = {p.name for p in incident.problems if p.internal}
     if hidden_problems:  # a public timeline entry must not name an internal sub-problem
         view = view.model_copy(update={"timeline": [

@@ -90,6 +90,7 @@ def errors_block(diagnostics: list[Diagnostic], *, excerpts: bool = True) -> str
 
 
 def page(title: str, body: str, generation: int) -> bytes:
+    """A whole preview page around ``body``, reloading itself when the project changes."""
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f"<style>{_PAGE_STYLE}{_BANNER_STYLE}</style></head><body>{body}{reload_script(generation)}</body></html>\n"
@@ -97,6 +98,7 @@ def page(title: str, body: str, generation: int) -> bytes:
 
 
 def error_page(title: str, diagnostics: list[Diagnostic], generation: int) -> bytes:
+    """A page listing the problems that stop a render."""
     return page(title, errors_block(diagnostics), generation)
 
 

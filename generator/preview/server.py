@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from generator.preview import pages
 from generator.preview.state import PreviewState, Snapshot
+from generator.render.formats import FORMATS, INTERNAL_FORMATS, RenderSettings, render_document
 
 LOGGER = logging.getLogger("postmortem.serve")
 _TYPES = {
@@ -34,6 +35,7 @@ MAX_URL = 4096  # longer request targets get 414: no page of the preview needs m
 
 @dataclass(frozen=True)
 class Response:
+    """One HTTP response of the preview."""
     status: int
     content_type: str
     body: bytes
@@ -64,8 +66,6 @@ def _site(snapshot: Snapshot, templates: Path | None) -> dict[str, bytes] | None
 
 
 def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, templates: Path | None, state_internal: bool) -> Response | None:
-    from generator.render.formats import RenderSettings, render_document
-
     item = snapshot.incidents.get(slug)
     if item is None or snapshot.config is None:
         return None
@@ -85,7 +85,7 @@ def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, te
     body = snapshot.cached(f"{slug}:{fmt}:{internal}", make)
     if fmt == "html":
         body = pages.decorate(body, snapshot.diagnostics, snapshot.generation)
-    return Response(200, _TYPES[f".{fmt}"], body)
+    return Response(200, FORMATS[fmt].media_type, body)
 
 
 def respond(state: PreviewState, raw_path: str) -> Response:
@@ -110,8 +110,8 @@ def respond(state: PreviewState, raw_path: str) -> Response:
 
 def _route(state: PreviewState, snapshot: Snapshot, path: str) -> Response:
     name, dot, suffix = path.rpartition(".")
-    if "/" not in path and dot and suffix in {"html", "md", "txt", "pdf"} and name != "index":
-        internal = name.endswith(".internal") and suffix in {"md", "pdf"}
+    if "/" not in path and dot and suffix in FORMATS and name != "index":
+        internal = name.endswith(".internal") and suffix in INTERNAL_FORMATS
         slug = name.removesuffix(".internal") if internal else name
         if internal and not state.internal:
             return Response(404, _TYPES[".html"], pages.page("Internal report", "<main><h1>Internal reports are not served</h1>"
@@ -172,6 +172,7 @@ def _refusal(status: int, text: str) -> Response:
 
 
 def make_handler(state: PreviewState, log: Callable[[str], None], bound_name: str = "127.0.0.1") -> type[BaseHTTPRequestHandler]:
+    """The request handler class, bound to the preview's state and log."""
     class Handler(BaseHTTPRequestHandler):
         server_version = "postmortem-preview"
         default_request_version = "HTTP/1.0"  # a malformed request line still gets a status line (HTTP/0.9 answers have none)

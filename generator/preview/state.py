@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.config import SiteConfig
 from generator.errors import Diagnostic, InputError
 from generator.model.catalog import LoadedIncident
+from generator.model.config import SiteConfig
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Snapshot:
 
     @property
     def errors(self) -> list[Diagnostic]:
+        """The problems that are errors."""
         return [d for d in self.diagnostics if d.severity == "error"]
 
     def errors_for(self, slug: str) -> list[Diagnostic]:
@@ -57,6 +58,7 @@ class PreviewState:
 
     @property
     def snapshot(self) -> Snapshot:
+        """The current snapshot (replaced whole on each reload)."""
         with self._lock:
             return self._snapshot
 
@@ -66,7 +68,7 @@ class PreviewState:
         Anything else in the project (an e-mail draft beside the incidents, the output
         folder, the build cache) does not trigger a reload.
         """
-        from generator.config import CONFIG_FILE
+        from generator.model.config import CONFIG_FILE
 
         path = Path(changed).resolve()
         config_file = self.config_path.resolve() if self.config_path else self.root / CONFIG_FILE
@@ -84,13 +86,14 @@ class PreviewState:
         return path.is_relative_to(self.incidents_dir().resolve())
 
     def incidents_dir(self) -> Path:
+        """The incidents folder the config names (``incidents`` before a config is read)."""
         config = self._snapshot.config
         return self.root / (config.incidents_dir if config else "incidents")
 
     def reload(self) -> Snapshot:
         """Load config and incidents again; problems become diagnostics."""
-        from generator.config import load_config
         from generator.model.catalog import collect_sources, load_incidents
+        from generator.model.config import load_config
 
         config: SiteConfig | None = None
         incidents: dict[str, LoadedIncident] = {}

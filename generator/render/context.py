@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from generator.config import SiteConfig
 from generator.i18n import LOCALES, strings
+from generator.model.config import SiteConfig
 from generator.model.incident import SECTION_KEYS, STANDARD_MILESTONES, CustomSection, EvidenceLink, Incident, Problem
 from generator.model.memo import IdentityMemo
 from generator.model.metrics import compute_metrics
@@ -23,6 +23,7 @@ class InternalIncidentError(Exception):
 
 @dataclass(frozen=True)
 class TimelineRow:
+    """One row of a timeline as the templates print it."""
     moment: datetime
     label: str
     text: str
@@ -38,6 +39,7 @@ _LEADING_NUMBER = re.compile(r"^(\d{1,9})([.)])(?=[ \t]|$)")
 
 
 def entry_text(text: str) -> str:
+    """A timeline entry's text as one safe line."""
     return _LEADING_NUMBER.sub(r"\1\\\2", text, count=1)
 
 
@@ -75,6 +77,7 @@ def timeline_rows(problem: Problem, zone_name: str, reference: datetime | None, 
 
 
 def milestone_label(milestone: str | None, t: dict[str, Any]) -> str | None:
+    """The words for a standard milestone (``detected`` -> Detected), in the site's language."""
     if milestone is None:
         return None
     return str(t["report"]["milestones"][milestone]) if milestone in STANDARD_MILESTONES else milestone

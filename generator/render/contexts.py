@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import TemplateError
 from markupsafe import Markup
 
-from generator.render.markdown import is_safe_link
+from generator.model.markdown_syntax import is_safe_link
 
 _CSS_PLAIN = re.compile(r"[A-Za-z0-9 ]")
 _CSS_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

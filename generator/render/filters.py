@@ -14,6 +14,7 @@ from generator.render.colour import readable
 
 
 def md_inline(value: object) -> str:
+    """Text escaped for a Markdown document: it cannot start Markdown structure."""
     return markdown.markdown_inline(value)
 
 
@@ -31,6 +32,7 @@ def posted(context: Context, moment: datetime) -> str:
 
 @pass_context
 def local_stamp(context: Context, moment: datetime | None, zone_name: str | None = None) -> str:
+    """A moment as the post prints it, in the incident's zone (or ``zone_name``)."""
     if moment is None:  # a resolved incident is never "ongoing", even when its end was not recorded
         incident = context.get("incident")
         resolved = incident is not None and incident.is_resolved
@@ -40,6 +42,7 @@ def local_stamp(context: Context, moment: datetime | None, zone_name: str | None
 
 @pass_context
 def local_day(context: Context, moment: datetime) -> str:
+    """The day of a moment, in the incident's zone."""
     return formatting.day(moment, context["zone"], context["t"]["months"], date_format=date_formats(context["t"])["date_format"])
 
 
@@ -68,6 +71,7 @@ def ticket_label(url: str) -> str:
 
 @pass_context
 def duration(context: Context, span: timedelta | None) -> str:
+    """A span in words ("about 2 hours"), in the site's language."""
     return formatting.duration(span, context["t"].get("about", "about {span}"))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from generator.config import SiteConfig
+    from generator.model.config import SiteConfig
     from generator.model.incident import Incident
 
 
@@ -63,6 +63,7 @@ class Format:
     """One output format: its file suffix, who may read it, and its renderer."""
 
     name: str
+    label: str  # what it is, in messages
     suffix: str
     media_type: str
     has_internal_variant: bool  # False: always rendered from the public view (``--internal`` is refused)
@@ -71,12 +72,13 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {
-    "md": Format("md", ".md", "text/plain; charset=utf-8", True, True, _markdown),
-    "html": Format("html", ".html", "text/html; charset=utf-8", False, True, _status_post),
-    "pdf": Format("pdf", ".pdf", "application/pdf", True, True, _report),
-    "txt": Format("txt", ".txt", "text/plain; charset=utf-8", False, False, _text_post),
+    "md": Format("md", "Markdown postmortem", ".md", "text/plain; charset=utf-8", True, True, _markdown),
+    "html": Format("html", "HTML status-page post", ".html", "text/html; charset=utf-8", False, True, _status_post),
+    "pdf": Format("pdf", "PDF report", ".pdf", "application/pdf", True, True, _report),
+    "txt": Format("txt", "plain-text post", ".txt", "text/plain; charset=utf-8", False, False, _text_post),
 }
 BUILD_FORMATS = tuple(name for name, spec in FORMATS.items() if spec.built)  # what a build writes by default: md, html, pdf
+INTERNAL_FORMATS = tuple(name for name, spec in FORMATS.items() if spec.has_internal_variant)  # md, pdf
 
 
 def render_document(incident: Incident, fmt: str, settings: RenderSettings) -> bytes:

@@ -11,10 +11,12 @@ from generator.model.types import precision
 
 @lru_cache(maxsize=64)
 def zone(name: str) -> ZoneInfo:
+    """The ``ZoneInfo`` of an IANA name (cached)."""
     return ZoneInfo(name)
 
 
 def local(moment: datetime, zone_name: str) -> datetime:
+    """``moment`` in the zone ``zone_name``."""
     return moment.astimezone(zone(zone_name))
 
 

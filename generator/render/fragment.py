@@ -15,7 +15,7 @@ import tinycss2
 from markupsafe import Markup
 from tinycss2 import ast
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.context import build_context
 from generator.render.environment import make_environment

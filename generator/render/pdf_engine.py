@@ -9,7 +9,7 @@ Why this module exists:
 * The same incident must give byte-identical PDFs on every machine and run, so
   PDFs can be cached, diffed and signed. Dates come from the incident, never
   from the build clock.
-* WeasyPrint costs ~0.6 s to import, so it is imported only when a PDF is made.
+* WeasyPrint is slow to import, so it is imported only when a PDF is made.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class PdfMetadata:
 def harfbuzz_subset_available() -> bool:
     """Tell whether HarfBuzz's subsetter can be loaded.
 
-    Without it WeasyPrint falls back to fontTools, which is up to ~3.7x slower
+    Without it WeasyPrint falls back to fontTools, which is several times slower
     and does not give reproducible font subsets.
     """
     candidates = [_HARFBUZZ_SUBSET_SONAME, ctypes.util.find_library("harfbuzz-subset")]

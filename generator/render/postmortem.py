@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.context import build_context
 from generator.render.environment import make_environment

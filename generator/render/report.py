@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.context import build_context
 from generator.render.environment import make_environment
@@ -32,6 +32,7 @@ def _document_dates(incident: Incident) -> tuple[datetime, datetime]:
 
 
 def render_pdf(incident: Incident, config: SiteConfig, *, internal: bool = False, templates: Path | None = None) -> bytes:
+    """The PDF report: the report template through the sandboxed WeasyPrint engine, with metadata from the incident."""
     from generator.render.pdf_engine import PdfMetadata, html_to_pdf  # imports WeasyPrint lazily
 
     html = report_html(incident, config, internal=internal, templates=templates)

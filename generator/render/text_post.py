@@ -11,12 +11,12 @@ import re
 import textwrap
 from typing import Any
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
+from generator.model.markdown_syntax import drop_unresolved_references, is_safe_link, markdown_parser
 from generator.render import formatting
 from generator.render.context import build_context
 from generator.render.filters import date_formats
-from generator.render.markdown import drop_unresolved_references, is_safe_link, markdown_parser
 
 WIDTH = 72
 

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.model.visibility import public_view
 from generator.render.context import InternalIncidentError
@@ -56,9 +56,11 @@ class InMemory:
     """A ``SiteStore`` that keeps the bytes themselves and renders every component."""
 
     def keep(self, files: dict[str, bytes]) -> dict[str, bytes]:
+        """The files themselves."""
         return files
 
     def component_files(self, component: SiteComponent, render: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+        """The component's files, rendered now."""
         return render()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from uuid import NAMESPACE_URL, uuid5
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 
 
 def base_url(config: SiteConfig) -> str | None:

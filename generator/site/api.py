@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.site.addresses import absolute, short_id
 from generator.site.components import SiteComponent
 from generator.site.incident import newest_first
@@ -34,7 +34,7 @@ def dump(data: Any) -> bytes:
     """Compact UTF-8 JSON with sorted keys and a final newline.
 
     orjson gives the same bytes as ``json.dumps(sort_keys=True, ensure_ascii=False,
-    separators=(",", ":"))`` about 7x faster (``incidents.json`` lists every
+    separators=(",", ":"))``, much faster (``incidents.json`` lists every
     incident and is written on every build that changes one).  It can never
     write ``NaN``: the documents hold no floats, and orjson would write ``null``.
     ``<``, ``>`` and ``&`` are written as ``\\u`` escapes, so a file sniffed or embedded
@@ -44,6 +44,7 @@ def dump(data: Any) -> bytes:
 
 
 def page_id(config: SiteConfig) -> str:
+    """The page's stable status-page id, from its address (or the company name)."""
     return short_id("page", config.base_url or config.company)
 
 
@@ -63,6 +64,7 @@ class ApiBuilder:
         self.leaf_docs = {(c.group, c.name): self.component(c, position) for position, c in enumerate(components, start=1)}
 
     def page(self) -> dict[str, Any]:
+        """The ``page`` object every endpoint starts with."""
         return {
             "id": self.page_id,
             "name": self.config.company,
@@ -72,6 +74,7 @@ class ApiBuilder:
         }
 
     def component(self, component: SiteComponent, position: int) -> dict[str, Any]:
+        """One component as the API lists it, with its status at "now"."""
         key = (component.group, component.name)
         changed = self.changed.get(key)
         return {
@@ -108,9 +111,11 @@ class ApiBuilder:
         return entries
 
     def incident(self, record: SiteRecord) -> dict[str, Any]:
+        """One incident's document, with this page's id and components."""
         return {**record.api, "page_id": self.page_id, "components": [self.leaf_docs[key] for key in record.components]}
 
     def maintenance(self, record: SiteRecord) -> dict[str, Any]:
+        """One maintenance's document: an incident's, plus its scheduled window."""
         return {**self.incident(record), "scheduled_for": stamp(record.scheduled_for), "scheduled_until": stamp(record.scheduled_until)}
 
     def files(self) -> dict[str, bytes]:
@@ -141,4 +146,5 @@ class ApiBuilder:
 
 def render_api(records: list[SiteRecord], components: list[SiteComponent], config: SiteConfig,
                status: PageStatus | None = None) -> dict[str, bytes]:
+    """Every file of the JSON API, by path."""
     return ApiBuilder(records, components, config, status).files()

@@ -14,8 +14,8 @@ from datetime import UTC
 from urllib.parse import urlsplit
 from uuid import NAMESPACE_URL, uuid5
 
-from generator.config import SiteConfig
 from generator.i18n import strings
+from generator.model.config import SiteConfig
 from generator.site.addresses import absolute, incident_path
 from generator.site.record import SiteRecord
 
@@ -36,6 +36,7 @@ def maintenance_records(records: list[SiteRecord]) -> list[SiteRecord]:
 
 
 def render_calendar(records: list[SiteRecord], config: SiteConfig) -> dict[str, bytes]:
+    """``maintenance.ics``: every maintenance window, for calendar apps."""
     from icalendar import Calendar, Event
 
     text = strings(config.locale, config.labels.model_dump())

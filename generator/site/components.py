@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from slugify import slugify
-
+from generator.model.ids import slugify
 from generator.site.addresses import component_code
 from generator.site.record import SiteRecord
 
@@ -27,15 +26,17 @@ class SiteComponent:
 
     @property
     def display_name(self) -> str:
+        """``Group (Name)``, or the name alone."""
         return f"{self.group} ({self.name})" if self.group else self.name
 
     @property
     def code(self) -> str:
+        """The component's stable status-page id."""
         return component_code(self.group, self.name)
 
 
 def _component_slug(component: SiteComponent) -> str:
-    return slugify(component.display_name, max_length=80, word_boundary=True) or f"component-{component.code}"
+    return slugify(component.display_name, 80, fallback="") or f"component-{component.code}"
 
 
 def natural_components(keys: Iterable[tuple[str | None, str]]) -> list[SiteComponent]:

@@ -19,8 +19,8 @@ from typing import Any
 from feedgen.feed import FeedGenerator
 
 from generator import __version__
-from generator.config import SiteConfig
 from generator.i18n import strings
+from generator.model.config import SiteConfig
 from generator.site.addresses import absolute, entry_id, feed_id, incident_path
 from generator.site.components import SiteComponent
 from generator.site.incident import EPOCH

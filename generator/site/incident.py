@@ -48,10 +48,12 @@ class SiteIncident:
 
     @property
     def slug(self) -> str:
+        """The incident's id."""
         return self.view.slug
 
     @property
     def resolved(self) -> bool:
+        """Whether the incident is over (resolved, postmortem or completed)."""
         return self.view.status in RESOLVED_STATUSES
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from jinja2 import Environment
 
-from generator.config import SiteConfig
 from generator.i18n import strings
+from generator.model.config import SiteConfig
 from generator.render import formatting
 from generator.render.context import build_context
 from generator.render.status_post import updates_html
@@ -28,6 +28,7 @@ from generator.site.uptime import DAYS, UptimeBar, uptime_bars
 
 @dataclass(frozen=True)
 class Month:
+    """One month of the history list."""
     key: str
     heading: str
     entries: list[ListEntry]

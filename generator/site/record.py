@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from generator.config import SiteConfig
 from generator.i18n import strings
+from generator.model.config import SiteConfig
 from generator.model.incident import RESOLVED_STATUSES
 from generator.model.metrics import compute_metrics
 from generator.render import formatting
@@ -86,10 +86,12 @@ class SiteRecord:
 
     @property
     def resolved(self) -> bool:
+        """Whether the incident is over (resolved, postmortem or completed)."""
         return self.status in RESOLVED_STATUSES
 
 
 def list_entry(item: SiteIncident, config: SiteConfig, text: dict[str, Any] | None = None) -> ListEntry:
+    """One incident as a line of a history list."""
     text = text or strings(config.locale, config.labels.model_dump())
     view = item.view
     span = compute_metrics(view).duration

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
 from generator.site.addresses import absolute, incident_path
 from generator.site.components import SiteComponent
 from generator.site.incident import newest_first
@@ -16,11 +16,13 @@ from generator.site.statuspage import stamp
 
 @dataclass(frozen=True)
 class SitemapUrl:
+    """One ``<url>`` of the sitemap."""
     loc: str
     lastmod: str | None
 
 
 def render_sitemap(items: list[SiteRecord], components: list[SiteComponent], config: SiteConfig, env: Environment) -> dict[str, bytes]:
+    """``sitemap.xml`` (only with a ``base_url``: a sitemap lists absolute URLs)."""
     root = absolute(config, "")
     if root is None:
         return {}

@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from generator.clock import source_date
+from generator.model.incident import MAINTENANCE_STATUSES, OPEN_INCIDENT_STATUSES, RUNNING_MAINTENANCE_STATUSES
 from generator.site.incident import EPOCH
 from generator.site.record import ComponentKey, SiteRecord
 
-UNRESOLVED = frozenset({"investigating", "identified", "monitoring"})
-MAINTENANCE_STATUSES = frozenset({"scheduled", "in_progress", "verifying", "completed"})
-MAINTENANCE_RUNNING = frozenset({"in_progress", "verifying"})
 STATUS_RANK = {"operational": 0, "under_maintenance": 1, "degraded_performance": 2, "partial_outage": 3, "major_outage": 4}
 # Statuspage's own words for the page indicator (what summary.json and status.json say).
 INDICATORS = {
@@ -52,7 +50,7 @@ def is_maintenance(record: SiteRecord) -> bool:
 
 def maintenance_active(record: SiteRecord, now: datetime) -> bool:
     """In progress or verifying, or still ``scheduled`` while its window holds ``now`` (Statuspage starts it then)."""
-    if record.status in MAINTENANCE_RUNNING:
+    if record.status in RUNNING_MAINTENANCE_STATUSES:
         return True
     if record.status != "scheduled" or record.scheduled_for is None or record.scheduled_for > now:
         return False
@@ -80,7 +78,7 @@ class PageStatus:
 def page_status(records: list[SiteRecord], now: datetime) -> PageStatus:
     """The indicator, component statuses and open work at ``now``, from the same records as the API."""
     ordered = sorted(records, key=lambda r: (-r.start.timestamp(), r.slug))
-    incidents = [r for r in ordered if not is_maintenance(r) and r.status in UNRESOLVED]
+    incidents = [r for r in ordered if not is_maintenance(r) and r.status in OPEN_INCIDENT_STATUSES]
     active = [r for r in ordered if is_maintenance(r) and maintenance_active(r, now)]
     upcoming = sorted((r for r in ordered if is_maintenance(r) and maintenance_upcoming(r, now)),
                       key=lambda r: (r.scheduled_for or r.start, r.slug))

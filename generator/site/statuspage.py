@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from generator.config import SiteConfig
+from generator.model.config import SiteConfig
+from generator.model.incident import OPEN_STATUSES
 from generator.render.markdown import map_text_outside_pre, markdown_to_html
 from generator.site.addresses import absolute, component_code, incident_path, short_id
 from generator.site.incident import SiteIncident, component_of
@@ -43,8 +44,6 @@ def statuspage_html(markdown: str | None) -> str:
     return html
 
 
-# Statuses that leave an incident or maintenance open: a resolution counts only after the last of them.
-OPEN_STATUSES = frozenset({"investigating", "identified", "monitoring", "in_progress", "verifying"})
 
 
 def status_times(item: SiteIncident) -> tuple[datetime, datetime | None, datetime | None]:

@@ -28,6 +28,7 @@ DOWNTIME_WEIGHT = {"critical": 1.0, "major": 0.3}
 
 @dataclass(frozen=True)
 class UptimeDay:
+    """One day of a component's uptime bar: its worst impact and what caused it."""
     day: date
     level: str  # one of LEVELS
     titles: tuple[str, ...]  # the incidents that affected the component that day
@@ -35,12 +36,14 @@ class UptimeDay:
 
 @dataclass(frozen=True)
 class UptimeBar:
+    """A component's days over the bar's span, and its availability."""
     component: SiteComponent
     days: tuple[UptimeDay, ...]  # oldest first, DAYS of them
     availability: float  # percent, rounded down to two decimals
 
     @property
     def affected_days(self) -> int:
+        """The days with any impact."""
         return sum(1 for d in self.days if d.level != "ok")
 
 

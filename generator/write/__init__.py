@@ -1,4 +1,4 @@
-"""Write stage: single files written atomically (a build's whole tree is swapped in by ``generator.build.tree``)."""
+"""Write stage: single files written atomically (a build's whole tree is swapped in by ``generator.builder.tree``)."""
 
 from __future__ import annotations
 

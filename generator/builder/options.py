@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.config import SiteConfig
 from generator.errors import Diagnostic
+from generator.model.config import SiteConfig
 from generator.render.formats import BUILD_FORMATS
 
 

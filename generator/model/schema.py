@@ -39,7 +39,7 @@ INTERNAL_NOTE = "(internal) never shown in public outputs."
 
 
 def _after_patterns() -> dict[object, dict[str, Any]]:
-    from generator.config import check_colour
+    from generator.model.config import check_colour
 
     return {
         types.check_slug: {"pattern": types.SLUG_PATTERN.pattern},
@@ -54,11 +54,13 @@ class EditorSchema(GenerateJsonSchema):
     """pydantic's generator, taught what the project's validators accept."""
 
     def function_after_schema(self, schema: core_schema.AfterValidatorFunctionSchema) -> JsonSchemaValue:
+        """A validated string: the validator's pattern or description added."""
         inner = self.generate_inner(schema["schema"])
         extra = _after_patterns().get(schema["function"]["function"])
         return {**inner, **extra} if extra else inner
 
     def function_before_schema(self, schema: core_schema.BeforeValidatorFunctionSchema) -> JsonSchemaValue:
+        """Timestamps, dates and flags as an editor's YAML parser sees them."""
         function = schema["function"]["function"]
         if function is types.timestamp_validator:
             return {"type": "string", "pattern": TIMESTAMP_PATTERN, "description": TIMESTAMP_HELP}
@@ -92,12 +94,12 @@ def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
 
 
 def _mark_internal(schema: dict[str, Any], models: dict[str, type[BaseModel]], root: type[BaseModel]) -> None:
-    from generator.model.incident import Record
+    from generator.model.incident import StrictModel
 
     nodes = [(root.__name__, schema), *((name, node) for name, node in schema.get("$defs", {}).items())]
     for name, node in nodes:
         model = models.get(name)
-        if model is None or not issubclass(model, Record):
+        if model is None or not issubclass(model, StrictModel):
             continue
         for key, prop in node.get("properties", {}).items():
             if key != "internal" and not is_public_field(model, key):
@@ -117,6 +119,7 @@ def _label_keys(schema: dict[str, Any]) -> None:
 
 
 def incident_schema() -> dict[str, Any]:
+    """The JSON Schema of an incident file."""
     from generator.model.incident import Incident
 
     schema = Incident.model_json_schema(schema_generator=EditorSchema)
@@ -131,7 +134,8 @@ def incident_schema() -> dict[str, Any]:
 
 
 def config_schema() -> dict[str, Any]:
-    from generator.config import SiteConfig
+    """The JSON Schema of ``postmortem.yaml``."""
+    from generator.model.config import SiteConfig
 
     schema = SiteConfig.model_json_schema(schema_generator=EditorSchema)
     _label_keys(schema)

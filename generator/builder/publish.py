@@ -1,6 +1,6 @@
 """Publishing a build's files from the cache, and skipping it when the tree is already right.
 
-The tree is swapped in atomically by ``generator.build.tree.swap_in_tree``, with
+The tree is swapped in atomically by ``generator.builder.tree.swap_in_tree``, with
 bytes read from the cache only when needed.  After each publish the stamps
 (inode, size, mtime) of every file the tool wrote are remembered:
 
@@ -10,7 +10,7 @@ bytes read from the cache only when needed.  After each publish the stamps
   is brought up to date in place and swapped in: a spare file is kept when its
   recorded digest is the wanted one and its stamp still matches, else an
   output file with the wanted digest and a matching stamp is hard-linked in
-  (creating a file costs ~30x more than linking one here), else the bytes are
+  (creating a file costs far more than linking one), else the bytes are
   written.  Without a known spare a fresh tree is staged the same way.
 
 A recorded state is a set of claims "the file with this stamp holds these
@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.build.cache import BuildCache
-from generator.build.tree import Stamp, swap_in_tree
+from generator.builder.cache import BuildCache
+from generator.builder.tree import Stamp, swap_in_tree
 
 LAYOUT = 2  # states recorded before the output folder stopped holding the manifest are not trusted
 
@@ -96,7 +96,7 @@ def publish(out_dir: Path, digests: Mapping[str, str], cache: BuildCache, *, sta
     """Make ``out_dir`` hold exactly ``digests`` (plus the user's files); False when nothing had to change.
 
     ``state_dir`` is the project's private state folder (``.postmortem-state``), ``protected`` what
-    the output folder must never contain (see ``generator.build.tree``).
+    the output folder must never contain (see ``generator.builder.tree``).
     """
     if cache.enabled and tree_is_current(out_dir, digests, cache.published):
         return False

@@ -26,6 +26,7 @@ class Progress:
 
     @classmethod
     def for_terminal(cls, quiet: bool, stream: TextIO | None = None) -> Progress:
+        """A bar on a terminal, plain lines elsewhere (CI logs), nothing with ``--quiet``."""
         stream = stream or sys.stderr
         if quiet:
             return cls("quiet", stream)
@@ -53,6 +54,7 @@ class Progress:
             self._next_line = time.monotonic() + 2.0
 
     def advance(self, steps: int = 1) -> None:
+        """Count ``steps`` more steps of the current stage done."""
         self._done += steps
         if self._total <= 0 or self.mode == "quiet":
             return
@@ -64,12 +66,14 @@ class Progress:
             self._next_line = time.monotonic() + 2.0
 
     def finish_stage(self) -> None:
+        """End the current stage (its bar disappears)."""
         if self.mode == "bar" and self._task is not None:
             self._bar.remove_task(self._task)
             self._task = None
         self._total = 0
 
     def close(self) -> None:
+        """End the display; nothing is shown after this."""
         self.finish_stage()
         if self._bar is not None:
             self._bar.stop()

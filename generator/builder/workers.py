@@ -32,14 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.config import SiteConfig
 from generator.errors import Diagnostic
+from generator.model.config import SiteConfig
 from generator.model.incident import Incident
-from generator.render.formats import RenderSettings, render_document
+from generator.render.formats import BUILD_FORMATS, RenderSettings, render_document
 
 PDF_TASKS_PER_CHILD = 25
 _PR_SET_PDEATHSIG = 1
-CHEAP_FORMATS = ("md", "html")
+CHEAP_FORMATS = tuple(f for f in BUILD_FORMATS if f != "pdf")  # rendered on the fork pool; PDFs have a recycled pool of their own
 SITE_PAGE = "site-page"  # the site's permalink page of one incident, rendered and cached like a format
 SITE_RECORD = "site-record"  # the incident's pickled ``SiteRecord``, which the site-wide files are assembled from
 SITE_FORMATS = (SITE_PAGE, SITE_RECORD)
@@ -80,6 +80,7 @@ class TemplateFailure:
     filename: str | None = None
 
     def exception(self) -> Exception:
+        """The Jinja exception again, in the parent process."""
         from jinja2 import TemplateError, TemplateSyntaxError
 
         if self.syntax:
@@ -125,7 +126,7 @@ def prepare(settings: RenderSettings, formats: tuple[str, ...], bytecode_dir: Pa
 
 
 def render_output(incident: Incident, fmt: str, settings: RenderSettings) -> bytes:
-    """One of a build's per-incident outputs: a document format, or the incident's site page or record."""
+    """One of a build's per-incident outputs: a document format, or the incident's site page or site record."""
     if fmt == SITE_PAGE:  # rendered next to the post, so the two share each Markdown rendering (see ``markdown.MEMO_SIZE``)
         from generator.site import render_incident_page
 
@@ -161,6 +162,7 @@ def load_source(source: str, config: SiteConfig) -> Loaded:
 
 
 def load_sources(sources: list[str], config: SiteConfig) -> list[Loaded]:
+    """``load_source`` for each of ``sources``: one pool task."""
     return [load_source(source, config) for source in sources]
 
 
@@ -191,7 +193,8 @@ def render_job(job: RenderJob, settings: RenderSettings, incident: Incident | No
 
 
 def render_jobs(jobs: list[RenderJob], settings: RenderSettings) -> list[Rendered]:
-    from generator.build.tree import pause_for_tests
+    """``render_job`` for each of ``jobs``: one pool task."""
+    from generator.builder.tree import pause_for_tests
 
     pause_for_tests("rendering")
     return [render_job(job, settings) for job in jobs]
@@ -237,6 +240,7 @@ class RecyclingPool:
         return _AsyncFuture(self.pool.apply_async(function, args))
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Stop the pool: at once (``cancel_futures``) or after the submitted work."""
         if cancel_futures:
             self.pool.terminate()
         else:

@@ -17,10 +17,10 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from generator.clock import iso
+from generator.model.incident import INCIDENT_STATUSES
 
 # (mapping, sequence, dash offset) layouts tried in turn; the first that round-trips wins.
 _LAYOUTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0))
-INCIDENT_STATUSES = {"investigating", "identified", "monitoring", "resolved", "postmortem", "scheduled", "in_progress", "verifying", "completed"}
 
 
 class EditError(ValueError):
@@ -29,6 +29,7 @@ class EditError(ValueError):
 
 @dataclass(frozen=True)
 class EditResult:
+    """The edited text, and what the edit changed besides adding the update."""
     text: str
     layout_kept: bool
     old_status: str | None

@@ -98,6 +98,7 @@ def _real_folder(out_dir: Path) -> Path:
 
 
 def stamp_of(status: os.stat_result) -> Stamp:
+    """The stamp (inode, size, mtime) that identifies a file's bytes while it is not replaced."""
     return [status.st_ino, status.st_size, status.st_mtime_ns]
 
 

@@ -7,14 +7,10 @@ file can be committed, previewed and updated straight away.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
 
 from generator.clock import iso
-
-MAX_SLUG_CHARS = 60
-# Letters that Unicode decomposition cannot reduce to ASCII.
-_SPELL_OUT = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"})
+from generator.model.ids import slugify
 
 _TEMPLATE = """\
 # yaml-language-server: $schema={schema}
@@ -134,16 +130,6 @@ internal_notes:  # (internal) anything that must not be published
 #   postmortem update {path} --status investigating "We're looking into it."
 updates: []
 """
-
-
-def slugify(title: str) -> str:
-    """Lowercase ASCII words joined by hyphens; ``incident`` when nothing is left."""
-    spelled = title.translate(_SPELL_OUT)
-    ascii_text = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if len(slug) > MAX_SLUG_CHARS:
-        slug = slug[:MAX_SLUG_CHARS].rsplit("-", 1)[0] if "-" in slug[:MAX_SLUG_CHARS] else slug[:MAX_SLUG_CHARS]
-    return slug.strip("-") or "incident"
 
 
 def file_name(title: str, started: datetime) -> str:

@@ -5,7 +5,7 @@
    when there are many).
 2. Check everything that spans files (id collisions) over all incidents, cached
    or not, and stop with every problem of every file before any template runs.
-3. Render the missing outputs on process pools (see ``generator.build.workers``),
+3. Render the missing outputs on process pools (see ``generator.builder.workers``),
    the site in this process meanwhile, and store them in the cache.
 4. Publish the tree atomically, or nothing at all when it is already current.
 """
@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from generator.build import workers
-from generator.build.cache import BuildCache, CacheCorruptError, code_fingerprint, sha256, templates_fingerprint
-from generator.build.options import BuildOptions, BuildResult
-from generator.build.progress import Progress
-from generator.build.publish import publish
-from generator.build.tree import STATE_DIR
-from generator.build.workers import CHEAP_FORMATS, PDF_TASKS_PER_CHILD, SITE_FORMATS, SITE_PAGE, SITE_RECORD, Loaded, Rendered, RenderJob
+from generator.builder import workers
+from generator.builder.cache import BuildCache, CacheCorruptError, code_fingerprint, sha256, templates_fingerprint
+from generator.builder.options import BuildOptions, BuildResult
+from generator.builder.progress import Progress
+from generator.builder.publish import publish
+from generator.builder.tree import STATE_DIR
+from generator.builder.workers import CHEAP_FORMATS, PDF_TASKS_PER_CHILD, SITE_FORMATS, SITE_PAGE, SITE_RECORD, Loaded, Rendered, RenderJob
 from generator.errors import Diagnostic, InputError
 from generator.render.formats import RenderSettings
 
@@ -66,6 +66,7 @@ class Entry:
 
     @property
     def slug(self) -> str:
+        """The incident's id (only for a valid file)."""
         assert self.validated is not None
         return self.validated["slug"]
 
@@ -144,11 +145,13 @@ class BuildRun:
 
     # -- helpers -----------------------------------------------------------------------------
     def output_key(self, entry: Entry, fmt: str) -> str:
+        """The cache key of one output: everything that determines its bytes."""
         linked = ",".join(self.options.formats) if fmt == SITE_PAGE else ""  # a site page links to the build's other formats
         sealed = self.cache.key_id if fmt == SITE_RECORD else ""  # a record is a pickle sealed with the project's key
         return sha256(self.render_env, entry.load_key or "", fmt, linked, sealed)
 
     def wanted(self, entry: Entry) -> tuple[str, ...]:
+        """The formats this build writes for ``entry`` (none for an internal incident in a public build)."""
         assert entry.validated is not None
         return workers.wanted_formats(entry.validated["visibility"], self.options.formats, self.options.internal)
 
@@ -159,6 +162,7 @@ class BuildRun:
         return (*(f for f in self.wanted(entry) if f in CHEAP_FORMATS), *page)
 
     def close(self) -> None:
+        """Stop every pool and the progress display."""
         for pool in self.pools:
             pool.shutdown(wait=True, cancel_futures=True)
         self.pools.clear()
@@ -177,6 +181,7 @@ class BuildRun:
 
     # -- stages ------------------------------------------------------------------------------
     def run(self) -> BuildResult:
+        """Every stage in order: scan, load, validate, render, publish."""
         entries = self.scan()
         self.load([e for e in entries if e.validated is None])
         warnings = self.validate(entries)
@@ -225,6 +230,7 @@ class BuildRun:
 
     @staticmethod
     def chunk_size(jobs: int, processes: int) -> int:
+        """Jobs per pool task: enough to amortise the round trip, few enough to keep every worker busy."""
         return max(1, min(MAX_CHUNK, math.ceil(jobs / (processes * 4))))
 
     def accept_load(self, entry: Entry, loaded: Loaded) -> None:
@@ -339,6 +345,7 @@ class BuildRun:
         return {**files, **site_files}
 
     def start_pdfs(self, todo: list[Entry]) -> list[tuple[Entry, Any, RenderJob]]:
+        """Submit the missing PDFs to the recycled pool (or keep them for this process when there are few)."""
         jobs = [self.job_for(entry, ("pdf",)) for entry in todo]
         if not jobs:
             return []
@@ -349,6 +356,7 @@ class BuildRun:
         return [(entry, pool.submit(workers.render_jobs, [job], self.settings) if pool else None, job) for entry, job in zip(todo, jobs, strict=True)]
 
     def finish_pdfs(self, entries: list[Entry], pending: list[tuple[Entry, Any, RenderJob]]) -> None:
+        """Collect the PDFs started by ``start_pdfs`` into the cache."""
         position = {id(entry): number for number, entry in enumerate(entries)}
         self.progress.stage("Rendering PDFs", len(pending))
         for entry, future, job in pending:
@@ -407,6 +415,7 @@ class BuildRun:
                                     formats=self.options.formats, components=components)
 
     def model_of(self, entry: Entry) -> Incident:
+        """The validated incident of ``entry``: held, cached, or read again."""
         if entry.incident is not None:
             return entry.incident
         if entry.model is None and entry.load_key is not None:
@@ -424,9 +433,11 @@ class CachedSite:
         self.cache, self.render_env, self.load_keys = cache, render_env, load_keys
 
     def keep(self, files: dict[str, bytes]) -> dict[str, str]:
+        """Store ``files`` in the cache; their digests."""
         return self.cache.put_site(None, files)
 
     def component_files(self, component: SiteComponent, render: Callable[[], dict[str, bytes]]) -> dict[str, str]:
+        """A component's files from the cache when its incidents are unchanged, else rendered and stored."""
         key = sha256(self.render_env, "component", component.slug, component.group or "\0", component.name,
                      *(f"{record.slug}\0{self.load_keys[record.slug]}" for record in component.incidents))
         files = self.cache.site(key)

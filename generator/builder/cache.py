@@ -2,7 +2,7 @@
 
 Layout (``.postmortem-cache/`` beside the config, git-ignored)::
 
-    <profile>/index.sealed      sources, load records, output digests, published and spare state (HMAC, then JSON)
+    <profile>/index.sealed      sources, validated summaries, output digests, published and spare state (HMAC, then JSON)
     <profile>/objects.sqlite    output bytes by SHA-256, validated incidents (sealed pickles) by load key
     jinja/                      compiled templates (Jinja bytecode cache)
 
@@ -91,7 +91,7 @@ def code_fingerprint() -> str:
 
     Bytes, not modification times: a CI job installs the tool afresh on every run
     (a new clone, a new wheel install), which renews every file's time, and a
-    restored ``.postmortem-cache/`` would never match (reading ~300 KB: ~1 ms).
+    restored ``.postmortem-cache/`` would never match (reading the sources is cheap).
     """
     parts: list[str | bytes] = [__version__]
     for path in _files_under(_PACKAGE):
@@ -116,7 +116,7 @@ def _project_secret(cache_folder: Path) -> bytes:
     A key that cannot be read or made gives a key for this process only: the
     cache's pickles are then simply not trusted (rendered again), never unpickled.
     """
-    from generator.build.tree import STATE_DIR
+    from generator.builder.tree import STATE_DIR
 
     if os.environ.get(KEY_VARIABLE):
         return hashlib.sha256(os.environ[KEY_VARIABLE].encode("utf-8", "surrogateescape")).digest()
@@ -279,11 +279,13 @@ class BuildCache:
         return digest
 
     def put_output(self, out_key: str, data: bytes) -> str:
+        """Store the bytes of one output under its key; return their digest."""
         digest = self.put_object(data)
         self.used_outputs[out_key] = digest
         return digest
 
     def site(self, site_key: str) -> dict[str, str] | None:
+        """A set of site files (name -> digest) remembered under ``site_key``, else None."""
         files = None if self.force else self.index["sites"].get(site_key)
         if files is not None:
             self.used_sites[site_key] = files
@@ -317,6 +319,7 @@ class BuildCache:
         return self._store
 
     def put_object(self, data: bytes) -> str:
+        """Store ``data`` by its SHA-256 (in memory when the cache has no folder); return the digest."""
         digest = hashlib.sha256(data).hexdigest()
         if self.store is None:
             self._memory[digest] = data
@@ -337,7 +340,7 @@ class BuildCache:
         return data
 
     def read_objects(self, digests: list[str]) -> dict[str, bytes]:
-        """Many objects in a few queries (one query per object costs ~40 µs each)."""
+        """Many objects in a few queries (a query per object would dominate a small rebuild)."""
         if self.store is None:
             return {digest: self._memory[digest] for digest in digests}
         found: dict[str, bytes] = {}
@@ -357,17 +360,20 @@ class BuildCache:
     # -- published state ---------------------------------------------------------------------
     @property
     def published(self) -> dict[str, Any] | None:
+        """What the output folder held right after the last publish (see ``generator.builder.publish``)."""
         return self.index.get("published")
 
     def set_published(self, state: dict[str, Any] | None) -> None:
+        """Remember the state of the output folder after this build's publish."""
         self.index["published"] = state
 
     @property
     def spare(self) -> dict[str, Any] | None:
-        """The same kind of state for the spare tree beside the output folder (see ``generator.build.publish``)."""
+        """The same kind of state for the spare tree beside the output folder (see ``generator.builder.publish``)."""
         return self.index.get("spare")
 
     def set_spare(self, state: dict[str, Any] | None) -> None:
+        """Remember the state of the spare tree after this build's publish."""
         self.index["spare"] = state
 
     # -- saving ------------------------------------------------------------------------------
@@ -420,6 +426,7 @@ class BuildCache:
             raise CacheCorruptError(f"cannot be written: {exc}") from None
 
     def close(self) -> None:
+        """Close the object store, if it was opened."""
         if self._store is not None:
             import sqlite3
 

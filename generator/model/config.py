@@ -10,13 +10,14 @@ from pydantic import AfterValidator, Field, PrivateAttr
 
 from generator.errors import InputError
 from generator.load import read_yaml
-from generator.model.incident import Record
+from generator.model.incident import StrictModel
 from generator.model.types import Line, Url, Zone
 
 CONFIG_FILE = "postmortem.yaml"
 
 
 def check_colour(value: str) -> str:
+    """A ``#rrggbb`` colour, lowercased; anything else is refused."""
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
         raise ValueError(f"{value!r} is not a colour; write it as #RRGGBB")
     return value.lower()
@@ -25,14 +26,14 @@ def check_colour(value: str) -> str:
 Colour = Annotated[str, AfterValidator(check_colour)]
 
 
-class Labels(Record):
+class Labels(StrictModel):
     """Overrides for interface strings (status words and section headings)."""
 
     statuses: dict[str, Line] = Field(default_factory=dict)
     headings: dict[str, Line] = Field(default_factory=dict)
 
 
-class SiteConfig(Record):
+class SiteConfig(StrictModel):
     """Site-wide settings; every key is optional and has a sensible default."""
 
     company: Line = "Example Inc."
@@ -63,13 +64,13 @@ def load_config(path: Path | None) -> tuple[SiteConfig, Path]:
         if not candidate.exists():
             return SiteConfig(), Path.cwd()
         path = candidate
-    document = read_yaml(path)
+    document = read_yaml(path, known_keys={*SiteConfig.model_fields, *Labels.model_fields})
     if document.data is None:
         return SiteConfig(), path.parent
     config, diagnostics = validate_document(document, SiteConfig)
     if config is None:
         raise InputError(diagnostics)
-    from generator.config_checks import check_config
+    from generator.model.config_checks import check_config
 
     problems, logo_uri = check_config(config, document, path.parent.resolve())
     if problems:
