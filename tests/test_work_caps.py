@@ -125,3 +125,18 @@ def test_pathological_text_at_the_field_cap_is_refused_or_within_the_work_cap(un
         assert problems and "too costly to render" in problems[0]
     if not problems:
         assert markdown_to_html(text) is not None and markdown_block(text) is not None
+
+
+def test_a_file_over_the_cap_is_refused_without_parsing_its_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refusal itself must be cheap: the reference analysis (a full Markdown parse) is skipped over the cap."""
+    import generator.model.checks as checks
+
+    def parse_anyway(_incident: object) -> list[object]:
+        raise AssertionError("the text of a file over the work cap was parsed")
+
+    monkeypatch.setattr(checks, "reference_problems", parse_anyway)
+    data = _data()
+    data["summary"] = "[" * 47_000
+    data["root_cause"] = "[" * 47_000
+    errors = _errors(_write(tmp_path, "brackets", data))
+    assert any("too costly to render" in e for e in errors), errors
