@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,9 @@ import pytest
 from generator.model.catalog import find_incident_files, load_incident
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
+from tests.cli_runner import CLI, postmortem
+
+__all__ = ["CLI", "postmortem"]  # the one way tests run the command
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
@@ -18,9 +20,8 @@ INCIDENTS = ROOT / "incidents"
 SEED_IDS = ["2021-09-13-campaign-reports", "2022-04-13-contact-imports-open-tracking-images"]
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
 
-# Every subprocess runs the tree under test: `python -m generator` with this checkout first on the
-# import path, never whatever `postmortem` is first on PATH (an editable install of another clone).
-CLI = [sys.executable, "-m", "generator"]
+# Every command runs the tree under test (tests/cli_runner.py): forked from this process, or `python -m generator`
+# with this checkout first on the import path, never whatever `postmortem` is first on PATH.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 # The site's "now" is the latest moment in the data unless SOURCE_DATE_EPOCH says otherwise (generator.site.status);
 # a build environment that exports it must not move the golden files. Tests that want it set it themselves.

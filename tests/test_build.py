@@ -14,14 +14,13 @@ import pytest
 from generator.builder.options import BuildOptions
 from generator.builder.orchestrator import build
 from generator.model.config import SiteConfig
-from tests.conftest import INCIDENTS, SEED_IDS
+from tests.conftest import INCIDENTS, SEED_IDS, postmortem
 
 FIRST, SECOND = SEED_IDS
 
 
 def run(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})})
+    return postmortem(*args, cwd=project, timeout=300, env={**os.environ, **(env or {})})
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -6,19 +6,17 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import INCIDENTS, SEED_IDS
+from tests.conftest import INCIDENTS, SEED_IDS, postmortem
 
 FIRST, SECOND = SEED_IDS
 
 
 def run(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})})
+    return postmortem(*args, cwd=project, timeout=300, env={**os.environ, **(env or {})})
 
 
 def build(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, int]:

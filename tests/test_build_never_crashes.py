@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import yaml
@@ -20,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.cli import main
-from tests.conftest import CLI
+from tests.conftest import postmortem
 
 INPUTS = Path(__file__).parent / "inputs"
 BASE = yaml.safe_load((INPUTS / "base.yaml").read_text("utf-8"))
@@ -137,10 +136,10 @@ def test_smoke_real_process_every_format(tmp_path: Path) -> None:
         data["summary"] = attack
         data["problems"][0]["timeline"][0]["text"] = attack
         (tmp_path / "incidents" / f"attack-{number}.yaml").write_text(_dump(data), "utf-8")
-    result = subprocess.run([*CLI, "build", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    result = postmortem("build", "-q", cwd=tmp_path, timeout=600)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert "attack-3.yaml:" in result.stderr and "non-character U+FFFE" in result.stderr
     (tmp_path / "incidents" / "attack-3.yaml").unlink()
-    result = subprocess.run([*CLI, "build", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    result = postmortem("build", "-q", cwd=tmp_path, timeout=600)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert len(list((tmp_path / "output").glob("attack-*.pdf"))) == 3

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLI, INCIDENTS, SEED_IDS
+from tests.conftest import INCIDENTS, SEED_IDS, postmortem
 
 FORMATS = "md,html"
 
 
 def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*CLI, "build", "--format", FORMATS, *args], cwd=project, capture_output=True, text=True, timeout=300)
+    result = postmortem("build", "--format", FORMATS, *args, cwd=project, timeout=300)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 

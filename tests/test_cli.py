@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import CLI, INCIDENTS, SEED_IDS
+from tests.conftest import INCIDENTS, SEED_IDS, postmortem
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return postmortem(*args, cwd=cwd, timeout=120, real=True)  # this file runs the real command, one interpreter per run
 
 
 def test_render_markdown_to_stdout_for_pasting() -> None:

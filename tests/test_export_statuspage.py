@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.migrate.bodies import html_to_markdown
-from tests.conftest import CLI
+from tests.conftest import postmortem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "statuspage"
 GITHUB = FIXTURES / "github-2024-09-16-incidents.json"
@@ -146,7 +145,7 @@ def test_only_the_public_view_is_exported(tmp_path: Path) -> None:
 def test_output_is_sorted_deterministic_and_written_atomically(tmp_path: Path) -> None:
     folder = imported(tmp_path, GITHUB)
     target = tmp_path / "out" / "incidents.json"
-    result = subprocess.run([*CLI, "export", "statuspage", str(folder), "-o", str(target)], capture_output=True, timeout=120)
+    result = postmortem("export", "statuspage", str(folder), "-o", str(target), timeout=120, text=False)
     assert result.returncode == 0, result.stderr
     first = target.read_bytes()
     _code, again, _err = cli("export", "statuspage", str(folder))

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLI, INCIDENTS, SEED_IDS
+from tests.conftest import INCIDENTS, SEED_IDS, postmortem
 
 SEED = SEED_IDS[0]
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    result = postmortem(*args, cwd=cwd, timeout=120)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 import tinycss2
 
 from generator.render.fragment import SCOPE, render_status_fragment, scope_css
-from tests.conftest import CLI, ROOT, SEED_IDS
+from tests.conftest import ROOT, SEED_IDS, postmortem
 from tests.test_site_support import SEED_CONFIG, seeds
 
 
@@ -43,8 +42,8 @@ def test_scoping_maps_the_document_roots_to_the_wrapper_and_drops_rules_that_rea
 
 def test_render_fragment_through_the_command() -> None:
     source = ROOT / "incidents" / f"{SEED_IDS[0]}.yaml"
-    result = subprocess.run([*CLI, "render", str(source), "-f", "html", "--fragment", "-o", "-"], capture_output=True, text=True, check=False)
+    result = postmortem("render", str(source), "-f", "html", "--fragment", "-o", "-")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f'<div class="{SCOPE}">')
-    wrong = subprocess.run([*CLI, "render", str(source), "-f", "md", "--fragment", "-o", "-"], capture_output=True, text=True, check=False)
+    wrong = postmortem("render", str(source), "-f", "md", "--fragment", "-o", "-")
     assert wrong.returncode == 2 and "--fragment applies to -f html only" in wrong.stderr

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 from pypdf import PdfReader
 
 from generator.load import read_yaml
 from generator.migrate.statuspage_import import EMPTY_BODY, merge_postmortem
-from tests.conftest import CLI
+from tests.conftest import postmortem
 
 EXPORT = Path(__file__).parent / "fixtures" / "statuspage" / "management-api-postmortem-update.json"
 POSTMORTEM = "A schema migration locked the sessions table for 62 minutes"
@@ -20,7 +19,7 @@ NOTICE = "We have published a postmortem for this incident."
 
 
 def run(*args: str) -> str:
-    done = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300)
+    done = postmortem(*args, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     return done.stdout

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from generator.migrate.shapes import COMPONENT, INCIDENT, PAGE, TRANSITION, UPDATE, json_kind
 from generator.migrate.statuspage_import import convert_export
 from generator.migrate.statuspage_source import read_export
-from tests.conftest import CLI
+from tests.conftest import postmortem
 
 SINGLE = json.loads((Path(__file__).parent / "fixtures" / "statuspage" / "single-incident.json").read_text("utf-8"))
 WRONG_VALUES = [5, True, "text", ["a"], {"a": 1}]
@@ -72,8 +71,7 @@ def test_the_issues_examples_through_the_real_command(tmp_path: Path) -> None:
     export["page"]["id"] = "p1\nid: injected\nseverity: SEV1"  # type: ignore[index]
     export["incidents"][0]["components"] = 5  # type: ignore[index]
     (tmp_path / "export.json").write_text(json.dumps(export), "utf-8")
-    result = subprocess.run([*CLI, "import", "statuspage", "export.json", "-o", "incidents"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    result = postmortem("import", "statuspage", "export.json", "-o", "incidents", cwd=tmp_path, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "error: `components` must be a list, not a number" in result.stderr
     assert "error: `id` must be one word of printable text" in result.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from generator.migrate.statuspage_source import read_export
 from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
 from generator.render import formatting
-from tests.conftest import CLI
+from tests.conftest import postmortem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "statuspage"
 GITHUB = FIXTURES / "github-2024-09-16-incidents.json"
@@ -58,7 +57,7 @@ def test_real_export_validates_and_renders_every_body_and_time(tmp_path: Path) -
     folder = tmp_path / "incidents"
     err = import_into(folder, GITHUB)
     assert "2 new, 0 changed, 0 unchanged, 0 skipped" in err
-    validated = subprocess.run([*CLI, "validate", str(folder)], capture_output=True, text=True, timeout=120)
+    validated = postmortem("validate", str(folder), timeout=120)
     assert validated.returncode == 0, validated.stderr
     assert "2 file(s) valid" in validated.stderr
 
@@ -301,8 +300,7 @@ def test_malformed_input_gives_clean_positioned_errors(tmp_path: Path, content: 
 
 
 def test_unreadable_inputs_exit_1_without_traceback(tmp_path: Path) -> None:
-    missing = subprocess.run([*CLI, "import", "statuspage", str(tmp_path / "nope.json"), "-o", str(tmp_path / "out")],
-                             capture_output=True, text=True, timeout=120)
+    missing = postmortem("import", "statuspage", str(tmp_path / "nope.json"), "-o", str(tmp_path / "out"), timeout=120)
     assert missing.returncode == 1 and "nope.json:1:1: error: cannot read file" in missing.stderr
     binary = tmp_path / "binary.json"
     binary.write_bytes(b'{"a": "\xff"}')

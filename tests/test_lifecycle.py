@@ -22,7 +22,7 @@ from generator.render.postmortem import render_markdown
 from generator.render.text_post import render_text
 from generator.site import render_site
 from generator.site.calendar import event_uid
-from tests.conftest import CLI, load_sample
+from tests.conftest import load_sample, postmortem
 
 MAINTENANCE = "2024-07-10-database-cluster-maintenance"
 LONDON = SiteConfig(company="Example Pay", zone="Europe/London", base_url="https://status.example.com/")
@@ -30,7 +30,7 @@ LONDON = SiteConfig(company="Example Pay", zone="Europe/London", base_url="https
 
 def _run(cwd: Path, *args: str, now: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **({"POSTMORTEM_NOW": now} if now else {})}
-    result = subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=180, env=env)
+    result = postmortem(*args, cwd=cwd, timeout=180, env=env)
     assert result.returncode == 0, result.stderr
     return result
 

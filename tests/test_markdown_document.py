@@ -9,7 +9,6 @@ of the one the renderer itself runs.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,7 +22,7 @@ from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.markdown import markdown_item, markdown_url
 from generator.render.postmortem import render_markdown
-from tests.conftest import CLI, load_sample
+from tests.conftest import load_sample, postmortem
 
 BASE = Path(__file__).parent / "inputs" / "base.yaml"
 
@@ -186,8 +185,7 @@ def test_every_md_output_of_a_real_build_is_safe(tmp_path: Path) -> None:
     incident, diagnostics = load_incident(tmp_path / "incidents" / "markdown-attack.yaml", SiteConfig())
     assert incident is not None, diagnostics
     for extra, out in (([], "public"), (["--internal"], "internal")):
-        result = subprocess.run([*CLI, "build", "--format", "md", "-q", "-o", out, *extra], cwd=tmp_path,
-                                capture_output=True, text=True, timeout=120)
+        result = postmortem("build", "--format", "md", "-q", "-o", out, *extra, cwd=tmp_path, timeout=120)
         assert result.returncode == 0, result.stderr
         documents = sorted((tmp_path / out).glob("*.md"))
         assert documents

@@ -9,7 +9,6 @@ allowlist check.  So the tests do not trust the code under test's own checker.
 from __future__ import annotations
 
 import copy
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
@@ -20,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from generator.model.markdown_syntax import is_safe_link
 from generator.render.markdown import markdown_block, markdown_inline, markdown_to_html
-from tests.conftest import CLI
+from tests.conftest import postmortem
 from tests.test_site_support import FAVICON
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
@@ -212,8 +211,7 @@ def put(data: dict[str, object], path: tuple[object, ...], value: object) -> Non
 
 def render(tmp_path: Path, data: dict[str, object], fmt: str, *extra: str) -> str:
     (tmp_path / "incident.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
-    result = subprocess.run([*CLI, "render", "incident.yaml", "-f", fmt, "-o", "-", *extra],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = postmortem("render", "incident.yaml", "-f", fmt, "-o", "-", *extra, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result.stdout

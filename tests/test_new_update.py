@@ -6,7 +6,6 @@ import difflib
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from generator.commands.edit import add_update
 from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
 from generator.model.ids import slugify
-from tests.conftest import CLI, INCIDENTS, SEED_IDS
+from tests.conftest import INCIDENTS, SEED_IDS, postmortem
 
 
 @pytest.fixture
@@ -191,12 +190,11 @@ def test_update_of_unparsable_yaml_is_a_positioned_error(project: Path) -> None:
 def test_real_subprocess_new_and_update(tmp_path: Path) -> None:
     # A bare environment (no zone, no site settings) except for the path to this checkout.
     env = {name: os.environ[name] for name in ("PATH", "PYTHONPATH")} | {"POSTMORTEM_NOW": "2022-04-13T06:35:00Z"}
-    created = subprocess.run([*CLI, "new", "Imports failing"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    created = postmortem("new", "Imports failing", cwd=tmp_path, env=env, timeout=60)
     assert created.returncode == 0, created.stderr
     path = created.stdout.strip()
     assert path == "incidents/2022-04-13-imports-failing.yaml"
-    updated = subprocess.run([*CLI, "update", path, "-s", "investigating", "Looking."], cwd=tmp_path,
-                             capture_output=True, text=True, env=env, timeout=60)
+    updated = postmortem("update", path, "-s", "investigating", "Looking.", cwd=tmp_path, env=env, timeout=60)
     assert updated.returncode == 0, updated.stderr
     assert "posted_at: 2022-04-13T06:35:00Z" in (tmp_path / path).read_text("utf-8"), "site zone defaults to UTC: written as Z"
 
@@ -206,12 +204,11 @@ def test_new_and_import_make_the_same_slug_of_a_cyrillic_title(tmp_path: Path) -
     import json
 
     title = "Сбой оплаты"
-    created = subprocess.run([*CLI, "new", title, "--at", "2024-05-02T09:00Z"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    created = postmortem("new", title, "--at", "2024-05-02T09:00Z", cwd=tmp_path, timeout=60)
     assert created.returncode == 0, created.stderr
     assert created.stdout.strip() == "incidents/2024-05-02-sboi-oplaty.yaml"
     export = json.loads((Path(__file__).parent / "fixtures" / "statuspage" / "single-incident.json").read_text("utf-8"))
     (tmp_path / "export.json").write_text(json.dumps({**export, "name": title}), "utf-8")
-    imported = subprocess.run([*CLI, "import", "statuspage", "export.json", "-o", "imported"], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=60)
+    imported = postmortem("import", "statuspage", "export.json", "-o", "imported", cwd=tmp_path, timeout=60)
     assert imported.returncode == 0, imported.stderr
     assert [p.name for p in (tmp_path / "imported").iterdir()] == ["2024-05-02-sboi-oplaty.yaml"]

@@ -3,7 +3,6 @@ field is reported by ``validate`` (path:line:col) and shows as plain text, never
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from generator.model.catalog import load_incident
@@ -14,7 +13,7 @@ from generator.render.postmortem import render_markdown
 from generator.render.report import report_html
 from generator.render.status_post import render_status_post
 from generator.render.text_post import render_text
-from tests.conftest import CLI
+from tests.conftest import postmortem
 
 SOURCE = """title: Reference links
 company: Example
@@ -41,7 +40,7 @@ updates:
 def test_validate_warns_at_the_reference(tmp_path: Path) -> None:
     path = tmp_path / "refs.yaml"
     path.write_text(SOURCE, encoding="utf-8")
-    result = subprocess.run([*CLI, "validate", "refs.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = postmortem("validate", "refs.yaml", cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
     assert lines[0].startswith("refs.yaml:13:19: warning: link reference [dash] is defined in `summary`, not in this field")
@@ -50,7 +49,7 @@ def test_validate_warns_at_the_reference(tmp_path: Path) -> None:
     assert lines[3].startswith("refs.yaml:15:27: warning: link reference [Dash] is defined in `summary`")
     assert lines[4].startswith("refs.yaml:19:31: warning: link reference [a collapsed one] is not defined in `updates[0].body`")
     assert len(lines) == 6 and lines[-1] == "1 file(s) valid"  # [sic] is prose; `[code][dash]` is code
-    strict = subprocess.run([*CLI, "validate", "--strict", "refs.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    strict = postmortem("validate", "--strict", "refs.yaml", cwd=tmp_path, timeout=120)
     assert strict.returncode == 1
 
 

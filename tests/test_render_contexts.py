@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import html5lib
@@ -26,7 +25,7 @@ from generator.render.markdown import markdown_to_text
 from generator.render.report import report_html
 from generator.render.status_post import render_status_post
 from generator.site import render_site
-from tests.conftest import CLI, INCIDENTS, load_sample
+from tests.conftest import INCIDENTS, load_sample, postmortem
 
 BASE = Path(__file__).parent / "inputs" / "base.yaml"
 STYLE_ATTACK = ("A</style><style>h1,h2,h3,table,p,li{display:none!important}"
@@ -105,8 +104,7 @@ def test_css_context_through_the_real_command(tmp_path: Path) -> None:
     """The attack from issue 9: the PDF still shows every section, and the payload only as text."""
     text = BASE.read_text("utf-8").replace("company: Example Inc.", f"company: {json.dumps(STYLE_ATTACK)}")
     (tmp_path / "attack.yaml").write_text(text, "utf-8")
-    result = subprocess.run([*CLI, "render", "attack.yaml", "-f", "pdf", "-o", "attack.pdf"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    result = postmortem("render", "attack.yaml", "-f", "pdf", "-o", "attack.pdf", cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     pdf_text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "attack.pdf").pages)
     for heading in ("Checkout errors", "Summary of impact", "Root Cause", "Mitigation timeline", "Updates", "Alerts fired."):
@@ -119,8 +117,7 @@ def test_css_context_through_import_page_name(tmp_path: Path) -> None:
     export = json.loads((Path(__file__).parent / "fixtures" / "statuspage" / "single-incident.json").read_text("utf-8"))
     export = {"page": {"id": "p1", "name": STYLE_ATTACK, "time_zone": "Etc/UTC"}, "incidents": [export]}
     (tmp_path / "export.json").write_text(json.dumps(export), "utf-8")
-    imported = subprocess.run([*CLI, "import", "statuspage", "export.json", "-o", "incidents"], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120)
+    imported = postmortem("import", "statuspage", "export.json", "-o", "incidents", cwd=tmp_path, timeout=120)
     assert imported.returncode == 0, imported.stderr
     from generator.model.catalog import load_incident
 
@@ -172,8 +169,7 @@ def test_url_context_through_the_real_command(tmp_path: Path) -> None:
     """An internal ticket that is not an http(s)/mailto URL is refused before it can become an ``href``."""
     text = BASE.read_text("utf-8").replace("https://tickets.example.com/OPS-1", "javascript:alert(document.domain)")
     (tmp_path / "ticket.yaml").write_text(text, "utf-8")
-    result = subprocess.run([*CLI, "render", "ticket.yaml", "-f", "pdf", "--internal", "-o", "x.pdf"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    result = postmortem("render", "ticket.yaml", "-f", "pdf", "--internal", "-o", "x.pdf", cwd=tmp_path, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "ticket.yaml:31:13: error: action_items[0].ticket:" in result.stderr
     assert not (tmp_path / "x.pdf").exists()
@@ -199,7 +195,7 @@ def test_json_context_through_the_real_build(tmp_path: Path) -> None:
     (tmp_path / "incidents").mkdir()
     text = BASE.read_text("utf-8").replace("title: Checkout errors", f"title: {json.dumps(JSON_PAYLOADS[0])}")
     (tmp_path / "incidents" / "json-attack.yaml").write_text(text, "utf-8")
-    result = subprocess.run([*CLI, "build", "--format", "md,html", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = postmortem("build", "--format", "md,html", "-q", cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     api = sorted((tmp_path / "output" / "api").rglob("*.json"))
     assert api

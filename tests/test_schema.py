@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from generator.cli import main
 from generator.commands.scaffold import scaffold
 from generator.load import read_yaml, read_yaml_text
 from generator.model.schema import schema_text
-from tests.conftest import CLI, INCIDENTS, ROOT, sample_ids
+from tests.conftest import INCIDENTS, ROOT, postmortem, sample_ids
 
 SCHEMAS = ROOT / "schemas"
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
@@ -58,9 +57,9 @@ def test_committed_schema_equals_the_command_output(kind: str) -> None:
 
 
 def test_schema_command_through_a_real_subprocess() -> None:
-    result = subprocess.run([*CLI, "schema"], capture_output=True, text=True, timeout=60)
+    result = postmortem("schema", timeout=60)
     assert result.returncode == 0 and json.loads(result.stdout)["$id"] == "incident.schema.json"
-    bad = subprocess.run([*CLI, "schema", "site"], capture_output=True, text=True, timeout=60)
+    bad = postmortem("schema", "site", timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
@@ -144,13 +143,12 @@ def test_pre_commit_hook_definition() -> None:
 def test_validate_json_output_shape(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: x\nimpact: huge\nstatus: resolved\nstarted_at: 2021-09-13T10:00:00Z\n", "utf-8")
-    result = subprocess.run([*CLI, "validate", "--format", "json", str(bad), str(INCIDENTS / f"{sample_ids()[0]}.yaml")],
-                            capture_output=True, text=True, timeout=60)
+    result = postmortem("validate", "--format", "json", str(bad), str(INCIDENTS / f"{sample_ids()[0]}.yaml"), timeout=60)
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert set(report) == {"valid", "files", "diagnostics"} and report["valid"] is False and report["files"] == 2
     first = report["diagnostics"][0]
     assert set(first) == {"path", "line", "column", "severity", "message"}
     assert (first["path"], first["line"], first["column"], first["severity"]) == (str(bad), 2, 9, "error")
-    good = subprocess.run([*CLI, "validate", "--format", "json", str(INCIDENTS)], capture_output=True, text=True, timeout=60)
+    good = postmortem("validate", "--format", "json", str(INCIDENTS), timeout=60)
     assert good.returncode == 0 and json.loads(good.stdout)["valid"] is True

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLI, INCIDENTS
+from tests.conftest import INCIDENTS, postmortem
 
 SEED = "2021-09-13-campaign-reports"
 WAIT = 20.0  # every wait below is bounded by this many seconds
@@ -184,7 +184,7 @@ def test_broken_config_is_shown_in_the_page(project: Path) -> None:
 
 
 def _run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
+    return postmortem(*args, cwd=cwd, timeout=120, env=env)
 
 
 def test_done_when_flow_as_a_new_user(tmp_path: Path) -> None:

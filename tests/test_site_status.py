@@ -27,7 +27,7 @@ from generator.site.components import natural_components
 from generator.site.record import SiteRecord, Span
 from generator.site.status import site_now
 from generator.site.uptime import DAYS, uptime_bar
-from tests.conftest import TESTS
+from tests.conftest import TESTS, postmortem
 from tests.test_site_support import seeds, synthetic
 
 FIXTURE = json.loads((TESTS / "fixtures" / "statuspage" / "github-2024-09-16-incidents.json").read_text("utf-8"))
@@ -217,27 +217,23 @@ def test_index_shows_components_with_status_and_a_reachable_labelled_bar_each(fi
 
 
 def test_a_build_names_the_sites_company_links_posts_back_and_render_keeps_the_incidents_own(tmp_path: Any) -> None:
-    import subprocess
 
-    from tests.conftest import CLI
 
     (tmp_path / "incidents").mkdir()
     (tmp_path / "postmortem.yaml").write_text("company: Example Inc.\nzone: UTC\n", "utf-8")
     (tmp_path / "incidents" / "imported.yaml").write_text(
         "title: Imported outage\ncompany: GitHub\nimpact: minor\nstatus: resolved\nstarted_at: 2024-09-16T10:00:00Z\n"
         "resolved_at: 2024-09-16T11:00:00Z\nupdates:\n  - status: resolved\n    posted_at: 2024-09-16T11:00:00Z\n    body: Fixed.\n", "utf-8")
-    built = subprocess.run([*CLI, "build", "--format", "html", "--quiet"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    built = postmortem("build", "--format", "html", "--quiet", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     for page in ("output/imported.html", "output/incidents/imported/index.html"):
         text = (tmp_path / page).read_text("utf-8")
         assert "Incident Report for Example Inc." in text and "GitHub" not in text, page
-    alone = subprocess.run([*CLI, "render", "incidents/imported.yaml", "-f", "html", "-o", "-"], cwd=tmp_path,
-                           capture_output=True, text=True, check=False)
+    alone = postmortem("render", "incidents/imported.yaml", "-f", "html", "-o", "-", cwd=tmp_path)
     assert alone.returncode == 0 and "Incident Report for GitHub" in alone.stdout
     post = (tmp_path / "output" / "imported.html").read_text("utf-8")  # the built post links back to the history and feeds
     for link in ("index.html", "history.atom", "history.rss"):
         assert f'href="{link}"' in post and (tmp_path / "output" / link).is_file()
     assert 'href="index.html"' not in alone.stdout  # a post rendered on its own has no site beside it
-    bad = subprocess.run([*CLI, "build", "--quiet"], cwd=tmp_path, capture_output=True, text=True, check=False,
-                         env={**__import__("os").environ, "SOURCE_DATE_EPOCH": "soon"})
+    bad = postmortem("build", "--quiet", cwd=tmp_path, env={**__import__("os").environ, "SOURCE_DATE_EPOCH": "soon"})
     assert bad.returncode == 2 and "SOURCE_DATE_EPOCH='soon'" in bad.stderr

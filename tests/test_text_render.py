@@ -6,7 +6,6 @@ Regenerate after an intended change with:  UPDATE_GOLDEN=1 python -m pytest test
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
@@ -14,7 +13,7 @@ from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.model.visibility import public_view
 from generator.render.text_post import WIDTH, markdown_to_plain, render_text
-from tests.conftest import CLI, INCIDENTS, SEED_IDS, TESTS, UPDATE_GOLDEN, load_sample
+from tests.conftest import INCIDENTS, SEED_IDS, TESTS, UPDATE_GOLDEN, load_sample, postmortem
 
 GOLDEN = TESTS / "golden"
 SAMPLE = "2023-10-28-checkout-payment-failures"
@@ -65,10 +64,10 @@ def test_markdown_is_flattened() -> None:
 
 def test_render_txt_through_the_cli() -> None:
     source = INCIDENTS / f"{SEED_IDS[0]}.yaml"
-    result = subprocess.run([*CLI, "render", str(source), "-f", "txt", "-o", "-"], capture_output=True, timeout=60)
+    result = postmortem("render", str(source), "-f", "txt", "-o", "-", timeout=60, text=False)
     assert result.returncode == 0
     assert result.stdout.decode() == (GOLDEN / f"{SEED_IDS[0]}.txt").read_text("utf-8")
-    internal = subprocess.run([*CLI, "render", str(source), "-f", "txt", "--internal", "-o", "-"], capture_output=True, timeout=60)
+    internal = postmortem("render", str(source), "-f", "txt", "--internal", "-o", "-", timeout=60, text=False)
     assert internal.returncode == 2 and b"public" in internal.stderr
 
 

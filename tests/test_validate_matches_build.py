@@ -19,14 +19,14 @@ from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
 from generator.model.ids import RESERVED_IDS
 from generator.model.types import MAX_LINE_CHARS
-from tests.conftest import CLI
+from tests.conftest import postmortem
 
 BASE_TEXT = (Path(__file__).parent / "inputs" / "base.yaml").read_text("utf-8").split("\n", 1)[1]
 OVERFLOWING = ["0001-01-01T00:30:00+05:00", "9999-12-31T23:00:00-05:00", "0001-01-01T23:59:00+23:59", "9999-12-31T00:00:00Z"]
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return postmortem(*args, cwd=cwd, timeout=300)
 
 
 def write(folder: Path, name: str, text: str) -> Path:

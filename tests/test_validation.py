@@ -8,7 +8,6 @@ holds the exact diagnostic lines the command must print for it.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from generator.cli import main
 from generator.model.catalog import load_incident, load_incidents
 from generator.model.config import SiteConfig
 from generator.model.types import MAX_MARKDOWN_CHARS
-from tests.conftest import CLI
+from tests.conftest import postmortem
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 BAD = INPUTS / "bad"
@@ -31,10 +30,6 @@ SUMMARY_SUFFIX = " warning(s)"
 
 def expected_lines(case: str) -> list[str]:
     return (BAD / f"{case}.expected").read_text("utf-8").splitlines()
-
-
-def postmortem(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def test_every_case_has_an_expected_file() -> None:

@@ -3,7 +3,6 @@ the offset in force in the incident's zone at that moment."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
 from generator.model.types import offset_hint
-from tests.conftest import CLI
+from tests.conftest import postmortem
 
 BASE = (Path(__file__).parent / "inputs" / "base.yaml").read_text("utf-8")
 
@@ -31,7 +30,7 @@ def test_schema_and_cross_field_errors_in_one_real_run(tmp_path: Path) -> None:
             .replace("    posted_at: 2023-10-28T09:10:00Z", "    posted_at: 2023-10-28T08:10:00Z")  # before the start
             .replace("    components: [Checkout]", "    components: [Checkout, Chekout]"))  # unknown component
     (tmp_path / "many.yaml").write_text(text, encoding="utf-8")
-    result = subprocess.run([*CLI, "validate", "many.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = postmortem("validate", "many.yaml", cwd=tmp_path, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert any(": error: impact: 'huge' is not allowed" in line for line in lines)

@@ -38,7 +38,7 @@ from generator.model.incident import (
 )
 from generator.model.types import PUBLIC, Line
 from generator.model.visibility import is_public_field, public_view
-from tests.conftest import CLI, load_sample
+from tests.conftest import load_sample, postmortem
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 BASE = yaml.safe_load((INPUTS / "base.yaml").read_text("utf-8"))
@@ -155,7 +155,7 @@ def test_canary_incident_is_valid_and_really_carries_canaries(tmp_path: Path) ->
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    result = subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, timeout=300)
+    result = postmortem(*args, cwd=cwd, timeout=300, text=False)
     assert b"Traceback" not in result.stderr
     return result
 

@@ -6,7 +6,6 @@ How long the worst file the caps allow takes to build is measured, not asserted:
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from generator.model.config import SiteConfig
 from generator.model.types import MAX_MARKDOWN_CHARS
 from generator.model.work import MARKDOWN_WEIGHTS, MAX_LIST_ENTRIES, MAX_LIST_LENGTH, MAX_MARKDOWN_WORK, markdown_work, work_problems
 from generator.render.markdown import markdown_block, markdown_to_html
-from tests.conftest import CLI, load_sample, sample_ids
+from tests.conftest import load_sample, postmortem, sample_ids
 
 BASE = Path(__file__).parent / "inputs" / "base.yaml"
 FIELDS = ("summary", "root_cause", "mitigation", "next_steps", "lessons_learned", "internal_notes")
@@ -51,7 +50,7 @@ def test_the_issues_file_is_refused_by_validate_and_build(tmp_path: Path) -> Non
         data[field] = "[" * 47_000
     _write(tmp_path / "incidents", "brackets", data)
     for command in (["validate"], ["build"]):
-        result = subprocess.run([*CLI, *command], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        result = postmortem(*command, cwd=tmp_path, timeout=300)
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert "error: the text of this file is too costly to render (" in result.stderr
         assert f"the limit is {MAX_MARKDOWN_WORK:,}" in result.stderr

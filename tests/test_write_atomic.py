@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from generator.builder.tree import STATE_DIR, UnsafeOutputError, output_lock, swap_in_tree
-from tests.conftest import CLI
+from tests.conftest import CLI, postmortem
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 BASE_TEXT = (INPUTS / "base.yaml").read_text("utf-8")
@@ -43,8 +43,7 @@ def write_incidents(project: Path, count: int, title: str = "Checkout errors") -
 
 
 def build(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*CLI, "build", "--format", "md,html", "--force", *args], cwd=project, capture_output=True,
-                            text=True, timeout=300, env={**os.environ, **(env or {})})
+    result = postmortem("build", "--format", "md,html", "--force", *args, cwd=project, timeout=300, env={**os.environ, **(env or {})})
     assert "Traceback" not in result.stderr
     return result
 

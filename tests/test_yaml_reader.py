@@ -8,7 +8,6 @@ character) and through one real ``postmortem`` subprocess.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from generator.load import read_yaml
 from generator.load.yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, read_yaml_text
 from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
-from tests.conftest import CLI
+from tests.conftest import postmortem
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 
@@ -208,7 +207,7 @@ def test_every_control_character_is_reported_in_one_run() -> None:
 def test_real_command_reports_yaml_problems(tmp_path: Path) -> None:
     (tmp_path / "tagged.yaml").write_text('title: !!python/object/apply:os.system ["touch pwned"]\n')
     (tmp_path / "aliased.yaml").write_text("title: &t x\nsummary: *t\n")
-    result = subprocess.run([*CLI, "validate", "tagged.yaml", "aliased.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = postmortem("validate", "tagged.yaml", "aliased.yaml", cwd=tmp_path, timeout=60)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
