@@ -23,7 +23,7 @@ def build(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple
     """Run a successful build; return (incidents, changed) from its summary line."""
     result = run(project, "build", *args, env=env)
     assert result.returncode == 0, result.stderr
-    match = re.search(r"^Built (\d+) incidents \((\d+) changed, (\d+) cached\) in \d+\.\d\d s$", result.stderr, re.MULTILINE)
+    match = re.search(r"^Built (\d+) incidents? \((\d+) changed, (\d+) cached\) in \d+\.\d\d s$", result.stderr, re.MULTILINE)
     assert match, result.stderr
     built, changed, cached = map(int, match.groups())
     assert built == changed + cached
@@ -155,3 +155,10 @@ def test_an_id_collision_is_caught_even_when_both_files_are_cached(project: Path
     result = run(project, "build", "--format", "md")
     assert result.returncode == 1
     assert f"id {FIRST!r} is also used by" in result.stderr
+
+
+def test_the_summary_line_counts_in_words() -> None:
+    from generator.builder.options import BuildResult
+
+    assert BuildResult(incidents=1, changed=1).summary().startswith("Built 1 incident (1 changed, 0 cached) in ")
+    assert BuildResult(incidents=2).summary().startswith("Built 2 incidents (0 changed, 2 cached) in ")

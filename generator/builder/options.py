@@ -42,7 +42,8 @@ class BuildResult:
 
     def summary(self) -> str:
         """The line a build ends with."""
-        return f"Built {self.incidents} incidents ({self.changed} changed, {self.incidents - self.changed} cached) in {self.seconds:.2f} s"
+        noun = "incident" if self.incidents == 1 else "incidents"
+        return f"Built {self.incidents} {noun} ({self.changed} changed, {self.incidents - self.changed} cached) in {self.seconds:.2f} s"
 
 
 def default_jobs() -> int:
