@@ -118,7 +118,8 @@ def repeat(label: str, argv: list[str], cwd: Path, times: int, before=None) -> d
             before(number)
         runs.append(measure(argv, cwd))
     seconds = [r["seconds"] for r in runs]
-    print(f"  {label}: median {statistics.median(seconds):.3f} s over {times}", file=sys.stderr)
+    each = ", ".join(f"{s:.2f}" for s in seconds)
+    print(f"  {label}: median {statistics.median(seconds):.3f} s over {times} ({each})", file=sys.stderr)
     return {"label": label, "median": statistics.median(seconds), "min": min(seconds), "max": max(seconds),
             "rss_mib": max(r["rss_kib"] for r in runs) / 1024}
 
