@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,23 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.g
 # The site's "now" is the latest moment in the data unless SOURCE_DATE_EPOCH says otherwise (generator.site.status);
 # a build environment that exports it must not move the golden files. Tests that want it set it themselves.
 os.environ.pop("SOURCE_DATE_EPOCH", None)
+# A shell starts a background job (`pytest &`, nohup) with Ctrl-C ignored, and every process a test starts would
+# inherit that: the Ctrl-C tests would then see a command that cannot be interrupted.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def assert_matches_golden(golden: Path, actual: str | bytes) -> None:
+    """Compare ``actual`` with the golden file; ``UPDATE_GOLDEN=1`` rewrites it instead (then review ``git diff tests/golden``).
+
+    The one command that refreshes every golden file: ``UPDATE_GOLDEN=1 python -m pytest -q -m golden``.
+    """
+    data = actual.encode("utf-8") if isinstance(actual, str) else actual
+    if UPDATE_GOLDEN:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(data)
+    assert golden.exists(), f"missing golden file {golden}; run UPDATE_GOLDEN=1 python -m pytest -q -m golden"
+    assert data.decode("utf-8") == golden.read_text("utf-8"), f"{golden.name} differs from its golden file (UPDATE_GOLDEN=1 to accept)"
 
 
 def load_sample(incident_id: str, config: SiteConfig | None = None) -> Incident:
@@ -47,3 +66,22 @@ def config() -> SiteConfig:
 def _run_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test, and every process it starts without a cwd, runs in a fresh folder, never in the checkout."""
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+def _kernel_signal_state() -> str:
+    with open("/proc/self/status") as status:
+        return " ".join(line.strip() for line in status if line.startswith(("SigBlk", "SigIgn")))
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_stay_as_they_were() -> Iterator[None]:
+    """A test must not leave SIGINT or SIGTERM handled differently: real child processes inherit an ignored signal."""
+    before = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    kernel = _kernel_signal_state()
+    yield
+    changed = [signal.Signals(number).name for number, handler in before.items() if signal.getsignal(number) != handler]
+    if _kernel_signal_state() != kernel:
+        changed.append(f"the kernel's ignored/blocked sets ({kernel} -> {_kernel_signal_state()})")
+    for number, handler in before.items():
+        signal.signal(number, handler)
+    assert not changed, f"the test left {', '.join(changed)} handled differently"

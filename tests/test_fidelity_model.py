@@ -4,7 +4,7 @@ lessons, people, typed action items, headings and custom sections, honest times.
 Golden files pin every new section in Markdown (public and internal), the status post, plain text,
 the site page and the PDF's extracted text, for a made-up incident that uses every field
 (``tests/inputs/fidelity/everything.yaml``) and for the transcribed Cloudflare postmortem.
-Regenerate after an intended change with:  UPDATE_GOLDEN=1 python -m pytest tests/test_fidelity_model.py
+Refresh every golden file after an intended change:  UPDATE_GOLDEN=1 python -m pytest -q -m golden
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from generator.render.report import render_pdf
 from generator.render.status_post import render_status_post
 from generator.render.text_post import render_text
 from generator.site import render_site
-from tests.conftest import INCIDENTS, TESTS, UPDATE_GOLDEN
+from tests.conftest import INCIDENTS, TESTS, assert_matches_golden
 
 GOLDEN = TESTS / "golden" / "fidelity"
 EVERYTHING = TESTS / "inputs" / "fidelity" / "everything.yaml"
@@ -76,15 +76,12 @@ def everything() -> Incident:
 PINNED_ELSEWHERE = {("cloudflare", "md"), ("cloudflare", "html")}
 
 
+@pytest.mark.golden
 @pytest.mark.parametrize(("source", "kind"), [(s, k) for s in sorted(SOURCES) for k in KINDS if (s, k) not in PINNED_ELSEWHERE])
 def test_output_matches_golden_file(source: str, kind: str) -> None:
     actual = _render(kind, _load(SOURCES[source]))
     golden = GOLDEN / f"{source}.{kind}"
-    if UPDATE_GOLDEN:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, "utf-8")
-    assert golden.exists(), f"missing golden file {golden}; run with UPDATE_GOLDEN=1"
-    assert actual == golden.read_text("utf-8"), f"{golden.name} differs (UPDATE_GOLDEN=1 to accept)"
+    assert_matches_golden(golden, actual)
 
 
 # --- every new section reaches every format -----------------------------------------------------

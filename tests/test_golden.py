@@ -1,6 +1,6 @@
 """Golden files pin the Markdown and HTML of every sample incident.
 
-Regenerate after an intended change with:  UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+Refresh every golden file after an intended change:  UPDATE_GOLDEN=1 python -m pytest -q -m golden
 then review the diff of tests/golden/ before committing.
 """
 
@@ -11,7 +11,7 @@ import pytest
 from generator.model.config import SiteConfig
 from generator.render.postmortem import render_markdown
 from generator.render.status_post import render_status_post
-from tests.conftest import TESTS, UPDATE_GOLDEN, load_sample, sample_ids
+from tests.conftest import TESTS, assert_matches_golden, load_sample, sample_ids
 
 GOLDEN = TESTS / "golden"
 
@@ -29,16 +29,13 @@ def _render(incident_id: str, fmt: str, internal: bool) -> str:
     return render_status_post(incident, SiteConfig())
 
 
+@pytest.mark.golden
 @pytest.mark.parametrize(("incident_id", "fmt", "internal"), CASES)
 def test_output_matches_golden_file(incident_id: str, fmt: str, internal: bool) -> None:
     name = f"{incident_id}{'.internal' if internal else ''}.{fmt}"
     golden = GOLDEN / name
     actual = _render(incident_id, fmt, internal)
-    if UPDATE_GOLDEN:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, "utf-8")
-    assert golden.exists(), f"missing golden file {golden}; run with UPDATE_GOLDEN=1"
-    assert actual == golden.read_text("utf-8"), f"{name} differs from its golden file (UPDATE_GOLDEN=1 to accept)"
+    assert_matches_golden(golden, actual)
 
 
 def test_every_sample_has_golden_files() -> None:

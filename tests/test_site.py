@@ -1,7 +1,6 @@
 """The static site's pages: goldens, relative links, accessibility basics, privacy and determinism.
 
-Regenerate the site goldens after an intended change with:
-    UPDATE_GOLDEN=1 python -m pytest tests/test_site.py
+Refresh every golden file after an intended change:  UPDATE_GOLDEN=1 python -m pytest -q -m golden
 then review the diff of tests/golden/site/ before committing.
 """
 
@@ -26,7 +25,7 @@ from generator.model.incident import Incident, StrictModel
 from generator.model.visibility import is_public_field
 from generator.render.status_post import render_status_post
 from generator.site import render_site
-from tests.conftest import ROOT, SEED_IDS, TESTS, UPDATE_GOLDEN
+from tests.conftest import ROOT, SEED_IDS, TESTS, assert_matches_golden
 from tests.test_site_support import CANARY, SEED_CONFIG, canary_incident, internal_incident, scan, seeds, synthetic
 
 GOLDEN = TESTS / "golden" / "site"
@@ -46,15 +45,12 @@ def _all_incidents() -> list[Incident]:
 
 # --- goldens -----------------------------------------------------------------
 
+@pytest.mark.golden
 @pytest.mark.parametrize("path", ["index.html", f"incidents/{SEED_IDS[1]}/index.html"])
 def test_page_matches_golden_file(path: str) -> None:
     actual = render_site(seeds(), SEED_CONFIG)[path]
     golden = GOLDEN / ("index.html" if path == "index.html" else "incident.html")
-    if UPDATE_GOLDEN:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_bytes(actual)
-    assert golden.exists(), f"missing golden file {golden}; run with UPDATE_GOLDEN=1"
-    assert actual.decode() == golden.read_text("utf-8")
+    assert_matches_golden(golden, actual)
 
 
 # --- the files and what they say --------------------------------------------

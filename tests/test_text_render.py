@@ -1,6 +1,6 @@
 """The plain-text post (``render -f txt``): golden files, no Markdown syntax, public view only.
 
-Regenerate after an intended change with:  UPDATE_GOLDEN=1 python -m pytest tests/test_text_render.py
+Refresh every golden file after an intended change:  UPDATE_GOLDEN=1 python -m pytest -q -m golden
 """
 
 from __future__ import annotations
@@ -13,19 +13,18 @@ from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.model.visibility import public_view
 from generator.render.text_post import WIDTH, markdown_to_plain, render_text
-from tests.conftest import INCIDENTS, SEED_IDS, TESTS, UPDATE_GOLDEN, load_sample, postmortem
+from tests.conftest import INCIDENTS, SEED_IDS, TESTS, assert_matches_golden, load_sample, postmortem
 
 GOLDEN = TESTS / "golden"
 SAMPLE = "2023-10-28-checkout-payment-failures"
 
 
+@pytest.mark.golden
 @pytest.mark.parametrize("incident_id", [*SEED_IDS, SAMPLE])
 def test_text_matches_golden_file(incident_id: str) -> None:
     golden = GOLDEN / f"{incident_id}.txt"
     actual = render_text(load_sample(incident_id), SiteConfig())
-    if UPDATE_GOLDEN:
-        golden.write_text(actual, "utf-8")
-    assert actual == golden.read_text("utf-8"), f"{golden.name} differs (UPDATE_GOLDEN=1 to accept)"
+    assert_matches_golden(golden, actual)
 
 
 @pytest.mark.parametrize("incident_id", [*SEED_IDS, SAMPLE])
