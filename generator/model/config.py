@@ -47,6 +47,10 @@ class SiteConfig(StrictModel):
     confidentiality: Line | None = None  # None: the locale's own label ("Internal: do not forward")
     incidents_dir: Line = "incidents"
     labels: Labels = Field(default_factory=Labels)
+    status_post_timeline: bool = Field(default=False, description=(
+        "Show the timeline picture and the metrics box (TTD, TTM, TTR, time to first public update, duration) on "
+        "customer status posts too. Default false: posts stay words only; the PDF report and the site's incident "
+        "page always show them."))
     _logo_uri: str | None = PrivateAttr(default=None)  # set by load_config from `logo` (read and checked by config_checks)
 
     @property

@@ -57,18 +57,24 @@ def first_public_update(incident: Incident) -> datetime | None:
     return min(times) if times else None
 
 
-def compute_metrics(incident: Incident) -> Metrics:
-    """The incident's durations, from its own times (approximate when a time is)."""
+def metric_rows(incident: Incident) -> tuple[Metric, ...]:
+    """Every metric of the incident, measured or not (``span`` None when a moment is missing or known
+    only to the day): a metrics box shows the missing ones as "not recorded", never as zero."""
     start = incident.impact_start
     end_source = incident.impact_end_source or "resolved"
     first_update = first_public_update(incident)
-    rows = (
+    return (
         Metric("duration", span(start, incident.impact_end), "impact_began", end_source),
         Metric("time_to_detect", span(start, incident.detected_at), "impact_began", "detected"),
         Metric("time_to_first_update", span(start, first_update), "impact_began", "first_update"),
         Metric("time_to_mitigate", span(start, incident.mitigated_at), "impact_began", "mitigated"),
         Metric("time_to_resolve", span(start, incident.resolved_at), "impact_began", "resolved"),
     )
+
+
+def compute_metrics(incident: Incident) -> Metrics:
+    """The incident's durations, from its own times (approximate when a time is)."""
+    rows = metric_rows(incident)
     by_key = {row.key: row.span for row in rows}
     return Metrics(
         duration=by_key["duration"],

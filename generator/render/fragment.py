@@ -19,6 +19,7 @@ from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.context import build_context
 from generator.render.environment import make_environment
+from generator.render.picture import picture_context
 from generator.render.status_post import updates_html
 
 SCOPE = "pm-post"
@@ -66,6 +67,8 @@ def render_status_fragment(incident: Incident, config: SiteConfig, *, templates:
     env = make_environment(templates)
     context = build_context(incident, config, internal=False)
     context["updates_html"] = updates_html(env, context)
+    if config.status_post_timeline:
+        context.update(picture_context(context))
     # The stylesheet is template text and validated config values, never incident text; "</" is
     # escaped anyway so nothing in it can close the <style> element.
     context["scoped_css"] = Markup(scope_css(env.get_template(STYLESHEET).render(context)).replace("</", "<\\/"))

@@ -10,6 +10,7 @@ from generator.model.incident import Incident
 from generator.render.context import build_context
 from generator.render.environment import make_environment
 from generator.render.markdown import first_sentence
+from generator.render.picture import picture_context
 
 TEMPLATE = "report.html"
 
@@ -18,6 +19,7 @@ def report_html(incident: Incident, config: SiteConfig, *, internal: bool = Fals
     """The HTML that becomes the PDF (useful for previews and tests)."""
     context = build_context(incident, config, internal=internal)
     context["paper"] = config.paper
+    context.update(picture_context(context))
     context["header_right"] = context["confidential"] if internal else context["report_for"]  # report.css escapes it for CSS
     return make_environment(templates).get_template(TEMPLATE).render(context)
 

@@ -14,6 +14,7 @@ from generator.model.incident import Incident
 from generator.model.memo import IdentityMemo
 from generator.render.context import build_context
 from generator.render.environment import make_environment
+from generator.render.picture import picture_context
 
 TEMPLATE = "status_post.html"
 UPDATES_PARTIAL = "partials/updates.html"
@@ -38,5 +39,7 @@ def render_status_post(incident: Incident, config: SiteConfig, *, templates: Pat
     context = build_context(incident, config, internal=False)
     context["site_links"] = site_links
     context["updates_html"] = updates_html(env, context)
+    if config.status_post_timeline:
+        context.update(picture_context(context))
     html = env.get_template(TEMPLATE).render(context)
     return re.sub(r"\n{2,}", "\n", html).strip("\n") + "\n"

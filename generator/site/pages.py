@@ -17,6 +17,7 @@ from generator.i18n import strings
 from generator.model.config import SiteConfig
 from generator.render import formatting
 from generator.render.context import build_context
+from generator.render.picture import picture_context
 from generator.render.status_post import updates_html
 from generator.site.addresses import absolute, base_url, incident_path
 from generator.site.components import SiteComponent
@@ -96,6 +97,7 @@ def render_incident_page(item: SiteIncident, components: list[SiteComponent], co
         formats=linked_formats(formats),
     )
     context["updates_html"] = updates_html(env, context)
+    context.update(picture_context(context))
     return _render(env, "site/incident.html", context)
 
 
