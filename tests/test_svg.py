@@ -82,3 +82,9 @@ def test_children_nest_and_iter_finds_them_in_document_order() -> None:
     assert root.to_string() == svg_root(10, 10, title="t").to_string()[:-6] + (
         '<g class="bars"><rect width="1"/><rect width="2"/></g></svg>'
     )
+
+
+def test_root_keeps_xmlns_first_whatever_the_caller_adds() -> None:
+    markup = svg_root(10, 10, title="t", attrs={"font-family": "sans-serif"}, class_="chart").to_string()
+    assert markup.startswith('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" viewBox="0 0 10 10" role="img" '
+                             'font-family="sans-serif" class="chart">')

@@ -163,8 +163,8 @@ def svg_root(width: float, height: float, *, title: str, desc: str | None = None
     name and the ``<desc>`` as its description, without ids (several SVGs may share a page).
     """
     root = Element("svg", xmlns=SVG_NS, width=width, height=height,
-                   viewBox=f"0 0 {number(width)} {number(height)}", role="img",
-                   attrs=attrs, **keywords)
+                   viewBox=f"0 0 {number(width)} {number(height)}", role="img")
+    root.set(attrs=attrs, **keywords)  # after the fixed ones: xmlns always comes first
     root.add("title", title)
     if desc:
         root.add("desc", desc)

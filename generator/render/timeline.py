@@ -296,7 +296,7 @@ def timeline_svg(view: Incident, t: dict[str, Any], zone_name: str) -> str | Non
     drawn_milestones, more_milestones = milestones[:MAX_MILESTONES], len(milestones) - MAX_MILESTONES
     bar_colour = BAR_COLOURS.get(view.impact, BAR_COLOURS["none"])
 
-    body = Element("g", font_family=FONT, font_size=10, fill=INK)
+    body = Element("g", font_size=10, fill=INK)
     y = 14.0
     # The response lane: the key moments' words above their shapes.
     header = body.add("g", class_="tl-marks")
