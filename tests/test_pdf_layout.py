@@ -87,7 +87,9 @@ def _text_boxes(html: str) -> list[tuple[int, float, float, str]]:
         box = page._page_box
         content_right = box.content_box_x() + box.width
         for child in box.descendants():
-            if isinstance(child, TextBox) and child.text.strip():
+            element = getattr(child, "element", None)
+            note_ref = element is not None and (element.get("href") or "").startswith("#metric-note-")  # the metrics box's "¹"
+            if isinstance(child, TextBox) and child.text.strip() and not note_ref:
                 runs.append((number, child.position_x + child.width, content_right, child.text))
     return runs
 

@@ -184,6 +184,9 @@ def _setup() -> type[URLFetcher]:
                     stacklevel=3,
                 )
             logging.getLogger("weasyprint").addFilter(_LOG_FILTER)
+            from generator.render.svg_text import install as install_svg_text
+
+            install_svg_text()  # charts' labels laid out as words, not letter by letter (see svg_text)
             _fetcher_class = _make_fetcher_class()
             _setup_done = True
     assert _fetcher_class is not None

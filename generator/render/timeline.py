@@ -282,10 +282,20 @@ def timeline_svg(view: Incident, t: dict[str, Any], zone_name: str) -> str | Non
     posts = sorted((_Post(u.posted_at, u.status) for u in posts_all if _exact(u.posted_at)), key=lambda p: p.at)
     untimed_posts = len(posts_all) - len(posts)
     milestones = sorted(((e.at, e.milestone) for e in view.timeline if e.milestone and _exact(e.at)), key=lambda m: m[0])
-    moments = [b.start for b in bars] + [b.end for b in bars if b.end] + [m for _, m in keys] + [p.at for p in posts]
-    moments += [m for m, _ in milestones]
-    if not moments:
+    core = [b.start for b in bars] + [b.end for b in bars if b.end] + [m for _, m in keys] + [m for m, _ in milestones]
+    if not core and not posts:
         return None
+    # Posts far from the impact (a maintenance announced days ahead) would squash the bars: the axis
+    # takes posts within one core span (at least an hour) of it, and counts the others in a note.
+    early_posts = late_posts = 0
+    timed_posts = posts
+    if core:
+        low, high = min(core), max(core)
+        reach = max(high - low, timedelta(hours=1))
+        early_posts = sum(1 for p in posts if p.at < low - reach)
+        late_posts = sum(1 for p in posts if p.at > high + reach)
+        posts = [p for p in posts if low - reach <= p.at <= high + reach]
+    moments = core + [p.at for p in posts]
     first, last = min(moments), max(moments)
     postmortem = next((u.posted_at for u in view.updates if u.status == "postmortem" and _exact(u.posted_at)), None)
     axis = Axis(first, last)
@@ -365,6 +375,10 @@ def timeline_svg(view: Incident, t: dict[str, Any], zone_name: str) -> str | Non
         y += ROW + 8
         if more_posts > 0:
             notes.append(c["more_posts"].format(count=more_posts))
+    if early_posts:
+        notes.append(c["early_posts"].format(count=early_posts))
+    if late_posts:
+        notes.append(c["late_posts"].format(count=late_posts))
     if untimed_posts:
         notes.append(c["untimed_posts"].format(count=untimed_posts))
     if drawn_milestones:
@@ -493,7 +507,7 @@ def timeline_svg(view: Incident, t: dict[str, Any], zone_name: str) -> str | Non
     height = y + 4
 
     root = svg_root(WIDTH, height, title=c["title"].format(title=view.title),
-                    desc=_description(view, t, words, bars, keys, posts, untimed_posts),
+                    desc=_description(view, t, words, bars, keys, timed_posts, untimed_posts),
                     class_="timeline-chart", preserveAspectRatio="xMinYMin meet",
                     attrs={"font-family": FONT})
     root.add("rect", x=0, y=0, width=WIDTH, height=height, fill=BACKGROUND)
