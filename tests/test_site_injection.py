@@ -33,9 +33,14 @@ class LiveMarkup(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
+        self.timeline_charts = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in LIVE_TAGS:
+        # The incident page's timeline picture: one inline <svg> of the template's own (its children and
+        # attributes are still scanned below); a second one, or any other <svg>, is live markup.
+        if tag == "svg" and ("class", "timeline-chart") in attrs and not self.timeline_charts:
+            self.timeline_charts += 1
+        elif tag in LIVE_TAGS:
             self.found.append(f"<{tag}>")
         for name, value in attrs:
             if name.startswith("on"):

@@ -27,7 +27,7 @@ def picture_context(context: dict[str, Any]) -> dict[str, Any]:
         svg = timeline_svg(view, t, zone_name)
         cached = _memo.put({
             "timeline_svg": Markup(svg) if svg is not None else None,  # every text in it is escaped by the SVG writer
-            "timeline_caption": t["report"]["timeline_chart"]["caption"].format(zone=zone_name),
+            "picture_caption": t["report"]["timeline_chart"]["caption"].format(zone=zone_name),
             "metrics_box": metrics_box(view, t),
         }, view, config)
     return cached

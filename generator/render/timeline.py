@@ -273,7 +273,18 @@ class _Writer:
 
 
 def timeline_svg(view: Incident, t: dict[str, Any], zone_name: str) -> str | None:
-    """The timeline picture of ``view`` (an SVG string), or None when it has no moment to draw."""
+    """The timeline picture of ``view`` (an SVG string), or None when it has no moment to draw.
+
+    Moments at the very edge of the calendar (year 1 or 9999, which validation allows) leave no room
+    for the axis' margins and ticks: such an incident has no picture rather than a crash.
+    """
+    try:
+        return _draw(view, t, zone_name)
+    except OverflowError:
+        return None
+
+
+def _draw(view: Incident, t: dict[str, Any], zone_name: str) -> str | None:
     c: dict[str, Any] = t["report"]["timeline_chart"]
     milestone_words: dict[str, str] = t["report"]["milestones"]
     bars = _bars(view, t)
