@@ -310,3 +310,25 @@ def test_the_pdf_is_tagged_and_keeps_the_pictures_words_as_text() -> None:
 
     walk(root["/StructTreeRoot"])
     assert figures == ["Timeline of Issue with Campaign Reports"]
+
+
+@pytest.mark.parametrize("incident_id", sample_ids())
+def test_metrics_box_agrees_with_the_metrics_over_the_sample_set(incident_id: str) -> None:
+    """Every sample: each row is the shared metric, formatted; a missing one is "not recorded" with its note, never 0."""
+    from generator.model.metrics import metric_rows
+    from generator.render.formatting import duration
+
+    incident = load_sample(incident_id)
+    view = public_view(incident)
+    assert view is not None
+    box = metrics_box(view, EN)
+    spans = {row.key: row.span for row in metric_rows(view)}
+    for row in box.rows:
+        if spans[row.key] is None:
+            assert row.value == "not recorded" and not row.recorded and box.missing_note is not None
+        else:
+            assert row.value == duration(spans[row.key], EN["about"]) and row.recorded
+    assert (box.missing_note is not None) == any(not row.recorded for row in box.rows)
+    assert [number for number, _ in box.notes] == list(range(1, len(box.notes) + 1))
+    if view.is_maintenance:
+        assert [row.key for row in box.rows] == ["duration"]
