@@ -25,7 +25,7 @@ from generator.render.report import report_html
 from generator.render.status_post import render_status_post
 from generator.render.timeline import timeline_svg
 from generator.site import render_incident_page
-from tests.conftest import SEED_IDS, TESTS, UPDATE_GOLDEN, load_sample, sample_ids
+from tests.conftest import SEED_IDS, TESTS, assert_matches_golden, load_sample, sample_ids
 from tests.test_site_support import CANARY, canary_incident
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -265,19 +265,16 @@ def test_every_locale_has_the_pictures_words(locale: str) -> None:
     assert len(metrics_box(load_sample(SEED_IDS[0]), text).rows) == 5
 
 
+@pytest.mark.golden
 @pytest.mark.parametrize("incident_id", sample_ids())
 def test_timeline_svg_matches_golden_file(incident_id: str) -> None:
-    """The SVG of every sample incident's public view is pinned (refresh: UPDATE_GOLDEN=1, then review the diff)."""
+    """The SVG of every sample incident's public view is pinned (UPDATE_GOLDEN=1 python -m pytest -q -m golden)."""
     incident = load_sample(incident_id)
     view = public_view(incident)
     assert view is not None
     svg = timeline_svg(view, EN, view.zone or SiteConfig().zone)
     assert svg is not None
-    golden = TESTS / "golden" / "timeline" / f"{incident_id}.svg"
-    if UPDATE_GOLDEN:
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(svg + "\n", "utf-8")
-    assert svg + "\n" == golden.read_text("utf-8")
+    assert_matches_golden(TESTS / "golden" / "timeline" / f"{incident_id}.svg", svg + "\n")
 
 
 def test_the_pdf_is_tagged_and_keeps_the_pictures_words_as_text() -> None:
