@@ -34,15 +34,29 @@ _prepared = False
 
 
 def _prepare() -> None:
-    """Import once, in the test process, what every child would otherwise import again."""
-    global _prepared
-    if not _prepared:
-        import generator.cli
-        import generator.commands.build
-        import generator.render.pdf_engine
+    """Do once, in the test process, what every child would otherwise do again: imports, and a first render.
 
-        assert Path(generator.cli.__file__).is_relative_to(ROOT), f"testing {generator.cli.__file__}, not the tree under test"
-        _prepared = True
+    A first render compiles the built-in templates (cached in the Jinja environment) and sets WeasyPrint's
+    fonts up: about a second per command that the children inherit instead.
+    """
+    global _prepared
+    if _prepared:
+        return
+    import generator.cli
+    import generator.commands.build
+    from generator.model.catalog import load_incident
+    from generator.model.config import SiteConfig
+    from generator.render.formats import FORMATS, RenderSettings, render_document
+    from generator.site import render_site
+
+    assert Path(generator.cli.__file__).is_relative_to(ROOT), f"testing {generator.cli.__file__}, not the tree under test"
+    incident, _ = load_incident(ROOT / "incidents" / "2021-09-13-campaign-reports.yaml", SiteConfig())
+    assert incident is not None
+    for fmt in FORMATS:
+        for internal in (False, True):
+            render_document(incident, fmt, RenderSettings(SiteConfig(), internal=internal))
+    render_site([incident], SiteConfig())
+    _prepared = True
 
 
 def _needs_a_new_interpreter(env: dict[str, str] | None) -> bool:

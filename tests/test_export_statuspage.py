@@ -145,7 +145,7 @@ def test_only_the_public_view_is_exported(tmp_path: Path) -> None:
 def test_output_is_sorted_deterministic_and_written_atomically(tmp_path: Path) -> None:
     folder = imported(tmp_path, GITHUB)
     target = tmp_path / "out" / "incidents.json"
-    result = postmortem("export", "statuspage", str(folder), "-o", str(target), timeout=120, text=False)
+    result = postmortem("export", "statuspage", str(folder), "-o", str(target), timeout=120, text=False, real=True)
     assert result.returncode == 0, result.stderr
     first = target.read_bytes()
     _code, again, _err = cli("export", "statuspage", str(folder))

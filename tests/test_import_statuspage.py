@@ -300,7 +300,7 @@ def test_malformed_input_gives_clean_positioned_errors(tmp_path: Path, content: 
 
 
 def test_unreadable_inputs_exit_1_without_traceback(tmp_path: Path) -> None:
-    missing = postmortem("import", "statuspage", str(tmp_path / "nope.json"), "-o", str(tmp_path / "out"), timeout=120)
+    missing = postmortem("import", "statuspage", str(tmp_path / "nope.json"), "-o", str(tmp_path / "out"), timeout=120, real=True)
     assert missing.returncode == 1 and "nope.json:1:1: error: cannot read file" in missing.stderr
     binary = tmp_path / "binary.json"
     binary.write_bytes(b'{"a": "\xff"}')

@@ -190,11 +190,11 @@ def test_update_of_unparsable_yaml_is_a_positioned_error(project: Path) -> None:
 def test_real_subprocess_new_and_update(tmp_path: Path) -> None:
     # A bare environment (no zone, no site settings) except for the path to this checkout.
     env = {name: os.environ[name] for name in ("PATH", "PYTHONPATH")} | {"POSTMORTEM_NOW": "2022-04-13T06:35:00Z"}
-    created = postmortem("new", "Imports failing", cwd=tmp_path, env=env, timeout=60)
+    created = postmortem("new", "Imports failing", cwd=tmp_path, env=env, timeout=60, real=True)
     assert created.returncode == 0, created.stderr
     path = created.stdout.strip()
     assert path == "incidents/2022-04-13-imports-failing.yaml"
-    updated = postmortem("update", path, "-s", "investigating", "Looking.", cwd=tmp_path, env=env, timeout=60)
+    updated = postmortem("update", path, "-s", "investigating", "Looking.", cwd=tmp_path, env=env, timeout=60, real=True)
     assert updated.returncode == 0, updated.stderr
     assert "posted_at: 2022-04-13T06:35:00Z" in (tmp_path / path).read_text("utf-8"), "site zone defaults to UTC: written as Z"
 

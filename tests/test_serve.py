@@ -17,7 +17,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -81,6 +81,15 @@ class Server:
             time.sleep(0.1)
         raise AssertionError("the preview did not reload after the file changed")
 
+    def wait_until(self, check: Callable[[], bool], what: str) -> None:
+        """Poll until ``check()`` holds: a reload that began before an edit bumps the generation without showing it."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            if check():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"the preview never showed {what}")
+
     def stop(self) -> tuple[int, str]:
         """Send Ctrl-C (SIGINT); return the exit code and the whole stderr."""
         if self.process.poll() is None:
@@ -139,6 +148,7 @@ def test_validation_error_is_shown_in_the_page_then_fixed(server: Server, projec
     before = server.generation()
     _edit(source, "impact: minor", "impact: huge")
     server.wait_for_reload(before)
+    server.wait_until(lambda: server.get(f"/{SEED}.html")[0] == 500, "the error")
     status, _type, body = server.get(f"/{SEED}.html")
     page = body.decode()
     assert status == 500
@@ -151,6 +161,7 @@ def test_validation_error_is_shown_in_the_page_then_fixed(server: Server, projec
     before = server.generation()
     _edit(source, "impact: huge", "impact: minor")
     server.wait_for_reload(before)
+    server.wait_until(lambda: server.get(f"/{SEED}.html")[0] == 200, "the fixed page")
     status, _type, body = server.get(f"/{SEED}.html")
     assert status == 200 and b"preview-errors" not in body
 
@@ -213,11 +224,13 @@ def test_done_when_flow_as_a_new_user(tmp_path: Path) -> None:
         before = running.generation()
         _edit(path, "impact: minor", "impact: bad")
         running.wait_for_reload(before)
+        running.wait_until(lambda: running.get(f"/{path.stem}.html")[0] == 500, "the error")
         page = running.get(f"/{path.stem}.html")[2].decode()
         assert re.search(rf"incidents/{path.stem}\.yaml:6:9: error: impact", page)
         before = running.generation()
         _edit(path, "impact: bad", "impact: minor")
         running.wait_for_reload(before)
+        running.wait_until(lambda: running.get(f"/{path.stem}.html")[0] == 200, "the fixed page")
         assert running.get(f"/{path.stem}.html")[0] == 200
     finally:
         code, stderr = running.stop()

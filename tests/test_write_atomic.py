@@ -170,7 +170,7 @@ def test_sigkill_at_each_publishing_step(project: Path, tmp_path: Path, step: st
 
 
 def test_sigkill_at_random_moments(project: Path, tmp_path: Path) -> None:
-    count = 40
+    count = 20
     write_incidents(project, count, title="Before")
     assert build(project).returncode == 0
     old = snapshot(project / "output")
