@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, PrivateAttr
+from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
 from generator.errors import InputError
 from generator.load import read_yaml
 from generator.model.incident import StrictModel
-from generator.model.types import Line, Url, Zone
+from generator.model.types import Flag, Line, Url, Zone
 
 CONFIG_FILE = "postmortem.yaml"
 
@@ -33,6 +33,44 @@ class Labels(StrictModel):
     headings: dict[str, Line] = Field(default_factory=dict)
 
 
+Weight = Annotated[float, Field(ge=0, le=1)]
+
+
+class AvailabilityWeights(StrictModel):
+    """How much of a minute in each component status counts as downtime (0 to 1)."""
+
+    major_outage: Weight = 1.0
+    partial_outage: Weight = 0.3
+    degraded_performance: Weight = 0.0
+    under_maintenance: Weight = 1.0  # used only when ``count_maintenance`` is true
+
+
+class AvailabilityPolicy(StrictModel):
+    """How ``postmortem report`` turns impact windows into availability; every figure names it.
+
+    The defaults follow Statuspage's uptime rule: a major outage counts fully, a partial outage
+    30 %, degraded performance and planned maintenance not at all, and a window counts for the
+    whole component even when its label names a region.
+    """
+
+    name: Line = Field("statuspage", description="Printed beside every availability figure computed with this policy.")
+    weights: AvailabilityWeights = Field(default_factory=AvailabilityWeights, description=(
+        "Downtime weight of each component status (0 to 1). A component's status during a window is the worst status "
+        "the incident posted for it, else the one its impact implies (critical: major_outage, major: partial_outage, "
+        "minor: degraded_performance)."))
+    count_maintenance: Flag = Field(False, description="true: maintenance windows count as downtime (weight under_maintenance).")
+    regional_windows: Literal["whole_component", "by_region"] = Field("whole_component", description=(
+        "whole_component: a window counts for its whole component. by_region: a window whose label is one of `regions` "
+        "counts for 1/len(regions) of the component."))
+    regions: list[Line] = Field(default_factory=list, description="The regions a component is served from (for by_region).")
+
+    @model_validator(mode="after")
+    def _regions_given_for_by_region(self) -> AvailabilityPolicy:
+        if self.regional_windows == "by_region" and not self.regions:
+            raise ValueError("regional_windows: by_region needs `regions`, the regions a component is served from")
+        return self
+
+
 class SiteConfig(StrictModel):
     """Site-wide settings; every key is optional and has a sensible default."""
 
@@ -51,6 +89,7 @@ class SiteConfig(StrictModel):
         "Show the timeline picture and the metrics box (TTD, TTM, TTR, time to first public update, duration) on "
         "customer status posts too. Default false: posts stay words only; the PDF report and the site's incident "
         "page always show them."))
+    availability: AvailabilityPolicy = Field(default_factory=AvailabilityPolicy)
     _logo_uri: str | None = PrivateAttr(default=None)  # set by load_config from `logo` (read and checked by config_checks)
 
     @property
@@ -68,7 +107,8 @@ def load_config(path: Path | None) -> tuple[SiteConfig, Path]:
         if not candidate.exists():
             return SiteConfig(), Path.cwd()
         path = candidate
-    document = read_yaml(path, known_keys={*SiteConfig.model_fields, *Labels.model_fields})
+    document = read_yaml(path, known_keys={*SiteConfig.model_fields, *Labels.model_fields,
+                                          *AvailabilityPolicy.model_fields, *AvailabilityWeights.model_fields})
     if document.data is None:
         return SiteConfig(), path.parent
     config, diagnostics = validate_document(document, SiteConfig)

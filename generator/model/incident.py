@@ -289,6 +289,13 @@ class Incident(StrictModel):
         "Unset: the postmortem sections go public once the incident is resolved. true: publish them now; "
         "false: keep them out of public outputs."))] = None
 
+    # Read by `postmortem report`: near-misses are counted apart, tags group incidents by cause.
+    near_miss: Annotated[Flag, PUBLIC, Field(description=(
+        "true: a near miss (caught before customers were affected, or nearly so); counted apart in `postmortem report`."))] = False
+    tags: Annotated[list[Line], PUBLIC, Field(description=(
+        "Cause or contributing-factor categories (e.g. config-change, capacity, dependency); "
+        "`postmortem report` counts recurring ones. Compared without regard to case."))] = Field(default_factory=list)
+
     severity: Line | None = None
     internal_notes: Markdown | None = None
 
