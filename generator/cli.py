@@ -19,6 +19,7 @@ from generator import __version__
 COMMANDS: dict[str, str] = {
     "validate": "generator.commands.validate:validate",
     "render": "generator.commands.render:render",
+    "report": "generator.commands.report:report",
     "build": "generator.commands.build:build",
     "new": "generator.commands.new:new",
     "update": "generator.commands.update:update",

@@ -1,0 +1,138 @@
+"""The report's charts as SVG (drawn with ``generator.render.svg``): text stays text, nothing random.
+
+Every chart has a ``<title>`` and a ``<desc>`` that says in words what it shows, its numbers are
+also printed as text in the chart, and position or shape carries each meaning (a row per impact, a
+row per period; a line for the median, a triangle for the 90th percentile), so no meaning rests on
+colour. The colours reach 4.5:1 on white (tests/test_report.py checks it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import timedelta
+
+from generator.render.formatting import duration
+from generator.render.svg import Element, svg_root
+from generator.report.counts import IMPACTS, Counts
+from generator.report.statistics import Measure, Sample
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+IMPACT_WORDS = {"critical": "Critical", "major": "Major", "minor": "Minor", "none": "No impact", "maintenance": "Maintenance"}
+COLOURS = {"critical": "#b42318", "major": "#b54708", "minor": "#8a6100", "none": "#475467", "maintenance": "#1d5fb4",
+           "near_miss": "#5c4a9e", "current": "#1d4ed8", "previous": "#475467"}
+INK, MUTED, RULE = "#1f2933", "#5f6b7a", "#d5dbe1"
+FONT = "DejaVu Sans, sans-serif"
+# Log-scale ticks for response times, in seconds, with their labels.
+TICKS = [(60, "1m"), (300, "5m"), (900, "15m"), (3600, "1h"), (4 * 3600, "4h"), (86400, "1d"), (4 * 86400, "4d"),
+         (14 * 86400, "2w"), (60 * 86400, "60d")]
+
+
+def span_text(seconds: float) -> str:
+    """A span in words as the documents print it (``1h 5m``); a negative one keeps its sign."""
+    if seconds < 0:
+        return "−" + duration(timedelta(seconds=-seconds))
+    return duration(timedelta(seconds=seconds))
+
+
+def _text(parent: Element, x: float, y: float, words: str, *, size: float = 11, anchor: str = "start",
+          fill: str = INK, weight: str | None = None) -> Element:
+    return parent.add("text", words, x=x, y=y, font_size=size, font_family=FONT, text_anchor=anchor, fill=fill,
+                      font_weight=weight)
+
+
+def counts_chart(counts: Counts) -> str:
+    """Incidents per month, one row per impact (and one for near-misses), each bar labelled with its count."""
+    months = counts.months
+    rows = [*IMPACTS, "near_miss"]
+    label_width, right, row_height, top = 110, 12, 32, 10
+    column = max(10.0, min(110.0, (640 - label_width - right) / max(len(months), 1)))
+    width = label_width + column * len(months) + right
+    height = top + row_height * len(rows) + 26
+    peak = max([m.by_impact[k] for m in months for k in IMPACTS] + [m.near_misses for m in months] + [1])
+    described = "; ".join(
+        f"{MONTHS[m.month - 1]} {m.year}: " + (", ".join(f"{m.by_impact[k]} {IMPACT_WORDS[k].lower()}" for k in IMPACTS
+                                                          if m.by_impact[k]) or "none")
+        + (f" ({m.near_misses} near miss{'es' if m.near_misses != 1 else ''})" if m.near_misses else "")
+        for m in months)
+    root = svg_root(width, height, title="Incidents by month and impact",
+                    desc=f"{counts.total} incidents in the period. {described}.", class_="chart counts-chart")
+    for index, key in enumerate(rows):
+        base = top + row_height * (index + 1)
+        _text(root, label_width - 8, base - 4, "Near misses" if key == "near_miss" else IMPACT_WORDS[key], anchor="end",
+              fill=INK)
+        root.add("line", x1=label_width, y1=base, x2=width - right, y2=base, stroke=RULE, stroke_width=1)
+        for position, month in enumerate(months):
+            value = month.near_misses if key == "near_miss" else month.by_impact[key]
+            if not value:
+                continue
+            bar = (row_height - 14) * value / peak
+            x = label_width + column * position + column * 0.2
+            root.add("rect", x=x, y=base - bar, width=column * 0.6, height=bar, fill=COLOURS[key])
+            _text(root, x + column * 0.3, base - bar - 2, str(value), size=10, anchor="middle")
+    step = max(1, math.ceil(len(months) * 44 / max(width - label_width - right, 1)))
+    for position, month in enumerate(months):
+        if position % step == 0:
+            x = label_width + column * (position + 0.5)
+            label = MONTHS[month.month - 1] if month.month != 1 and position else f"{MONTHS[month.month - 1]} {month.year}"
+            _text(root, x, height - 8, label, size=10, anchor="middle", fill=MUTED)
+    return root.to_string()
+
+
+def _scale(samples: Sequence[Sample]) -> tuple[float, float]:
+    values = [v for s in samples for v in s.seconds if v > 0]
+    low = min([TICKS[0][0], *values])
+    high = max([TICKS[3][0], *values])
+    low = max(t for t, _ in TICKS if t <= low) if low >= TICKS[0][0] else low
+    high = min((t for t, _ in TICKS if t >= high), default=high)
+    return math.log10(max(low, 1)), math.log10(max(high, low * 10, 10))
+
+
+def _sample_words(name: str, sample: Sample) -> str:
+    if not sample.count:
+        return f"{name}: no incident with this moment" + (f" ({len(sample.missing)} missing)" if sample.missing else "")
+    assert sample.median is not None and sample.p90 is not None
+    return (f"{name}: {sample.count} incident{'s' if sample.count != 1 else ''}, median {span_text(sample.median)}, "
+            f"90th percentile {span_text(sample.p90)}, {len(sample.missing)} missing")
+
+
+def strip_chart(measure: Measure, current_label: str, previous_label: str) -> str:
+    """Every incident's value as a dot on a log time axis, one row per period; median line, p90 triangle."""
+    label_width, plot, right, row_height, top = 118, 300, 222, 36, 6
+    width, height = label_width + plot + right, top + row_height * 2 + 34
+    low, high = _scale([measure.current, measure.previous])
+
+    def x_of(seconds: float) -> float:
+        position = (math.log10(max(seconds, 1)) - low) / (high - low)
+        return label_width + plot * min(max(position, 0.0), 1.0)
+
+    desc = f"{measure.label}, {measure.definition}. " + ". ".join(
+        (_sample_words(current_label, measure.current), _sample_words(previous_label, measure.previous))) + "."
+    root = svg_root(width, height, title=f"{measure.label}: every incident, by period", desc=desc,
+                    class_="chart strip-chart")
+    for tick, label in TICKS:
+        if low - 1e-9 <= math.log10(tick) <= high + 1e-9:
+            x = x_of(tick)
+            root.add("line", x1=x, y1=top, x2=x, y2=top + row_height * 2, stroke=RULE, stroke_width=1)
+            _text(root, x, top + row_height * 2 + 14, label, size=10, anchor="middle", fill=MUTED)
+    _text(root, label_width + plot / 2, height - 3, "log scale; line: median, triangle: 90th percentile", size=9.5,
+          anchor="middle", fill=MUTED)
+    for index, (name, sample, colour) in enumerate(((current_label, measure.current, COLOURS["current"]),
+                                                    (previous_label, measure.previous, COLOURS["previous"]))):
+        middle = top + row_height * index + row_height / 2
+        _text(root, label_width - 8, middle + 3.5, name, anchor="end", size=10.5)
+        for position, (seconds, _slug) in enumerate(sample.values):
+            jitter = ((position * 7) % 5 - 2) * 2.6  # deterministic: the same dots in the same places every time
+            root.add("circle", cx=x_of(seconds), cy=middle + jitter, r=3.6, fill="none", stroke=colour, stroke_width=1.3)
+        if sample.median is not None and sample.p90 is not None:
+            x = x_of(sample.median)
+            root.add("line", x1=x, y1=middle - 12, x2=x, y2=middle + 12, stroke=INK, stroke_width=2.2)
+            x = x_of(sample.p90)
+            root.add("path", d=f"M{x - 4.5:.2f},{middle + 15:.2f} L{x + 4.5:.2f},{middle + 15:.2f} L{x:.2f},{middle + 9:.2f} Z",
+                     fill=INK)
+            summary = f"n {sample.count} · median {span_text(sample.median)} · p90 {span_text(sample.p90)}"
+        else:
+            summary = "n 0"
+        _text(root, label_width + plot + 10, middle - 1, summary, size=10)
+        _text(root, label_width + plot + 10, middle + 10, f"{len(sample.missing)} missing this moment", size=9.5, fill=MUTED)
+    return root.to_string()
