@@ -173,6 +173,11 @@ def test_canary_never_reaches_public_outputs(canary_project: Path) -> None:
         result = run("render", "incidents/canary.yaml", "-f", fmt, "-o", "-", cwd=canary_project)
         assert result.returncode == 0, result.stderr
         public_files[f"render.{fmt}"] = result.stdout
+    for fmt in ("md", "html"):  # the period report's public variant (its PDF comes from the same HTML)
+        result = run("report", "--until", "2023-10-31", "-f", fmt, "-o", "-", cwd=canary_project)
+        assert result.returncode == 0, result.stderr
+        assert b"Checkout errors" in result.stdout  # positive control: the incident is in the report
+        public_files[f"report.{fmt}"] = result.stdout
     result = run("build", "--format", "md,html", "-o", "public", cwd=canary_project)
     assert result.returncode == 0, result.stderr
     built = [p for p in (canary_project / "public").rglob("*") if p.is_file()]
@@ -203,6 +208,12 @@ def test_internal_markdown_shows_the_canary(canary_project: Path) -> None:
                   f"{CANARY} milestone", f"{CANARY} label", f"{CANARY} figure", f"{CANARY} section title", f"{CANARY} person",
                   f"{CANARY} document status", f"{CANARY} action step"):
         assert shown in text, shown
+
+
+def test_internal_period_report_shows_the_canary(canary_project: Path) -> None:
+    result = run("report", "--until", "2023-10-31", "-f", "md", "--internal", "-o", "-", cwd=canary_project)
+    assert result.returncode == 0, result.stderr
+    assert f"{CANARY} owner".encode() in result.stdout and f"{CANARY} severity".encode() in result.stdout
 
 
 def test_internal_incident_has_no_public_output(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from generator.model.config import AvailabilityPolicy
 from generator.model.incident import Incident
@@ -106,7 +107,7 @@ def weighted_downtime(parts: Sequence[Stretch], region_count: int) -> timedelta:
     """The integral of the downtime weight over time (overlaps counted once, at their largest weight)."""
     edges = sorted({p.start for p in parts} | {p.end for p in parts})
     total = 0.0
-    for left, right in zip(edges, edges[1:], strict=False):
+    for left, right in pairwise(edges):
         active = [p for p in parts if p.start <= left and p.end >= right]
         if not active:
             continue

@@ -134,5 +134,5 @@ def strip_chart(measure: Measure, current_label: str, previous_label: str) -> st
         else:
             summary = "n 0"
         _text(root, label_width + plot + 10, middle - 1, summary, size=10)
-        _text(root, label_width + plot + 10, middle + 10, f"{len(sample.missing)} missing this moment", size=9.5, fill=MUTED)
+        _text(root, label_width + plot + 10, middle + 10, f"{len(sample.missing)} without this moment", size=9.5, fill=MUTED)
     return root.to_string()

@@ -134,7 +134,7 @@ def render_report(report: Report, fmt: str, *, templates: Path | None = None) ->
         title=f"{TITLE}: {day_text(report.period.first_day)} – {day_text(report.period.last_day)}",
         author=report.config.company,
         subject=f"Incidents, response times, availability and follow-through of {report.config.company}",
-        keywords=("reliability", "incidents", *(report.component and [report.component] or [])),
+        keywords=("reliability", "incidents", *((report.component and [report.component]) or [])),
         created=moment, modified=moment, lang=report.config.locale,
     )
     return html_to_pdf(html, metadata)

@@ -118,8 +118,8 @@ def bootstrap_difference(current: Sequence[float], previous: Sequence[float], *,
         differences.append(med_a - med_b)
     differences.sort()
     tail = (1 - CONFIDENCE) / 2
-    low = differences[int(math.floor(tail * resamples))]
-    high = differences[min(resamples - 1, int(math.ceil((1 - tail) * resamples)) - 1)]
+    low = differences[math.floor(tail * resamples)]
+    high = differences[min(resamples - 1, math.ceil((1 - tail) * resamples) - 1)]
     return median(current) - median(previous), low, high
 
 
