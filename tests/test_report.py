@@ -303,3 +303,38 @@ def test_input_errors_are_reported_with_positions_and_nothing_is_written(tmp_pat
     assert result.returncode == 1
     assert re.search(r"incidents/bad\.yaml:2:9: error: ", result.stderr.decode())
     assert (tmp_path / "report.md").read_text("utf-8") == "previous"
+
+
+def test_the_pool_loader_matches_the_serial_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from generator.commands import report as command
+    from generator.errors import InputError
+    from generator.model.catalog import load_valid
+
+    sources = find_incident_files(EXAMPLE / "incidents")
+    config = SiteConfig(zone="Europe/London")
+    monkeypatch.setattr(command, "POOL_FROM", 2)
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
+    pooled, _ = command.load_catalog(sources, config, strict=False)
+    serial, _ = load_valid(sources, config, strict=False)
+    assert [i.model_dump() for i in pooled] == [item.incident.model_dump() for item in serial]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: x\nimpact: huge\nstatus: resolved\n", "utf-8")
+    with pytest.raises(InputError) as pooled_error:
+        command.load_catalog([*sources, bad], config, strict=False)
+    with pytest.raises(InputError) as serial_error:
+        load_valid([*sources, bad], config, strict=False)
+    assert pooled_error.value.diagnostics == serial_error.value.diagnostics
+
+
+def test_long_lists_are_cut_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.report import document
+    from generator.report.render import some
+
+    assert some(["a", "b", "c"], 2) == "a, b and 1 more"
+    monkeypatch.setattr(document, "LISTED", 3)
+    report = build_report(visible(example_incidents(), internal=False), SiteConfig(zone="Europe/London"), Q3, NO_GIT)
+    # The critical one, then the two longest major ones, in date order.
+    assert [i.incident.slug for i in report.listed] == ["2024-09-03-email-throttled", "2024-10-08-api-outage-eu",
+                                                         "2024-10-26-overnight-reporting"]
+    text = render_report(report, "md").decode()
+    assert "8 incidents began in this period, all counted above; the 3 with the most severe impact" in text

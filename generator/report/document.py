@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.report import availability as availability_stage
 from generator.report import follow_through
-from generator.report.counts import Counts, count
-from generator.report.gather import Gathered, gather
+from generator.report.counts import IMPACTS, Counts, count
+from generator.report.gather import Gathered, ReportIncident, gather
 from generator.report.period import Period
 from generator.report.provenance import Provenance
 from generator.report.statistics import Measure, measures
+
+LISTED = 100  # incidents named in the closing list; a longer period's list would run to dozens of pages
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,18 @@ class Report:
     @property
     def open_actions(self) -> list[follow_through.TrackedItem]:
         return follow_through.open_items(self.actions)
+
+    @property
+    def listed(self) -> list[ReportIncident]:
+        """The incidents the closing list names: all of them, or past ``LISTED`` the most severe, then the longest,
+        in date order (every incident is still counted in every figure)."""
+        current = self.gathered.current
+        if len(current) <= LISTED:
+            return current
+        rank = {impact: n for n, impact in enumerate(IMPACTS)}
+        chosen = sorted(current, key=lambda i: (rank[i.incident.impact], -(i.metrics.duration or timedelta(0)), i.incident.slug))
+        kept = {id(i) for i in chosen[:LISTED]}
+        return [i for i in current if id(i) in kept]
 
 
 def build_report(incidents: Iterable[Incident], config: SiteConfig, period: Period, provenance: Provenance, *,

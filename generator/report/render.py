@@ -37,6 +37,13 @@ def one_line(markdown: str, limit: int = 160) -> str:
     return shorten(re.sub(r"\s+", " ", markdown_to_text(markdown)).strip(), limit)
 
 
+def some(names: tuple[str, ...] | list[str], limit: int = 12) -> str:
+    """``a, b, c``; past ``limit`` names, the first ones and how many more (a long list would fill pages)."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+
+
 def comparison_words(comparison: Comparison) -> str:
     """What the difference of medians means, in words (never an arrow)."""
     if comparison.verdict == "too few":
@@ -94,6 +101,7 @@ def context(report: Report, *, fmt: str) -> dict[str, Any]:
         "compare": comparison_words,
         "percent": availability_text,
         "one_line": one_line,
+        "some": some,
         "day": lambda moment: day_text(moment.astimezone(zone).date()),
         "build_date": build_date_text(report),
         "clipped_at": f"{report.availability_end.astimezone(zone):%Y-%m-%d %H:%M} {report.availability_end.astimezone(zone).tzname()}"
