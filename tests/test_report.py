@@ -24,7 +24,7 @@ from generator.report.period import Period, choose_period
 from generator.report.provenance import Provenance, provenance
 from generator.report.render import render_report
 from generator.report.statistics import bootstrap_difference, compare, median, nearest_rank, sample
-from tests.conftest import CLI, ROOT
+from tests.conftest import ROOT, postmortem
 
 EXAMPLE = ROOT / "examples" / "quarterly"
 Q3 = Period(date(2024, 8, 1), date(2024, 10, 31), "Europe/London")
@@ -237,8 +237,7 @@ def test_markdown_report_lists_every_section() -> None:
 def run(*args: str, cwd: Path = EXAMPLE, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     import os
 
-    result = subprocess.run([*CLI, "report", *args], cwd=cwd, capture_output=True, timeout=300,
-                            env={**os.environ, **(env or {})})
+    result = postmortem("report", *args, cwd=cwd, env={**os.environ, **(env or {})}, text=False)
     assert b"Traceback" not in result.stderr, result.stderr.decode()
     return result
 
