@@ -35,13 +35,6 @@ def test_render_pdf_to_default_output_folder(tmp_path: Path) -> None:
     assert (tmp_path / "output" / f"{SEED_IDS[0]}.pdf").read_bytes().startswith(b"%PDF-")
 
 
-def test_report_of_a_period_as_markdown() -> None:
-    result = run("report", "--since", "2021-09-01", "--until", "2021-09-30", "-f", "md", "-o", "-", cwd=INCIDENTS.parent)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("# Reliability review: Sep 01, 2021 – Sep 30, 2021\n")
-    assert "| Issue with Campaign Reports |" in result.stdout
-
-
 def test_python_dash_m_works_too() -> None:
     result = subprocess.run([sys.executable, "-m", "generator", "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "postmortem" in result.stdout

@@ -242,6 +242,14 @@ def run(*args: str, cwd: Path = EXAMPLE, env: dict[str, str] | None = None) -> s
     return result
 
 
+def test_report_as_a_real_process() -> None:
+    """One run in a fresh interpreter (the others are forked from the test process): the repository's own incidents."""
+    result = postmortem("report", "--since", "2021-09-01", "--until", "2021-09-30", "-f", "md", "-o", "-", cwd=ROOT, real=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Reliability review: Sep 01, 2021 – Sep 30, 2021\n")
+    assert "| Issue with Campaign Reports |" in result.stdout
+
+
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_command_writes_md_and_html(fmt: str, tmp_path: Path) -> None:
     target = tmp_path / f"r.{fmt}"
