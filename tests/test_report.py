@@ -262,6 +262,20 @@ def test_command_writes_md_and_html(fmt: str, tmp_path: Path) -> None:
         assert text.count("<svg ") == 5 and "<title>Incidents by month and impact</title>" in text
 
 
+def figure_alts(node: object) -> list[str]:
+    """The /Alt of every /Figure in a PDF structure tree."""
+    node = node.get_object()  # type: ignore[attr-defined]
+    found: list[str] = []
+    if hasattr(node, "get"):
+        if node.get("/S") == "/Figure" and node.get("/Alt"):
+            found.append(str(node["/Alt"]))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            if hasattr(kid, "get_object"):
+                found += figure_alts(kid)
+    return found
+
+
 def test_command_pdf_is_byte_reproducible(tmp_path: Path) -> None:
     """One PDF through the real command, one in-process from the same input: the same bytes."""
     from pypdf import PdfReader
@@ -274,6 +288,9 @@ def test_command_pdf_is_byte_reproducible(tmp_path: Path) -> None:
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "r.pdf").pages)
     assert "Build date" in text and "2024-11-01 00:00 UTC" in text and "Insights (Reporting)" in text
     assert "Platform (API)" not in text  # --component keeps that component's incidents and figures only
+    catalog = PdfReader(tmp_path / "r.pdf").trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in catalog  # tagged, for screen readers
+    assert "Incidents by month and impact" in figure_alts(catalog["/StructTreeRoot"])  # the chart's <title> as its /Alt
     import os
 
     from generator.model.config import load_config
