@@ -329,3 +329,18 @@ def test_metrics_box_agrees_with_the_metrics_over_the_sample_set(incident_id: st
     assert [number for number, _ in box.notes] == list(range(1, len(box.notes) + 1))
     if view.is_maintenance:
         assert [row.key for row in box.rows] == ["duration"]
+
+
+def test_the_internal_report_marks_internal_windows_and_never_draws_internal_updates_as_public_posts() -> None:
+    start = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
+    incident = make(impact_windows=[{"label": "EU", "start": start, "end": start + timedelta(hours=1)},
+                                    {"label": "Staff tools", "start": start, "internal": True}],
+                    updates=[{"status": "investigating", "posted_at": start + timedelta(minutes=20), "body": "Public."},
+                             {"status": "update", "posted_at": start + timedelta(minutes=30), "body": "Team only.", "internal": True}])
+    svg = timeline_svg(incident, EN, "UTC")  # the full incident, as internal outputs draw it
+    assert svg is not None
+    root = ET.fromstring(svg)
+    assert [(g.get("data-label"), g.get("class")) for g in groups(root, "tl-bar")] == [
+        ("EU", "tl-bar"), ("Staff tools", "tl-bar tl-bar-ongoing tl-internal")]
+    assert "Staff tools (internal)" in title(groups(root, "tl-bar")[1])
+    assert [g.get("data-at") for g in groups(root, "tl-post")] == ["2024-05-02T09:20:00Z"]

@@ -62,6 +62,7 @@ class Bar:
     components: tuple[str, ...]
     start: datetime
     end: datetime | None  # None: still going on (drawn to the axis end, open)
+    internal: bool = False  # only in internal outputs (the public view has dropped it)
 
 
 def _exact(moment: datetime | None) -> bool:
@@ -76,7 +77,7 @@ def _utc(moment: datetime) -> str:
 def _bars(view: Incident, t: dict[str, Any]) -> list[Bar]:
     windows = [w for w in view.impact_windows if _exact(w.start)]
     if windows:
-        return [Bar(w.label, tuple(w.components), w.start, w.end if _exact(w.end) else None) for w in windows]
+        return [Bar(w.label, tuple(w.components), w.start, w.end if _exact(w.end) else None, w.internal) for w in windows]
     start = view.impact_start
     if not _exact(start):
         return []
@@ -289,7 +290,8 @@ def _draw(view: Incident, t: dict[str, Any], zone_name: str) -> str | None:
     milestone_words: dict[str, str] = t["report"]["milestones"]
     bars = _bars(view, t)
     keys = _key_moments(view)
-    posts_all = [u for u in view.updates if u.status != "postmortem"]
+    # Public posts only: an internal update (internal outputs keep them) was never posted to customers.
+    posts_all = [u for u in view.updates if u.status != "postmortem" and not u.internal]
     posts = sorted((_Post(u.posted_at, u.status) for u in posts_all if _exact(u.posted_at)), key=lambda p: p.at)
     untimed_posts = len(posts_all) - len(posts)
     milestones = sorted(((e.at, e.milestone) for e in view.timeline if e.milestone and _exact(e.at)), key=lambda m: m[0])
@@ -308,7 +310,7 @@ def _draw(view: Incident, t: dict[str, Any], zone_name: str) -> str | None:
         posts = [p for p in posts if low - reach <= p.at <= high + reach]
     moments = core + [p.at for p in posts]
     first, last = min(moments), max(moments)
-    postmortem = next((u.posted_at for u in view.updates if u.status == "postmortem" and _exact(u.posted_at)), None)
+    postmortem = next((u.posted_at for u in view.updates if u.status == "postmortem" and not u.internal and _exact(u.posted_at)), None)
     axis = Axis(first, last)
     changes = clock_changes(axis.start, axis.end, zone_name)
     words = _Writer(zone_name, t, first, bool(changes))
@@ -344,15 +346,17 @@ def _draw(view: Incident, t: dict[str, Any], zone_name: str) -> str | None:
         x0 = axis.x(bar.start)
         x1 = axis.x(bar.end) if bar.end else PLOT_RIGHT
         end_text = words.short(bar.end) if bar.end else c["ongoing"]
-        group = rows.add("g", class_="tl-bar" + ("" if bar.end else " tl-bar-ongoing"), data_label=bar.label,
+        label = f"{bar.label} ({t['fields']['internal']})" if bar.internal else bar.label
+        group = rows.add("g", class_="tl-bar" + ("" if bar.end else " tl-bar-ongoing") + (" tl-internal" if bar.internal else ""),
+                         data_label=bar.label,
                          data_components="; ".join(bar.components) or None,
                          data_start=_utc(bar.start), data_end=_utc(bar.end) if bar.end else None)
-        title = c["window_title"].format(label=bar.label, start=words.full(bar.start),
+        title = c["window_title"].format(label=label, start=words.full(bar.start),
                                          end=words.full(bar.end) if bar.end else c["ongoing"])
         if bar.components:
             title += " " + c["window_components"].format(components=", ".join(bar.components))
         group.add("title", title)
-        shown = fit(bar.label, LABEL_WIDTH - 4, 10)
+        shown = fit(label, LABEL_WIDTH - 4, 10)
         _text(group, LABEL_WIDTH, y + ROW / 2 + 3.5, shown, anchor="end", size=10)
         group.add("rect", x=x0, y=y + 4, width=max(x1 - x0, 2), height=ROW - 8, fill=bar_colour,
                   stroke=bar_colour if bar.end else INK, stroke_dasharray=None if bar.end else "3 2")
