@@ -67,7 +67,8 @@ _EN: dict[str, Any] = {
                      "time_to_resolve": "From when impact began to when the incident was resolved (closed).",
                      "time_to_first_update": "From when impact began to the first public update (the postmortem post does not count).",
                      "duration": "From when impact began to when it ended: the recorded end of impact, else the resolution, "
-                                 "else the end of the last impact window."},
+                                 "else the end of the last impact window.",
+                     "maintenance_duration": "The scheduled maintenance window, from its start to its end."},
         },
         "roles": {"author": "Authors", "incident_commander": "Incident commander", "responder": "Responders",
                   "reviewer": "Reviewers", "communications": "Communications"},
@@ -187,7 +188,8 @@ _DE: dict[str, Any] = {
                      "time_to_resolve": "Vom Beginn der Auswirkung bis zur Lösung (Abschluss) der Störung.",
                      "time_to_first_update": "Vom Beginn der Auswirkung bis zur ersten öffentlichen Meldung (ohne die Nachbetrachtung).",
                      "duration": "Vom Beginn bis zum Ende der Auswirkung: das erfasste Ende, sonst die Lösung, "
-                                 "sonst das Ende des letzten Auswirkungszeitraums."},
+                                 "sonst das Ende des letzten Auswirkungszeitraums.",
+                     "maintenance_duration": "Das geplante Wartungsfenster, von seinem Beginn bis zu seinem Ende."},
         },
         "roles": {"author": "Verfasst von", "incident_commander": "Einsatzleitung", "responder": "Einsatzkräfte",
                   "reviewer": "Geprüft von", "communications": "Kommunikation"},
@@ -307,7 +309,8 @@ _FR: dict[str, Any] = {
                      "time_to_resolve": "Du début de l'impact à la résolution (clôture) de l'incident.",
                      "time_to_first_update": "Du début de l'impact à la première communication publique (hors post-mortem).",
                      "duration": "Du début à la fin de l'impact : la fin notée, sinon la résolution, "
-                                 "sinon la fin de la dernière période d'impact."},
+                                 "sinon la fin de la dernière période d'impact.",
+                     "maintenance_duration": "Le créneau de maintenance prévu, de son début à sa fin."},
         },
         "roles": {"author": "Rédaction", "incident_commander": "Responsable de l'incident", "responder": "Intervenants",
                   "reviewer": "Relecture", "communications": "Communication"},

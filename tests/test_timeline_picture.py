@@ -230,6 +230,7 @@ def test_metrics_box_of_a_maintenance_has_its_duration_only() -> None:
     box = metrics_box(make(impact="maintenance", status="completed", scheduled_for=start, scheduled_until=start + timedelta(hours=2),
                            updates=[]), EN)
     assert [(r.key, r.value) for r in box.rows] == [("duration", "2h")]
+    assert dict(box.notes)[1] == "Impact duration: The scheduled maintenance window, from its start to its end."
 
 
 def test_box_and_picture_in_the_report_and_site_page_and_on_posts_only_when_switched_on() -> None:

@@ -58,7 +58,9 @@ def metrics_box(view: Incident, t: dict[str, Any]) -> MetricsBox:
     missing = approximate = False
     for key in keys:
         metric = by_key[key]
-        notes.append((len(notes) + 1, f"{words['metrics'][key]}: {box['defs'][key]}"))
+        definition = box["defs"]["maintenance_duration" if view.is_maintenance and metric.since == "impact_began"
+                                   and metric.until == "windows" else key]
+        notes.append((len(notes) + 1, f"{words['metrics'][key]}: {definition}"))
         recorded = metric.span is not None
         missing |= not recorded
         approximate |= isinstance(metric.span, ApproximateSpan)
