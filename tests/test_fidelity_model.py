@@ -9,6 +9,7 @@ Refresh every golden file after an intended change:  UPDATE_GOLDEN=1 python -m p
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -64,6 +65,12 @@ def _render(kind: str, incident: Incident) -> str:
     return _pdf_text(render_pdf(incident, SiteConfig(), internal=True))
 
 
+@functools.cache
+def _rendered(kind: str, source: str) -> str:
+    """``kind`` of an unmodified source, rendered once per test process (the PDFs take a second or two each)."""
+    return _render(kind, _load(SOURCES[source]))
+
+
 KINDS = ["md", "internal.md", "html", "txt", "site.html", "pdf.txt", "internal.pdf.txt"]
 
 
@@ -79,7 +86,7 @@ PINNED_ELSEWHERE = {("cloudflare", "md"), ("cloudflare", "html")}
 @pytest.mark.golden
 @pytest.mark.parametrize(("source", "kind"), [(s, k) for s in sorted(SOURCES) for k in KINDS if (s, k) not in PINNED_ELSEWHERE])
 def test_output_matches_golden_file(source: str, kind: str) -> None:
-    actual = _render(kind, _load(SOURCES[source]))
+    actual = _rendered(kind, source)
     golden = GOLDEN / f"{source}.{kind}"
     assert_matches_golden(golden, actual)
 
@@ -97,7 +104,7 @@ PUBLIC_FACTS = [
 
 @pytest.mark.parametrize("kind", ["md", "html", "txt", "site.html", "pdf.txt"])
 def test_public_outputs_show_every_public_section(everything: Incident, kind: str) -> None:
-    text = " ".join(_render(kind, everything).split()).replace("&#39;", "'")
+    text = " ".join(_rendered(kind, "everything").split()).replace("&#39;", "'")
     for fact in PUBLIC_FACTS:
         if fact == "No data":
             assert "Data was lost" in text, kind
@@ -107,7 +114,7 @@ def test_public_outputs_show_every_public_section(everything: Incident, kind: st
 
 @pytest.mark.parametrize("kind", ["md", "html", "txt", "site.html", "pdf.txt"])
 def test_public_outputs_keep_internal_parts_out(everything: Incident, kind: str) -> None:
-    text = _render(kind, everything)
+    text = _rendered(kind, "everything")
     for secret in ("Chen Wu", "Dee Park", "Dana Ito", "Bug 5554823", "SRCH-88", "index shards", "Internal follow-up",
                    "internal note about the lock", "Audit other lock names", "audit log replay becomes", "support.example.com",
                    "retired channel", "SEV-1"):
@@ -116,7 +123,7 @@ def test_public_outputs_keep_internal_parts_out(everything: Incident, kind: str)
 
 @pytest.mark.parametrize("kind", ["internal.md", "internal.pdf.txt"])
 def test_internal_outputs_show_internal_parts(everything: Incident, kind: str) -> None:
-    text = " ".join(_render(kind, everything).split())
+    text = " ".join(_rendered(kind, "everything").split())
     for shown in ("Chen Wu", "Dee Park", "Dana Ito", "Bug 5554823", "SRCH-88", "index shards", "Internal follow-up",
                   "internal note about the lock", "Audit other lock names", "SEV-1", "retired channel"):
         assert shown in text, (kind, shown)
@@ -148,7 +155,7 @@ def test_no_output_invents_a_midnight(everything: Incident, kind: str) -> None:
     picture.forget()
     with mock.patch("generator.render.timeline.ticks", return_value=[]), \
             mock.patch("generator.render.timeline.midnights", return_value=[]):
-        text = _render(kind, everything)
+        text = _render(kind, everything)  # not the cached render: the axis is patched
     picture.forget()
     assert not re.search(r"(?<![\d:])(00|12):00(?![\d:])", text), kind
     assert "T12:00:00" not in text and "T00:00:00" not in text
@@ -219,7 +226,7 @@ def test_multi_paragraph_entries_and_nested_lists_stay_in_their_entry(everything
     entry = entry[: entry.index("</div></li>")]
     assert "<p>Two pages needed manual merges:</p>" in entry and "<li>Onboarding</li>" in entry
     assert "<ol" not in html.split("3. replay batch")[0].rsplit("<li>", 1)[-1]  # "3." is text, not a list numbered 1
-    pdf = _render("pdf.txt", everything)
+    pdf = _rendered("pdf.txt", "everything")
     assert "3. replay batch of 4 finished." in pdf and "1. replay batch" not in pdf
     txt = render_text(everything, SiteConfig())
     assert "- Mar 10, 00:45 (Lost edits): 3. replay batch of 4 finished.\n\n  Two pages needed manual merges:\n\n  - Onboarding" in txt
