@@ -24,6 +24,7 @@ class BuildOptions:
     cache_dir: Path | None = None  # None: remember nothing between builds
     state_dir: Path | None = None  # the private publish state (manifest, spare tree); None: keep none
     protected: tuple[Path, ...] = ()  # the project's own paths, which the output folder must never contain
+    project_root: Path | None = None  # what PDFs name their incident file relative to ("Built from incidents/x.yaml"); None: the working folder
     force: bool = False
     jobs: int = 1
 

@@ -35,6 +35,7 @@ from generator.render.formats import RenderSettings
 
 if TYPE_CHECKING:
     from generator.model.incident import Incident
+    from generator.report.provenance import FileProvenance
     from generator.site.components import SiteComponent
     from generator.site.record import SiteRecord
 
@@ -142,13 +143,23 @@ class BuildRun:
         self.pools: list[Any] = []  # ProcessPoolExecutor / RecyclingPool
         cache.built_formats = {*options.formats, *(SITE_FORMATS if self.site_wanted else ())}
         self.failures: list[tuple[int, Rendered]] = []
+        self.sources_of: dict[Path, FileProvenance] | None = None  # each file's commit and the build date, for its PDF
 
     # -- helpers -----------------------------------------------------------------------------
     def output_key(self, entry: Entry, fmt: str) -> str:
         """The cache key of one output: everything that determines its bytes."""
         linked = ",".join(self.options.formats) if fmt == SITE_PAGE else ""  # a site page links to the build's other formats
         sealed = self.cache.key_id if fmt == SITE_RECORD else ""  # a record is a pickle sealed with the project's key
-        return sha256(self.render_env, entry.load_key or "", fmt, linked, sealed)
+        stated = self.provenance_of(entry).cache_key() if fmt == "pdf" else ""  # a PDF states its file's commit and the build date
+        return sha256(self.render_env, entry.load_key or "", fmt, linked, sealed, stated)
+
+    def provenance_of(self, entry: Entry) -> FileProvenance:
+        """What ``entry``'s PDF states it was built from; git runs once per build, when the first PDF is looked up."""
+        if self.sources_of is None:
+            from generator.report.provenance import file_provenance
+
+            self.sources_of = file_provenance(self.sources, self.options.project_root or Path.cwd())
+        return self.sources_of[entry.source]
 
     def wanted(self, entry: Entry) -> tuple[str, ...]:
         """The formats this build writes for ``entry`` (none for an internal incident in a public build)."""
@@ -271,7 +282,8 @@ class BuildRun:
         """A job with the validated model (from this build's load, else the cache; else the worker loads the file)."""
         if entry.model is None and entry.load_key is not None:
             entry.model = self.cache.model(entry.load_key)  # None if the model store was lost
-        return RenderJob(str(entry.source), entry.model, tuple(f for f in formats if f not in entry.outputs))
+        provenance = self.provenance_of(entry) if "pdf" in formats else None
+        return RenderJob(str(entry.source), entry.model, tuple(f for f in formats if f not in entry.outputs), provenance)
 
     def render_cheap(self, todo: list[Entry], entries: list[Entry]) -> None:
         """Markdown, posts and site pages and records of ``todo``: on a fork pool, or here when there is little to do."""

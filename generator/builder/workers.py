@@ -28,7 +28,7 @@ import pickle
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from generator.errors import Diagnostic
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.formats import BUILD_FORMATS, RenderSettings, render_document
+from generator.report.provenance import FileProvenance
 
 PDF_TASKS_PER_CHILD = 25
 _PR_SET_PDEATHSIG = 1
@@ -67,6 +68,7 @@ class RenderJob:
     source: str
     model: bytes | None
     formats: tuple[str, ...]
+    provenance: FileProvenance | None = None  # what the PDF states it was built from (set for PDF jobs)
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,8 @@ def render_job(job: RenderJob, settings: RenderSettings, incident: Incident | No
     from generator.site.incident import site_wide
 
     incident = site_wide(incident)
+    if job.provenance is not None:
+        settings = replace(settings, provenance=job.provenance)
     try:
         for fmt in wanted_formats(incident.visibility, job.formats, settings.internal):
             rendered.outputs[fmt] = render_output(incident, fmt, settings)

@@ -33,8 +33,16 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fr
         raise click.UsageError(f"the {FORMATS[fmt].label} is public; --internal applies to {' and '.join(INTERNAL_FORMATS)}")
     if output == "-" and fmt == "pdf" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a PDF to a terminal; redirect stdout or use -o FILE")
-    config, _root = load_site_config(config_path)
+    config, root = load_site_config(config_path)
+    source = None
     if fmt == "pdf":
+        from generator.clock import SourceDateError
+        from generator.report.provenance import file_provenance
+
+        try:  # what the PDF states it was built from: the file's last commit, and SOURCE_DATE_EPOCH
+            source = file_provenance([incident_file], root)[incident_file]
+        except SourceDateError as exc:
+            raise click.UsageError(str(exc)) from None
         warn_if_pdfs_are_slow()
 
     def run() -> None:
@@ -46,7 +54,7 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fr
         incident = loaded[0].incident
         if not internal and incident.visibility != "public":
             error(f"incident {incident.slug!r} is internal; use --internal for an internal report")
-        data = render_document(incident, fmt, RenderSettings(config, internal, templates, fragment=fragment))
+        data = render_document(incident, fmt, RenderSettings(config, internal, templates, fragment=fragment, provenance=source))
         if output == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

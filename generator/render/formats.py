@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from generator.model.config import SiteConfig
     from generator.model.incident import Incident
+    from generator.report.provenance import FileProvenance
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class RenderSettings:
     linked: tuple[str, ...] = ()  # the other per-incident files beside this one, which site pages link to
     in_site: bool = False  # a build: the post sits beside the site's index.html and feeds, and links back to them
     fragment: bool = False  # the HTML post without doctype or head, its CSS scoped, to paste into a CMS
+    provenance: FileProvenance | None = None  # the incident file's source, which its PDF states (a build sets it per incident)
 
 
 def _markdown(incident: Incident, settings: RenderSettings) -> bytes:
@@ -49,7 +51,7 @@ def _status_post(incident: Incident, settings: RenderSettings) -> bytes:
 def _report(incident: Incident, settings: RenderSettings) -> bytes:
     from generator.render.report import render_pdf
 
-    return render_pdf(incident, settings.config, internal=settings.internal, templates=settings.templates)
+    return render_pdf(incident, settings.config, internal=settings.internal, templates=settings.templates, provenance=settings.provenance)
 
 
 def _text_post(incident: Incident, settings: RenderSettings) -> bytes:

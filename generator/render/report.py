@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
@@ -12,15 +13,21 @@ from generator.render.environment import make_environment
 from generator.render.markdown import first_sentence
 from generator.render.picture import picture_context
 
+if TYPE_CHECKING:
+    from generator.report.provenance import FileProvenance
+
 TEMPLATE = "report.html"
 
 
-def report_html(incident: Incident, config: SiteConfig, *, internal: bool = False, templates: Path | None = None) -> str:
-    """The HTML that becomes the PDF (useful for previews and tests)."""
+def report_html(incident: Incident, config: SiteConfig, *, internal: bool = False, templates: Path | None = None,
+                provenance: FileProvenance | None = None) -> str:
+    """The HTML that becomes the PDF (useful for previews and tests); ``provenance`` adds its "Built from" lines."""
     context = build_context(incident, config, internal=internal)
     context["paper"] = config.paper
     context.update(picture_context(context))
     context["header_right"] = context["confidential"] if internal else context["report_for"]  # report.css escapes it for CSS
+    context["built_from"] = provenance.sentence() if provenance is not None else None
+    context["built_on"] = provenance.build_date_text() if provenance is not None else None
     return make_environment(templates).get_template(TEMPLATE).render(context)
 
 
@@ -33,11 +40,12 @@ def _document_dates(incident: Incident) -> tuple[datetime, datetime]:
     return min(moments), max(moments)
 
 
-def render_pdf(incident: Incident, config: SiteConfig, *, internal: bool = False, templates: Path | None = None) -> bytes:
+def render_pdf(incident: Incident, config: SiteConfig, *, internal: bool = False, templates: Path | None = None,
+               provenance: FileProvenance | None = None) -> bytes:
     """The PDF report: the report template through the sandboxed WeasyPrint engine, with metadata from the incident."""
     from generator.render.pdf_engine import PdfMetadata, html_to_pdf  # imports WeasyPrint lazily
 
-    html = report_html(incident, config, internal=internal, templates=templates)
+    html = report_html(incident, config, internal=internal, templates=templates, provenance=provenance)
     view = build_context(incident, config, internal=internal)["incident"]
     created, modified = _document_dates(view)
     metadata = PdfMetadata(

@@ -1,15 +1,38 @@
-"""Provenance: what a report was built from (the source commit) and when (SOURCE_DATE_EPOCH, never the clock)."""
+"""Provenance: what a document was built from (the source commit) and when (SOURCE_DATE_EPOCH, never the clock).
+
+Two questions, one git runner:
+
+* ``provenance``: the period report's source, the commit checked out where the
+  incidents live and whether the folder differs from it.
+* ``file_provenance``: an incident PDF's source, the last commit that changed
+  *that file* and that commit's date (not HEAD: a commit that does not touch an
+  incident must not change, and so re-render, its PDF).  One ``git log`` and one
+  ``git status`` answer for every file of a build.
+
+Git is input like any other: it runs without a shell, with a fixed environment
+and options that make its output independent of the user's settings, no pager,
+no file-system monitor, a timeout, and optional locks off (``status`` never
+writes the index).  Git missing, refusing (an unsafe owner) or failing means
+"not in a git repository", never an error.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from generator.clock import source_date
+
+GIT_TIMEOUT = 20  # seconds; a git that hangs (a network file system) gives "not in a git repository"
+HASH_LENGTH = 12  # fixed, unlike git's %h (whose length grows with the repository: the same commit would print differently)
+# Settings that change what log and status print, or run programs (fsmonitor), pinned whatever the user's config says.
+_PINNED = ("-c", "core.fsmonitor=", "-c", "core.untrackedCache=false", "-c", "log.showSignature=false", "-c", "color.ui=never",
+           "-c", "core.quotePath=false", "--no-pager")
 
 
 @dataclass(frozen=True)
@@ -19,17 +42,61 @@ class Provenance:
     build_date: datetime | None  # SOURCE_DATE_EPOCH; None when unset
 
 
-def _git(folder: Path, *args: str) -> str | None:
+@dataclass(frozen=True)
+class FileProvenance:
+    """Where one incident file comes from, as its PDF states it."""
+
+    path: str  # relative to the project, with forward slashes
+    in_git: bool
+    commit: str | None  # the last commit that changed the file (HASH_LENGTH hex digits); None: never committed or not in git
+    committed: date | None  # that commit's date, in its committer's zone
+    dirty: bool  # the file differs from that commit (or is not committed at all)
+    build_date: datetime | None  # SOURCE_DATE_EPOCH; None when unset
+
+    def sentence(self) -> str:
+        """``Built from incidents/x.yaml at commit 1a2b3c4d5e6f (2024-10-29)``, with the cases of the docstring above."""
+        if not self.in_git:
+            return f"Built from {self.path} (not in a git repository)"
+        words = f"Built from {self.path}"
+        if self.commit is not None:
+            words += f" at commit {self.commit} ({self.committed.isoformat() if self.committed else 'date unknown'})"
+        return words + (" with uncommitted changes" if self.dirty else "")
+
+    def build_date_text(self) -> str | None:
+        """``Built 2024-11-02 14:00 UTC (SOURCE_DATE_EPOCH)``, or None when the build date is not given."""
+        return None if self.build_date is None else f"Built {build_date_words(self.build_date)}"
+
+    def cache_key(self) -> str:
+        """Everything here that the PDF prints, for the build cache's key."""
+        built = "" if self.build_date is None else str(int(self.build_date.timestamp()))
+        return "\0".join((self.path, str(self.in_git), self.commit or "", str(self.committed or ""), str(self.dirty), built))
+
+
+def build_date_words(built: datetime) -> str:
+    """A build date as the documents print it: minutes, in UTC, naming where it came from."""
+    return f"{built.astimezone(UTC):%Y-%m-%d %H:%M} UTC (from SOURCE_DATE_EPOCH)"
+
+
+def _git_environment() -> dict[str, str]:
+    """The caller's environment without GIT_* variables, plus the fixed settings (the user's global config is kept: safe.directory)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_PAGER="cat", PAGER="cat", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
+    return env
+
+
+def _git(folder: Path, *args: str, strip: bool = True) -> str | None:
     git = shutil.which("git")
     if git is None or not folder.is_dir():
         return None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     try:
-        result = subprocess.run([git, "-C", str(folder), *args], capture_output=True, text=True, timeout=20, env=env,
-                                check=False)
+        result = subprocess.run([git, *_PINNED, "-C", str(folder), *args], capture_output=True, timeout=GIT_TIMEOUT,
+                                env=_git_environment(), check=False, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError):
         return None
-    return result.stdout.strip() if result.returncode == 0 else None
+    if result.returncode != 0:
+        return None
+    text = result.stdout.decode("utf-8", "surrogateescape")
+    return text.strip() if strip else text
 
 
 def provenance(incidents_folder: Path) -> Provenance:
@@ -43,3 +110,91 @@ def provenance(incidents_folder: Path) -> Provenance:
         return Provenance(None, False, built)
     changes = _git(incidents_folder, "status", "--porcelain", "--untracked-files=all", "--", ".")
     return Provenance(commit, bool(changes), built)
+
+
+def _last_commits(log: str) -> dict[str, tuple[str, str]]:
+    """Repository path -> (commit, date) of the newest commit naming it, from ``git log -z --name-only --format='%H %cs'``.
+
+    Records are ``<hash> <date>\\n<path>\\0<path>\\0...`` separated by one more NUL; merges are left out
+    (``--no-merges``), so every record names at least one path and a header is always the first token
+    or the one after an empty token (a path is never empty, though it may contain a newline).
+    """
+    found: dict[str, tuple[str, str]] = {}
+    header = True
+    commit = day = ""
+    for token in log.split("\0"):
+        if not token:
+            header = True
+            continue
+        if header:
+            head, _, token = token.partition("\n")
+            commit, _, day = head.partition(" ")
+            header = False
+        found.setdefault(token, (commit, day))
+    return found
+
+
+def _changed_paths(status: str) -> set[str]:
+    """Repository paths that differ from HEAD, from ``git status --porcelain=v1 -z`` (a rename's old path follows it)."""
+    changed: set[str] = set()
+    tokens = iter(status.split("\0"))
+    for token in tokens:
+        if len(token) < 4:
+            continue
+        changed.add(token[3:])
+        if token[0] in "RC":
+            next(tokens, None)
+    return changed
+
+
+def _shown_path(file: Path, root: Path, top: Path | None) -> str:
+    for base in (root, top):
+        if base is not None:
+            try:
+                return file.relative_to(base).as_posix()
+            except ValueError:
+                pass
+    return file.name
+
+
+def file_provenance(files: Iterable[Path], root: Path) -> dict[Path, FileProvenance]:
+    """Each file's provenance (keyed by the path as given), from one pass of git over their folders.
+
+    ``root`` is the project folder that printed paths are relative to.
+    Raises ``generator.clock.SourceDateError`` for a malformed SOURCE_DATE_EPOCH (a usage error).
+    """
+    built = source_date()
+    given = list(dict.fromkeys(files))
+    absolute = {file: Path(os.path.abspath(file)) for file in given}
+    root = Path(os.path.abspath(root))
+    folders = sorted({str(path.parent) for path in absolute.values()})
+    top_text = _git(Path(os.path.commonpath(folders)), "rev-parse", "--show-toplevel") if folders else None
+    top = Path(os.path.abspath(top_text)) if top_text else None
+    commits: dict[str, tuple[str, str]] = {}
+    changed: set[str] = set()
+    if top is not None:
+        inside = [f for f in folders if Path(f).is_relative_to(top)]
+        log = _git(top, "log", "--no-merges", "--no-renames", "--no-ext-diff", "-z", "--name-only", "--format=format:%H %cs",
+                   "--", *inside, strip=False) if inside else ""
+        status = _git(top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *inside, strip=False) if inside else ""
+        if log is None or status is None:
+            top = None
+        else:
+            commits, changed = _last_commits(log), _changed_paths(status)
+    found: dict[Path, FileProvenance] = {}
+    for file, path in absolute.items():
+        shown = _shown_path(path, root, top)
+        if top is None or not path.is_relative_to(top):
+            found[file] = FileProvenance(shown, False, None, None, False, built)
+            continue
+        in_repository = path.relative_to(top).as_posix()
+        commit, day = commits.get(in_repository, (None, None))
+        committed = None
+        if day:
+            try:
+                committed = date.fromisoformat(day)
+            except ValueError:
+                committed = None
+        dirty = commit is None or in_repository in changed
+        found[file] = FileProvenance(shown, True, commit[:HASH_LENGTH] if commit else None, committed, dirty, built)
+    return found

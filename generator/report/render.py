@@ -9,7 +9,7 @@ charts being in the HTML and PDF only.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from generator.report import charts
 from generator.report.availability import ComponentAvailability
 from generator.report.document import Report
 from generator.report.follow_through import STATE_WORDS, STATES, TYPE_WORDS, table
+from generator.report.provenance import build_date_words
 from generator.report.statistics import CONFIDENCE, MIN_TO_COMPARE, RESAMPLES, Comparison
 
 FORMATS = ("md", "html", "pdf")
@@ -64,7 +65,7 @@ def build_date_text(report: Report) -> str:
     built = report.provenance.build_date
     if built is None:
         return "not recorded (SOURCE_DATE_EPOCH was not set)"
-    return f"{built.astimezone(UTC):%Y-%m-%d %H:%M} UTC (from SOURCE_DATE_EPOCH)"
+    return build_date_words(built)
 
 
 def context(report: Report, *, fmt: str) -> dict[str, Any]:
