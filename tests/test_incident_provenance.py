@@ -123,6 +123,9 @@ def test_the_statement_is_escaped_and_sits_at_the_end_of_the_report(config: Site
     assert "<b>x</b>" not in html
     assert html.index('class="provenance"') > html.rindex('class="update"')
     assert 'class="provenance"' not in report_html(load_sample(FIRST), config)  # no source given, nothing stated
+    german = report_html(load_sample(FIRST), SiteConfig(locale="de"), provenance=FileProvenance("a.yaml", False, None, None, False,
+                                                                                              datetime(2024, 10, 27, tzinfo=UTC)))
+    assert "Erstellt aus a.yaml (nicht in einem Git-Repository)<br>Erstellt am 2024-10-27 00:00 UTC (aus SOURCE_DATE_EPOCH)" in german
 
 
 def build_pdfs(project: Path) -> tuple[int, dict[str, bytes]]:

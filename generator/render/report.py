@@ -26,8 +26,10 @@ def report_html(incident: Incident, config: SiteConfig, *, internal: bool = Fals
     context["paper"] = config.paper
     context.update(picture_context(context))
     context["header_right"] = context["confidential"] if internal else context["report_for"]  # report.css escapes it for CSS
-    context["built_from"] = provenance.sentence() if provenance is not None else None
-    context["built_on"] = provenance.build_date_text() if provenance is not None else None
+    context["built_from"] = context["built_on"] = None
+    if provenance is not None:  # what the PDF was built from, in the report's language
+        words = context["t"]["report"]["provenance"]
+        context["built_from"], context["built_on"] = provenance.sentence(words), provenance.build_date_text(words)
     return make_environment(templates).get_template(TEMPLATE).render(context)
 
 

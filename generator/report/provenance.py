@@ -21,12 +21,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from generator.clock import source_date
+from generator.i18n import strings
 
 GIT_TIMEOUT = 20  # seconds; a git that hangs (a network file system) gives "not in a git repository"
 HASH_LENGTH = 12  # fixed, unlike git's %h (whose length grows with the repository: the same commit would print differently)
@@ -53,18 +54,22 @@ class FileProvenance:
     dirty: bool  # the file differs from that commit (or is not committed at all)
     build_date: datetime | None  # SOURCE_DATE_EPOCH; None when unset
 
-    def sentence(self) -> str:
-        """``Built from incidents/x.yaml at commit 1a2b3c4d5e6f (2024-10-29)``, with the cases of the docstring above."""
+    def sentence(self, words: Mapping[str, str] | None = None) -> str:
+        """``Built from incidents/x.yaml at commit 1a2b3c4d5e6f (2024-10-29)``, in ``words`` (a locale's, default English)."""
+        words = words or strings("en")["report"]["provenance"]
+        text = words["built_from"].format(path=self.path)
         if not self.in_git:
-            return f"Built from {self.path} (not in a git repository)"
-        words = f"Built from {self.path}"
+            return text + words["not_in_git"]
         if self.commit is not None:
-            words += f" at commit {self.commit} ({self.committed.isoformat() if self.committed else 'date unknown'})"
-        return words + (" with uncommitted changes" if self.dirty else "")
+            text += words["at_commit"].format(commit=self.commit, date=self.committed.isoformat() if self.committed else "?")
+        return text + (words["uncommitted"] if self.dirty else "")
 
-    def build_date_text(self) -> str | None:
-        """``Built 2024-11-02 14:00 UTC (SOURCE_DATE_EPOCH)``, or None when the build date is not given."""
-        return None if self.build_date is None else f"Built {build_date_words(self.build_date)}"
+    def build_date_text(self, words: Mapping[str, str] | None = None) -> str | None:
+        """``Built 2024-11-02 14:00 UTC (from SOURCE_DATE_EPOCH)``, or None when the build date is not given (never the clock)."""
+        if self.build_date is None:
+            return None
+        words = words or strings("en")["report"]["provenance"]
+        return words["built_on"].format(date=f"{self.build_date.astimezone(UTC):%Y-%m-%d %H:%M}")
 
     def cache_key(self) -> str:
         """Everything here that the PDF prints, for the build cache's key."""
