@@ -1,4 +1,4 @@
-"""Incident PDFs state what they were built from: the file's last commit and its date, and SOURCE_DATE_EPOCH."""
+"""Incident PDFs state what they were built from: the file's last commit and its date (no build date: see provenance.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -67,17 +67,15 @@ def test_each_file_names_its_own_last_commit_and_its_state(project: Path, monkey
     files = [incidents / f"{FIRST}.yaml", incidents / f"{SECOND}.yaml", incidents / "new.yaml", odd]
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1730000000")
     found = file_provenance(files, project)
-    assert found[files[0]] == FileProvenance(f"incidents/{FIRST}.yaml", True, second_commit[:12], date(2024, 11, 3), False,
-                                                       datetime(2024, 10, 27, 3, 33, 20, tzinfo=UTC))
+    assert found[files[0]] == FileProvenance(f"incidents/{FIRST}.yaml", True, second_commit[:12], date(2024, 11, 3), False)
     assert found[files[1]].commit == first_commit[:12] and found[files[1]].dirty  # a notes commit is not this file's
     assert found[files[2]].commit is None and found[files[2]].dirty and found[files[2]].in_git
     assert found[files[3]].commit == first_commit[:12] and not found[files[3]].dirty
     assert found[files[0]].sentence() == f"Built from incidents/{FIRST}.yaml at commit {second_commit[:12]} (2024-11-03)"
     assert found[files[1]].sentence().endswith(f"at commit {first_commit[:12]} (2024-10-29) with uncommitted changes")
     assert found[files[2]].sentence() == "Built from incidents/new.yaml with uncommitted changes"
-    assert found[files[0]].build_date_text() == "Built 2024-10-27 03:33 UTC (from SOURCE_DATE_EPOCH)"
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    assert file_provenance(files[:1], project)[files[0]].build_date_text() is None  # never the clock
+    assert file_provenance(files, project) == found  # the build date is not the file's provenance
 
 
 def test_outside_git_and_when_git_is_missing_or_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,15 +115,14 @@ def test_git_runs_once_per_build_pass_not_once_per_file(project: Path, monkeypat
 
 
 def test_the_statement_is_escaped_and_sits_at_the_end_of_the_report(config: SiteConfig) -> None:
-    stated = FileProvenance("incidents/<b>x</b>.yaml", True, "0123456789ab", date(2024, 10, 29), True, None)
+    stated = FileProvenance("incidents/<b>x</b>.yaml", True, "0123456789ab", date(2024, 10, 29), True)
     html = report_html(load_sample(FIRST), config, provenance=stated)
     assert "Built from incidents/&lt;b&gt;x&lt;/b&gt;.yaml at commit 0123456789ab (2024-10-29) with uncommitted changes" in html
     assert "<b>x</b>" not in html
     assert html.index('class="provenance"') > html.rindex('class="update"')
     assert 'class="provenance"' not in report_html(load_sample(FIRST), config)  # no source given, nothing stated
-    german = report_html(load_sample(FIRST), SiteConfig(locale="de"), provenance=FileProvenance("a.yaml", False, None, None, False,
-                                                                                              datetime(2024, 10, 27, tzinfo=UTC)))
-    assert "Erstellt aus a.yaml (nicht in einem Git-Repository)<br>Erstellt am 2024-10-27 00:00 UTC (aus SOURCE_DATE_EPOCH)" in german
+    german = report_html(load_sample(FIRST), SiteConfig(locale="de"), provenance=FileProvenance("a.yaml", False, None, None, False))
+    assert '<p class="provenance">Erstellt aus a.yaml (nicht in einem Git-Repository)</p>' in german
 
 
 def build_pdfs(project: Path) -> tuple[int, dict[str, bytes]]:
@@ -136,7 +133,7 @@ def build_pdfs(project: Path) -> tuple[int, dict[str, bytes]]:
     return result.changed, {p.name: p.read_bytes() for p in sorted((project / "output").glob("*.pdf"))}
 
 
-def test_the_cache_re_renders_a_pdf_only_when_its_own_file_or_the_build_date_changes(project: Path,
+def test_the_cache_re_renders_a_pdf_only_when_its_own_file_changes(project: Path,
                                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     commit_all(project, "both")
     changed, first = build_pdfs(project)
@@ -152,9 +149,8 @@ def test_the_cache_re_renders_a_pdf_only_when_its_own_file_or_the_build_date_cha
     changed, committed = build_pdfs(project)  # same bytes in, but the statement changes: re-rendered
     assert changed == 1 and committed[f"{SECOND}.pdf"] == first[f"{SECOND}.pdf"]
     assert f"Built from incidents/{FIRST}.yaml at commit {touched[:12]} (2024-11-06)" in text_of(committed[f"{FIRST}.pdf"])
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1730000000")
-    changed, dated = build_pdfs(project)
-    assert changed == 2 and all("Built 2024-10-27 03:33 UTC" in text_of(data) for data in dated.values())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1730000000")  # what a CI job sets anew on every run
+    assert build_pdfs(project) == (0, committed)
 
 
 def text_of(pdf: bytes) -> str:
@@ -171,5 +167,6 @@ def test_render_states_the_source_and_same_input_gives_the_same_bytes(project: P
         runs.append((project / name).read_bytes())
     assert runs[0] == runs[1]
     text = text_of(runs[0])
-    assert re.search(rf"Built from incidents/{re.escape(FIRST)}\.yaml at commit {head[:12]} \(2024-10-29\) Built 2024-10-27 03:33 UTC", text)
+    assert re.search(rf"Built from incidents/{re.escape(FIRST)}\.yaml at commit {head[:12]} \(2024-10-29\)", text)
+    assert "SOURCE_DATE_EPOCH" not in text and "2024-10-27" not in text
     assert PdfReader(io.BytesIO(runs[0])).metadata["/Producer"].startswith("WeasyPrint")

@@ -26,10 +26,9 @@ def report_html(incident: Incident, config: SiteConfig, *, internal: bool = Fals
     context["paper"] = config.paper
     context.update(picture_context(context))
     context["header_right"] = context["confidential"] if internal else context["report_for"]  # report.css escapes it for CSS
-    context["built_from"] = context["built_on"] = None
+    context["built_from"] = None
     if provenance is not None:  # what the PDF was built from, in the report's language
-        words = context["t"]["report"]["provenance"]
-        context["built_from"], context["built_on"] = provenance.sentence(words), provenance.build_date_text(words)
+        context["built_from"] = provenance.sentence(context["t"]["report"]["provenance"])
     return make_environment(templates).get_template(TEMPLATE).render(context)
 
 

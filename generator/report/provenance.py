@@ -1,4 +1,4 @@
-"""Provenance: what a document was built from (the source commit) and when (SOURCE_DATE_EPOCH, never the clock).
+"""Provenance: what a document was built from (the source commit), and for the period report when (SOURCE_DATE_EPOCH).
 
 Two questions, one git runner:
 
@@ -52,7 +52,8 @@ class FileProvenance:
     commit: str | None  # the last commit that changed the file (HASH_LENGTH hex digits); None: never committed or not in git
     committed: date | None  # that commit's date, in its committer's zone
     dirty: bool  # the file differs from that commit (or is not committed at all)
-    build_date: datetime | None  # SOURCE_DATE_EPOCH; None when unset
+    # No build date: CI sets SOURCE_DATE_EPOCH anew on every run, and a PDF stating it would be rendered
+    # again on every run, which would leave the build cache nothing to save.  The commit's date is the input's.
 
     def sentence(self, words: Mapping[str, str] | None = None) -> str:
         """``Built from incidents/x.yaml at commit 1a2b3c4d5e6f (2024-10-29)``, in ``words`` (a locale's, default English)."""
@@ -64,17 +65,9 @@ class FileProvenance:
             text += words["at_commit"].format(commit=self.commit, date=self.committed.isoformat() if self.committed else "?")
         return text + (words["uncommitted"] if self.dirty else "")
 
-    def build_date_text(self, words: Mapping[str, str] | None = None) -> str | None:
-        """``Built 2024-11-02 14:00 UTC (from SOURCE_DATE_EPOCH)``, or None when the build date is not given (never the clock)."""
-        if self.build_date is None:
-            return None
-        words = words or strings("en")["report"]["provenance"]
-        return words["built_on"].format(date=f"{self.build_date.astimezone(UTC):%Y-%m-%d %H:%M}")
-
     def cache_key(self) -> str:
         """Everything here that the PDF prints, for the build cache's key."""
-        built = "" if self.build_date is None else str(int(self.build_date.timestamp()))
-        return "\0".join((self.path, str(self.in_git), self.commit or "", str(self.committed or ""), str(self.dirty), built))
+        return "\0".join((self.path, str(self.in_git), self.commit or "", str(self.committed or ""), str(self.dirty)))
 
 
 def build_date_words(built: datetime) -> str:
@@ -166,9 +159,7 @@ def file_provenance(files: Iterable[Path], root: Path) -> dict[Path, FileProvena
     """Each file's provenance (keyed by the path as given), from one pass of git over their folders.
 
     ``root`` is the project folder that printed paths are relative to.
-    Raises ``generator.clock.SourceDateError`` for a malformed SOURCE_DATE_EPOCH (a usage error).
     """
-    built = source_date()
     given = list(dict.fromkeys(files))
     absolute = {file: Path(os.path.abspath(file)) for file in given}
     root = Path(os.path.abspath(root))
@@ -190,7 +181,7 @@ def file_provenance(files: Iterable[Path], root: Path) -> dict[Path, FileProvena
     for file, path in absolute.items():
         shown = _shown_path(path, root, top)
         if top is None or not path.is_relative_to(top):
-            found[file] = FileProvenance(shown, False, None, None, False, built)
+            found[file] = FileProvenance(shown, False, None, None, False)
             continue
         in_repository = path.relative_to(top).as_posix()
         commit, day = commits.get(in_repository, (None, None))
@@ -201,5 +192,5 @@ def file_provenance(files: Iterable[Path], root: Path) -> dict[Path, FileProvena
             except ValueError:
                 committed = None
         dirty = commit is None or in_repository in changed
-        found[file] = FileProvenance(shown, True, commit[:HASH_LENGTH] if commit else None, committed, dirty, built)
+        found[file] = FileProvenance(shown, True, commit[:HASH_LENGTH] if commit else None, committed, dirty)
     return found
