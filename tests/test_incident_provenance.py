@@ -16,9 +16,9 @@ from pypdf import PdfReader
 from generator.builder.options import BuildOptions
 from generator.builder.orchestrator import build
 from generator.model.config import SiteConfig
+from generator.render import provenance as provenance_module
+from generator.render.provenance import FileProvenance, file_provenance
 from generator.render.report import report_html
-from generator.report import provenance as provenance_module
-from generator.report.provenance import FileProvenance, file_provenance
 from tests.conftest import INCIDENTS, SEED_IDS, load_sample, postmortem
 
 FIRST, SECOND = SEED_IDS

@@ -15,13 +15,13 @@ from generator.model.catalog import check_incident_text, find_incident_files, lo
 from generator.model.config import AvailabilityPolicy, SiteConfig
 from generator.model.incident import Incident
 from generator.render.colour import contrast
+from generator.render.provenance import Provenance, provenance
 from generator.report import charts
 from generator.report.availability import availability, describe
 from generator.report.document import build_report
 from generator.report.follow_through import causes, open_items, state_of, tracked
 from generator.report.gather import ReportIncident, gather, visible
 from generator.report.period import Period, choose_period
-from generator.report.provenance import Provenance, provenance
 from generator.report.render import render_report
 from generator.report.statistics import bootstrap_difference, compare, median, nearest_rank, sample
 from tests.conftest import ROOT, postmortem

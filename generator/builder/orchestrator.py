@@ -35,7 +35,7 @@ from generator.render.formats import RenderSettings
 
 if TYPE_CHECKING:
     from generator.model.incident import Incident
-    from generator.report.provenance import FileProvenance
+    from generator.render.provenance import FileProvenance
     from generator.site.components import SiteComponent
     from generator.site.record import SiteRecord
 
@@ -156,7 +156,7 @@ class BuildRun:
     def provenance_of(self, entry: Entry) -> FileProvenance:
         """What ``entry``'s PDF states it was built from; git runs once per build, when the first PDF is looked up."""
         if self.sources_of is None:
-            from generator.report.provenance import file_provenance
+            from generator.render.provenance import file_provenance
 
             self.sources_of = file_provenance(self.sources, self.options.project_root or Path.cwd())
         return self.sources_of[entry.source]

@@ -36,7 +36,7 @@ from generator.errors import Diagnostic
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.formats import BUILD_FORMATS, RenderSettings, render_document
-from generator.report.provenance import FileProvenance
+from generator.render.provenance import FileProvenance
 
 PDF_TASKS_PER_CHILD = 25
 _PR_SET_PDEATHSIG = 1

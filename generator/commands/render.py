@@ -36,7 +36,7 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fr
     config, root = load_site_config(config_path)
     source = None
     if fmt == "pdf":
-        from generator.report.provenance import file_provenance
+        from generator.render.provenance import file_provenance
 
         source = file_provenance([incident_file], root)[incident_file]  # what the PDF states it was built from
         warn_if_pdfs_are_slow()

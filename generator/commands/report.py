@@ -86,10 +86,10 @@ def report(since_text: str | None, until_text: str | None, component: str | None
         from zoneinfo import ZoneInfo
 
         from generator.model.catalog import collect_sources
+        from generator.render.provenance import provenance
         from generator.report.document import build_report
         from generator.report.gather import latest_moment, names_component, visible
         from generator.report.period import choose_period
-        from generator.report.provenance import provenance
         from generator.report.render import render_report
         from generator.write import write_output_file
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from generator.model.config import SiteConfig
     from generator.model.incident import Incident
-    from generator.report.provenance import FileProvenance
+    from generator.render.provenance import FileProvenance
 
 
 @dataclass(frozen=True)

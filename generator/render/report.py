@@ -14,7 +14,7 @@ from generator.render.markdown import first_sentence
 from generator.render.picture import picture_context
 
 if TYPE_CHECKING:
-    from generator.report.provenance import FileProvenance
+    from generator.render.provenance import FileProvenance
 
 TEMPLATE = "report.html"
 

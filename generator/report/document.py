@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
+from generator.render.provenance import Provenance
 from generator.report import availability as availability_stage
 from generator.report import follow_through
 from generator.report.counts import IMPACTS, Counts, count
 from generator.report.gather import Gathered, ReportIncident, gather
 from generator.report.period import Period
-from generator.report.provenance import Provenance
 from generator.report.statistics import Measure, measures
 
 LISTED = 100  # incidents named in the closing list; a longer period's list would run to dozens of pages

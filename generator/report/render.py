@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 from generator.i18n import strings
 from generator.render.environment import MarkdownSafe, make_environment
 from generator.render.markdown import markdown_to_text, shorten
+from generator.render.provenance import build_date_words
 from generator.report import charts
 from generator.report.availability import ComponentAvailability
 from generator.report.document import Report
 from generator.report.follow_through import STATE_WORDS, STATES, TYPE_WORDS, table
-from generator.report.provenance import build_date_words
 from generator.report.statistics import CONFIDENCE, MIN_TO_COMPARE, RESAMPLES, Comparison
 
 FORMATS = ("md", "html", "pdf")
