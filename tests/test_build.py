@@ -181,3 +181,37 @@ def test_input_errors_are_reported_before_any_template_runs(tmp_path: Path, temp
     broken.write_text(broken.read_text("utf-8").replace("\nimpact: huge", "\nimpact: minor", 1), "utf-8")  # the control: the template does fail
     fixed = run(project, "build", "--format", "md,html", "--templates", "templates", "--jobs", "2")
     assert fixed.returncode == 1 and "template error" in fixed.stderr and "impact" not in fixed.stderr, fixed.stderr
+
+
+class _LostTasksPool:
+    """A PDF pool that, like ``multiprocessing.Pool`` after a worker died mid-task, never returns a result."""
+
+    submitted = 0
+
+    class _Never:
+        def result(self, timeout: float | None = None) -> object:
+            from generator.builder.workers import PoolStalled
+
+            assert timeout is not None, "an unbounded wait on the PDF pool can hang the build forever"
+            raise PoolStalled
+
+    def submit(self, *_args: object) -> object:
+        _LostTasksPool.submitted += 1
+        return self._Never()
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
+def test_a_pdf_pool_that_lost_its_tasks_does_not_hang_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen once in a 1,000-incident build: a result lost with its worker, and the build waited forever."""
+    from generator.builder import workers
+
+    monkeypatch.setattr(workers, "pdf_pool", lambda _workers: _LostTasksPool())
+    project = seed_project(tmp_path / "p", copies=2)
+    options = BuildOptions(config=SiteConfig(), out_dir=project / "output", formats=("pdf",), cache_dir=None, jobs=2)
+    result = build(sorted((project / "incidents").glob("*.yaml")), options)
+    assert _LostTasksPool.submitted == 4
+    assert sorted(p.name for p in (project / "output").glob("*.pdf")) == sorted(p.stem + ".pdf" for p in (project / "incidents").glob("*.yaml"))
+    assert all(p.read_bytes().startswith(b"%PDF-") for p in (project / "output").glob("*.pdf"))
+    assert any("the PDF pool returned nothing" in notice for notice in result.notices), result.notices

@@ -100,7 +100,7 @@ def build(sources: list[Path], options: BuildOptions, progress: Progress | None 
         notices.append(f"the build cache {cache.root} {exc}; the next build renders everything again")
         cache.discard()
     cache.close()
-    result.notices = notices
+    result.notices = notices + result.notices
     result.seconds = time.perf_counter() - started
     return result
 
@@ -143,6 +143,7 @@ class BuildRun:
         self.pools: list[Any] = []  # ProcessPoolExecutor / RecyclingPool
         cache.built_formats = {*options.formats, *(SITE_FORMATS if self.site_wanted else ())}
         self.failures: list[tuple[int, Rendered]] = []
+        self.notices: list[str] = []  # problems of the build itself, reported as warnings
         self.sources_of: dict[Path, FileProvenance] | None = None  # each file's commit and the build date, for its PDF
 
     # -- helpers -----------------------------------------------------------------------------
@@ -199,7 +200,8 @@ class BuildRun:
         self.render_cheap([e for e in entries if self.missing_cheap(e)], entries)
         files = self.render_late(entries)
         published = publish(self.options.out_dir, files, self.cache, state_dir=self.state_dir(), protected=self.options.protected)
-        return BuildResult(incidents=len(entries), files=files, warnings=warnings, changed=sum(e.changed for e in entries), published=published)
+        return BuildResult(incidents=len(entries), files=files, warnings=warnings, changed=sum(e.changed for e in entries),
+                           published=published, notices=list(self.notices))
 
     def scan(self) -> list[Entry]:
         """Hash every source and find its cached summary (no YAML is parsed here)."""
@@ -371,8 +373,19 @@ class BuildRun:
         """Collect the PDFs started by ``start_pdfs`` into the cache."""
         position = {id(entry): number for number, entry in enumerate(entries)}
         self.progress.stage("Rendering PDFs", len(pending))
+        stall = float(os.environ.get("POSTMORTEM_PDF_STALL_SECONDS") or workers.PDF_STALL_SECONDS)
+        stalled = False
         for entry, future, job in pending:
-            rendered = future.result()[0] if future is not None else workers.render_job(job, self.settings, entry.incident)
+            rendered = None
+            if future is not None and not stalled:
+                try:
+                    rendered = future.result(stall)[0]
+                except workers.PoolStalled:  # the pool lost a task with its worker: never wait on it again
+                    stalled = True
+                    self.notices.append(f"the PDF pool returned nothing for {stall:g} s (a worker was lost); "
+                                        "the remaining PDFs were rendered in the build's own process")
+            if rendered is None:
+                rendered = workers.render_job(job, self.settings, entry.incident)
             self.accept(entry, rendered, position[id(entry)])
             self.progress.advance()
         self.raise_failure()

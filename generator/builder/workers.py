@@ -39,6 +39,9 @@ from generator.render.formats import BUILD_FORMATS, RenderSettings, render_docum
 from generator.render.provenance import FileProvenance
 
 PDF_TASKS_PER_CHILD = 25
+# A PDF result awaited this long means a lost task, not a slow PDF (the worst file the caps allow takes well under a
+# minute): the build then renders the rest in its own process.  POSTMORTEM_PDF_STALL_SECONDS sets it (tests).
+PDF_STALL_SECONDS = 300.0
 _PR_SET_PDEATHSIG = 1
 CHEAP_FORMATS = tuple(f for f in BUILD_FORMATS if f != "pdf")  # rendered on the fork pool; PDFs have a recycled pool of their own
 SITE_PAGE = "site-page"  # the site's permalink page of one incident, rendered and cached like a format
@@ -271,12 +274,20 @@ class RecyclingPool:
             self.pool.join()
 
 
+class PoolStalled(Exception):
+    """No result came within the stall limit: ``multiprocessing.Pool`` never notices a task lost with its worker."""
+
+
 class _AsyncFuture:
     def __init__(self, result: Any):
         self._result = result
 
-    def result(self) -> Any:
-        return self._result.get()
+    def result(self, timeout: float | None = None) -> Any:
+        """The value (or the worker's exception); ``PoolStalled`` when nothing came within ``timeout`` seconds."""
+        try:
+            return self._result.get(timeout)
+        except multiprocessing.TimeoutError:
+            raise PoolStalled from None
 
 
 def pdf_pool(workers: int) -> RecyclingPool:
