@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -187,6 +188,7 @@ class _LostTasksPool:
     """A PDF pool that, like ``multiprocessing.Pool`` after a worker died mid-task, never returns a result."""
 
     submitted = 0
+    stopped: ClassVar[list[bool]] = []  # cancel_futures of each shutdown
 
     class _Never:
         def result(self, timeout: float | None = None) -> object:
@@ -200,7 +202,7 @@ class _LostTasksPool:
         return self._Never()
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
-        pass
+        _LostTasksPool.stopped.append(cancel_futures)
 
 
 def test_a_pdf_pool_that_lost_its_tasks_does_not_hang_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -212,6 +214,7 @@ def test_a_pdf_pool_that_lost_its_tasks_does_not_hang_the_build(tmp_path: Path, 
     options = BuildOptions(config=SiteConfig(), out_dir=project / "output", formats=("pdf",), cache_dir=None, jobs=2)
     result = build(sorted((project / "incidents").glob("*.yaml")), options)
     assert _LostTasksPool.submitted == 4
+    assert _LostTasksPool.stopped[0] is True  # the stalled pool is stopped at once, so nothing is rendered twice
     assert sorted(p.name for p in (project / "output").glob("*.pdf")) == sorted(p.stem + ".pdf" for p in (project / "incidents").glob("*.yaml"))
     assert all(p.read_bytes().startswith(b"%PDF-") for p in (project / "output").glob("*.pdf"))
     assert any("the PDF pool returned nothing" in notice for notice in result.notices), result.notices

@@ -144,14 +144,15 @@ class BuildRun:
         cache.built_formats = {*options.formats, *(SITE_FORMATS if self.site_wanted else ())}
         self.failures: list[tuple[int, Rendered]] = []
         self.notices: list[str] = []  # problems of the build itself, reported as warnings
-        self.sources_of: dict[Path, FileProvenance] | None = None  # each file's commit and the build date, for its PDF
+        self.pdf_pool: Any = None  # the recycled pool of this build's PDFs, if it has one
+        self.sources_of: dict[Path, FileProvenance] | None = None  # each file's last commit, which its PDF states
 
     # -- helpers -----------------------------------------------------------------------------
     def output_key(self, entry: Entry, fmt: str) -> str:
         """The cache key of one output: everything that determines its bytes."""
         linked = ",".join(self.options.formats) if fmt == SITE_PAGE else ""  # a site page links to the build's other formats
         sealed = self.cache.key_id if fmt == SITE_RECORD else ""  # a record is a pickle sealed with the project's key
-        stated = self.provenance_of(entry).cache_key() if fmt == "pdf" else ""  # a PDF states its file's commit and the build date
+        stated = self.provenance_of(entry).cache_key() if fmt == "pdf" else ""  # a PDF states its file's last commit
         return sha256(self.render_env, entry.load_key or "", fmt, linked, sealed, stated)
 
     def provenance_of(self, entry: Entry) -> FileProvenance:
@@ -367,6 +368,7 @@ class BuildRun:
         pool = None if in_process else workers.pdf_pool(min(self.options.jobs, len(jobs)))
         if pool is not None:
             self.pools.append(pool)
+            self.pdf_pool = pool
         return [(entry, pool.submit(workers.render_jobs, [job], self.settings) if pool else None, job) for entry, job in zip(todo, jobs, strict=True)]
 
     def finish_pdfs(self, entries: list[Entry], pending: list[tuple[Entry, Any, RenderJob]]) -> None:
@@ -380,8 +382,10 @@ class BuildRun:
             if future is not None and not stalled:
                 try:
                     rendered = future.result(stall)[0]
-                except workers.PoolStalled:  # the pool lost a task with its worker: never wait on it again
+                except workers.PoolStalled:  # the pool lost a task with its worker: stop it, never wait on it again
                     stalled = True
+                    if self.pdf_pool is not None:  # its workers would render what this process now renders
+                        self.pdf_pool.shutdown(wait=True, cancel_futures=True)
                     self.notices.append(f"the PDF pool returned nothing for {stall:g} s (a worker was lost); "
                                         "the remaining PDFs were rendered in the build's own process")
             if rendered is None:
