@@ -23,7 +23,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from generator.clock import source_date
@@ -68,11 +68,6 @@ class FileProvenance:
     def cache_key(self) -> str:
         """Everything here that the PDF prints, for the build cache's key."""
         return "\0".join((self.path, str(self.in_git), self.commit or "", str(self.committed or ""), str(self.dirty)))
-
-
-def build_date_words(built: datetime) -> str:
-    """A build date as the documents print it: minutes, in UTC, naming where it came from."""
-    return f"{built.astimezone(UTC):%Y-%m-%d %H:%M} UTC (from SOURCE_DATE_EPOCH)"
 
 
 def _git_environment() -> dict[str, str]:

@@ -9,7 +9,7 @@ charts being in the HTML and PDF only.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from generator.i18n import strings
 from generator.render.environment import MarkdownSafe, make_environment
 from generator.render.markdown import markdown_to_text, shorten
-from generator.render.provenance import build_date_words
 from generator.report import charts
 from generator.report.availability import ComponentAvailability
 from generator.report.document import Report
@@ -65,7 +64,7 @@ def build_date_text(report: Report) -> str:
     built = report.provenance.build_date
     if built is None:
         return "not recorded (SOURCE_DATE_EPOCH was not set)"
-    return build_date_words(built)
+    return f"{built.astimezone(UTC):%Y-%m-%d %H:%M} UTC (from SOURCE_DATE_EPOCH)"  # minutes, naming where it came from
 
 
 def context(report: Report, *, fmt: str) -> dict[str, Any]:
