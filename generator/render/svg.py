@@ -36,6 +36,11 @@ SVG_NS = "http://www.w3.org/2000/svg"
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]*$")
+# Characters that escaping changes: when a text has none (most have none), it is written as it is.
+_TEXT_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ATTRIBUTE_SPECIAL = re.compile("[&<>\"'\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_keyword_names: dict[str, str] = {}  # keyword -> its checked attribute name
+_valid_names: set[str] = set()  # attribute names already checked
 
 
 def _xml_safe(text: str) -> str:
@@ -44,11 +49,15 @@ def _xml_safe(text: str) -> str:
 
 def escape_text(text: str) -> str:
     """``text`` for element content: ``&``, ``<``, ``>`` escaped, non-XML characters replaced."""
+    if not _TEXT_SPECIAL.search(text):  # most words and every number: nothing to replace
+        return text
     return _xml_safe(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def escape_attribute(text: str) -> str:
     """``text`` for a double-quoted attribute value: also ``"`` and ``'`` escaped, and line breaks kept."""
+    if not _ATTRIBUTE_SPECIAL.search(text):
+        return text
     return (
         escape_text(text)
         .replace('"', "&quot;")
@@ -61,24 +70,41 @@ def escape_attribute(text: str) -> str:
 
 def number(value: float) -> str:
     """``value`` as SVG writes it: rounded to 2 decimals, no trailing zeros, ``0`` rather than ``-0``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    kind = type(value)
+    if kind is int and -(2**53) < value < 2**53:  # exact as a float: the same text, sooner
+        return str(value)
+    if kind is not float and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise TypeError(f"not a number: {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"not a finite number: {value!r}")
-    text = f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".")
+    # ".2f" rounds the exact binary value half-to-even, as round(value, 2) does.
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
 def _attribute_name(keyword: str) -> str:
-    return keyword.rstrip("_").replace("_", "-")
+    """The attribute a keyword names (``class_`` → ``class``, ``font_size`` → ``font-size``), checked once per name."""
+    name = _keyword_names.get(keyword)
+    if name is None:
+        name = _keyword_names[keyword] = _checked_name(keyword.rstrip("_").replace("_", "-"))
+    return name
+
+
+def _checked_name(name: str) -> str:
+    if name not in _valid_names:
+        if not _NAME.fullmatch(name):  # fullmatch: "$" alone would let a trailing line break through
+            raise ValueError(f"not an attribute name: {name!r}")
+        _valid_names.add(name)
+    return name
 
 
 def _attribute_value(value: object) -> str:
+    """The escaped text of an attribute value (numbers written by ``number``, which needs no escaping)."""
     if isinstance(value, bool):
         raise TypeError("SVG attributes take no booleans; write the value out")
     if isinstance(value, int | float):
         return number(value)
-    return str(value)
+    return escape_attribute(str(value))
 
 
 class Element:
@@ -88,8 +114,10 @@ class Element:
 
     def __init__(self, tag: str, text: str | None = None, *, attrs: dict[str, object] | None = None,
                  **keywords: object) -> None:
-        if not _NAME.match(tag):
-            raise ValueError(f"not an element name: {tag!r}")
+        if tag not in _valid_names:
+            if not _NAME.fullmatch(tag):
+                raise ValueError(f"not an element name: {tag!r}")
+            _valid_names.add(tag)
         self.tag = tag
         self.text = text
         self.attributes: dict[str, str] = {}
@@ -98,14 +126,22 @@ class Element:
 
     def set(self, *, attrs: dict[str, object] | None = None, **keywords: object) -> Element:
         """Set attributes (``None`` removes one); returns the element."""
-        pairs = [*(attrs or {}).items(), *((_attribute_name(k), v) for k, v in keywords.items())]
-        for name, value in pairs:
-            if not _NAME.match(name):
-                raise ValueError(f"not an attribute name: {name!r}")
+        attributes = self.attributes
+        if attrs:
+            for name, value in attrs.items():
+                name = _checked_name(name)
+                if value is None:
+                    attributes.pop(name, None)
+                else:
+                    attributes[name] = _attribute_value(value)  # stored escaped, written as it is
+        for keyword, value in keywords.items():
+            name = _keyword_names.get(keyword) or _attribute_name(keyword)
             if value is None:
-                self.attributes.pop(name, None)
+                attributes.pop(name, None)
+            elif type(value) is str:  # the common cases first, without a call
+                attributes[name] = value if not _ATTRIBUTE_SPECIAL.search(value) else escape_attribute(value)
             else:
-                self.attributes[name] = _attribute_value(value)
+                attributes[name] = _attribute_value(value)
         return self
 
     def add(self, tag: str, text: str | None = None, *, attrs: dict[str, object] | None = None,
@@ -133,7 +169,7 @@ class Element:
     def _write(self, out: list[str]) -> None:
         out.append("<" + self.tag)
         for name, value in self.attributes.items():
-            out.append(f' {name}="{escape_attribute(value)}"')
+            out.append(f' {name}="{value}"')
         if self.text is None and not self.children:
             out.append("/>")
             return
