@@ -6,7 +6,9 @@ one PDF text check at the end proves the picture's words stay text in the PDF.
 
 from __future__ import annotations
 
+import base64
 import itertools
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +21,7 @@ from generator.model.incident import Incident
 from generator.model.visibility import public_view
 from generator.render import timeline
 from generator.render.colour import contrast
+from generator.render.context import build_context
 from generator.render.fragment import render_status_fragment
 from generator.render.metrics_box import metrics_box
 from generator.render.report import report_html
@@ -249,13 +252,32 @@ def test_box_and_picture_in_the_report_and_site_page_and_on_posts_only_when_swit
         assert figure in render(incident, on) and box in render(incident, on)
 
 
+def with_embedded_images(html: str) -> str:
+    """``html`` followed by the decoded SVG of every ``data:image/svg+xml;base64`` image in it (the PDF's picture)."""
+    images = re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html)
+    return html + "".join(base64.b64decode(data).decode("utf-8") for data in images)
+
+
 def test_the_canary_never_reaches_the_picture_or_the_box() -> None:
     incident = canary_incident()
     outputs = [render_status_post(incident, SiteConfig(status_post_timeline=True)),
-               render_incident_page(incident, SiteConfig()).decode(), report_html(incident, SiteConfig())]
+               render_incident_page(incident, SiteConfig()).decode(), with_embedded_images(report_html(incident, SiteConfig()))]
     for html in outputs:
         assert "tl-bar" in html and CANARY not in html
-    assert CANARY in report_html(incident, SiteConfig(), internal=True)  # positive control
+    internal = report_html(incident, SiteConfig(), internal=True)
+    assert 'src="data:image/svg+xml;base64,' in internal
+    assert CANARY in with_embedded_images(internal)  # positive control
+
+
+def test_the_pdf_carries_the_same_svg_as_an_image_whose_alt_is_title_and_description() -> None:
+    incident = load_sample(SEED_IDS[0])
+    html = report_html(incident, SiteConfig())
+    assert "<svg" not in html  # not inline: WeasyPrint's HTML tokenizer would cost more than drawing it
+    svg = timeline_svg(build_context(incident, SiteConfig(), internal=False)["incident"], EN, "Europe/London")
+    assert svg is not None and with_embedded_images(html).endswith(svg)
+    alt = re.search(r'<img class="timeline-chart" alt="([^"]*)"', html)
+    assert alt is not None
+    assert alt.group(1).startswith("Timeline of Issue with Campaign Reports. North America and Asia Pacific regions: impact from")
 
 
 @pytest.mark.parametrize("locale", ["de", "fr"])
@@ -307,7 +329,9 @@ def test_the_pdf_is_tagged_and_keeps_the_pictures_words_as_text() -> None:
                 walk(kid)
 
     walk(root["/StructTreeRoot"])
-    assert figures == ["Timeline of Issue with Campaign Reports"]
+    assert len(figures) == 1  # the picture's whole text alternative: its title, then its description
+    assert figures[0].startswith("Timeline of Issue with Campaign Reports. North America and Asia Pacific regions: impact")
+    assert "European region: impact from Sep 13, 2021 - 15:41 BST" in figures[0]
 
 
 @pytest.mark.parametrize("incident_id", sample_ids())

@@ -11,7 +11,7 @@ from generator.model.incident import Incident
 from generator.render.context import build_context
 from generator.render.environment import make_environment
 from generator.render.markdown import first_sentence
-from generator.render.picture import picture_context
+from generator.render.picture import as_pdf_image, picture_context
 
 if TYPE_CHECKING:
     from generator.render.provenance import FileProvenance
@@ -25,6 +25,7 @@ def report_html(incident: Incident, config: SiteConfig, *, internal: bool = Fals
     context = build_context(incident, config, internal=internal)
     context["paper"] = config.paper
     context.update(picture_context(context))
+    context["timeline_svg"] = as_pdf_image(context)
     context["header_right"] = context["confidential"] if internal else context["report_for"]  # report.css escapes it for CSS
     context["built_from"] = None
     if provenance is not None:  # what the PDF was built from, in the report's language

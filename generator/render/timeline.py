@@ -273,8 +273,28 @@ class _Writer:
         return formatting.duration(measure(start, end), self.t.get("about", "about {span}"))
 
 
+@dataclass(frozen=True)
+class Picture:
+    """The drawn picture: its SVG markup and the text alternative it carries (``<title>``, ``<desc>``)."""
+
+    svg: str
+    title: str
+    desc: str
+
+    @property
+    def alt(self) -> str:
+        """Title and description as one text, for an ``alt`` (the PDF's tag of the figure)."""
+        return f"{self.title}. {self.desc}" if self.desc else self.title
+
+
 def timeline_svg(view: Incident, t: dict[str, Any], zone_name: str) -> str | None:
-    """The timeline picture of ``view`` (an SVG string), or None when it has no moment to draw.
+    """The timeline picture of ``view`` (an SVG string), or None when it has no moment to draw."""
+    picture = timeline_picture(view, t, zone_name)
+    return picture.svg if picture is not None else None
+
+
+def timeline_picture(view: Incident, t: dict[str, Any], zone_name: str) -> Picture | None:
+    """The timeline picture of ``view`` with its text alternative, or None when it has no moment to draw.
 
     Moments at the very edge of the calendar (year 1 or 9999, which validation allows) leave no room
     for the axis' margins and ticks: such an incident has no picture rather than a crash.
@@ -285,7 +305,7 @@ def timeline_svg(view: Incident, t: dict[str, Any], zone_name: str) -> str | Non
         return None
 
 
-def _draw(view: Incident, t: dict[str, Any], zone_name: str) -> str | None:
+def _draw(view: Incident, t: dict[str, Any], zone_name: str) -> Picture | None:
     c: dict[str, Any] = t["report"]["timeline_chart"]
     milestone_words: dict[str, str] = t["report"]["milestones"]
     bars = _bars(view, t)
@@ -521,13 +541,14 @@ def _draw(view: Incident, t: dict[str, Any], zone_name: str) -> str | None:
         y += 14
     height = y + 4
 
-    root = svg_root(WIDTH, height, title=c["title"].format(title=view.title),
-                    desc=_description(view, t, words, bars, keys, timed_posts, untimed_posts),
+    title = c["title"].format(title=view.title)
+    desc = _description(view, t, words, bars, keys, timed_posts, untimed_posts)
+    root = svg_root(WIDTH, height, title=title, desc=desc,
                     class_="timeline-chart", preserveAspectRatio="xMinYMin meet",
                     attrs={"font-family": FONT})
     root.add("rect", x=0, y=0, width=WIDTH, height=height, fill=BACKGROUND)
     root.append(body)
-    return root.to_string()
+    return Picture(root.to_string(), title, desc)
 
 
 def _description(view: Incident, t: dict[str, Any], words: _Writer, bars: list[Bar], keys: list[tuple[str, datetime]],
