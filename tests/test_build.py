@@ -185,16 +185,19 @@ def test_input_errors_are_reported_before_any_template_runs(tmp_path: Path, temp
 
 
 class _LostTasksPool:
-    """A PDF pool that, like ``multiprocessing.Pool`` after a worker died mid-task, never returns a result."""
+    """A PDF pool whose tasks never return (a hung worker), or whose worker died (``lost``)."""
 
     submitted = 0
     stopped: ClassVar[list[bool]] = []  # cancel_futures of each shutdown
+    lost = False
 
     class _Never:
         def result(self, timeout: float | None = None) -> object:
-            from generator.builder.workers import PoolStalled
+            from generator.builder.recycling import PoolStalled, WorkerLost
 
             assert timeout is not None, "an unbounded wait on the PDF pool can hang the build forever"
+            if _LostTasksPool.lost:
+                raise WorkerLost("a worker process ended with signal 11 (SIGSEGV)")
             raise PoolStalled
 
     def submit(self, *_args: object) -> object:
@@ -205,11 +208,15 @@ class _LostTasksPool:
         _LostTasksPool.stopped.append(cancel_futures)
 
 
-def test_a_pdf_pool_that_lost_its_tasks_does_not_hang_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("lost", [False, True])
+def test_a_pdf_pool_that_lost_its_tasks_does_not_hang_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lost: bool) -> None:
     """Seen once in a 1,000-incident build: a result lost with its worker, and the build waited forever."""
     from generator.builder import workers
 
     monkeypatch.setattr(workers, "pdf_pool", lambda _workers: _LostTasksPool())
+    monkeypatch.setattr(_LostTasksPool, "lost", lost)
+    monkeypatch.setattr(_LostTasksPool, "submitted", 0)
+    monkeypatch.setattr(_LostTasksPool, "stopped", [])
     project = seed_project(tmp_path / "p", copies=2)
     options = BuildOptions(config=SiteConfig(), out_dir=project / "output", formats=("pdf",), cache_dir=None, jobs=2)
     result = build(sorted((project / "incidents").glob("*.yaml")), options)
@@ -217,4 +224,5 @@ def test_a_pdf_pool_that_lost_its_tasks_does_not_hang_the_build(tmp_path: Path, 
     assert _LostTasksPool.stopped[0] is True  # the stalled pool is stopped at once, so nothing is rendered twice
     assert sorted(p.name for p in (project / "output").glob("*.pdf")) == sorted(p.stem + ".pdf" for p in (project / "incidents").glob("*.yaml"))
     assert all(p.read_bytes().startswith(b"%PDF-") for p in (project / "output").glob("*.pdf"))
-    assert any("the PDF pool returned nothing" in notice for notice in result.notices), result.notices
+    words = "a worker process ended with signal 11 (SIGSEGV) while rendering" if lost else "the PDF pool returned nothing for"
+    assert any(notice.startswith(words) for notice in result.notices), result.notices

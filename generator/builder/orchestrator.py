@@ -28,6 +28,7 @@ from generator.builder.cache import BuildCache, CacheCorruptError, code_fingerpr
 from generator.builder.options import BuildOptions, BuildResult
 from generator.builder.progress import Progress
 from generator.builder.publish import publish
+from generator.builder.recycling import PoolStalled, WorkerLost
 from generator.builder.tree import STATE_DIR
 from generator.builder.workers import CHEAP_FORMATS, PDF_TASKS_PER_CHILD, SITE_FORMATS, SITE_PAGE, SITE_RECORD, Loaded, Rendered, RenderJob
 from generator.errors import Diagnostic, InputError
@@ -382,11 +383,12 @@ class BuildRun:
             if future is not None and not stalled:
                 try:
                     rendered = future.result(stall)[0]
-                except workers.PoolStalled:  # the pool lost a task with its worker: stop it, never wait on it again
+                except PoolStalled as stop:  # a worker died, or nothing came: stop the pool, never wait on it again
                     stalled = True
                     if self.pdf_pool is not None:  # its workers would render what this process now renders
                         self.pdf_pool.shutdown(wait=True, cancel_futures=True)
-                    self.notices.append(f"the PDF pool returned nothing for {stall:g} s (a worker was lost); "
+                    cause = str(stop) if isinstance(stop, WorkerLost) else f"the PDF pool returned nothing for {stall:g} s"
+                    self.notices.append(f"{cause} while rendering {entry.slug}.pdf; "
                                         "the remaining PDFs were rendered in the build's own process")
             if rendered is None:
                 rendered = workers.render_job(job, self.settings, entry.incident)

@@ -12,10 +12,9 @@ Two pools, two start methods, chosen deliberately:
   3.11+, all its processes started) before any progress-bar thread exists, and
   its workers are never replaced, so no fork happens while another thread may
   hold a lock.
-* PDF work uses ``forkserver`` with recycled workers (``RecyclingPool``): WeasyPrint grows by
-  ~30 MiB per 100 PDFs in one process, so workers are recycled, and recycling
-  forks a replacement from the pool's handler *thread*, which ``fork``
-  cannot do safely (``ProcessPoolExecutor`` even refuses it).  The fork server is a
+* PDF work uses ``forkserver`` with recycled workers (``generator.builder.recycling``): WeasyPrint
+  grows by ~30 MiB per 100 PDFs in one process, so workers are replaced after a number of PDFs,
+  while the build has threads running, which ``fork`` cannot do safely.  The fork server is a
   clean single-threaded process that preloads WeasyPrint once, so each
   replacement starts with WeasyPrint already imported instead of importing it again.
 """
@@ -26,12 +25,12 @@ import multiprocessing
 import os
 import pickle
 import signal
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from generator.builder.recycling import RecyclingPool
 from generator.errors import Diagnostic
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
@@ -248,50 +247,8 @@ def cheap_pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
-class RecyclingPool:
-    """``multiprocessing.Pool`` with ``maxtasksperchild``, behind the small part of the executor API we use.
-
-    Not ``ProcessPoolExecutor(max_tasks_per_child=...)``: on Python 3.11 it
-    hangs once a worker retires (the replacement is skipped while the idle
-    semaphore still counts finished tasks; CPython gh-115634), which with
-    ``--jobs 1`` happens after the first 25 PDFs.
-    """
-
-    def __init__(self, workers: int, context: Any, tasks_per_child: int):
-        self.pool = context.Pool(processes=workers, maxtasksperchild=tasks_per_child, initializer=quiet_interrupts)
-
-    def submit(self, function: Callable[..., Any], *args: Any) -> Any:
-        """An ``AsyncResult``; like a future, ``.get()`` returns the value or raises the worker's exception."""
-        return _AsyncFuture(self.pool.apply_async(function, args))
-
-    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
-        """Stop the pool: at once (``cancel_futures``) or after the submitted work."""
-        if cancel_futures:
-            self.pool.terminate()
-        else:
-            self.pool.close()
-        if wait:
-            self.pool.join()
-
-
-class PoolStalled(Exception):
-    """No result came within the stall limit: ``multiprocessing.Pool`` never notices a task lost with its worker."""
-
-
-class _AsyncFuture:
-    def __init__(self, result: Any):
-        self._result = result
-
-    def result(self, timeout: float | None = None) -> Any:
-        """The value (or the worker's exception); ``PoolStalled`` when nothing came within ``timeout`` seconds."""
-        try:
-            return self._result.get(timeout)
-        except multiprocessing.TimeoutError:
-            raise PoolStalled from None
-
-
 def pdf_pool(workers: int) -> RecyclingPool:
-    """A forkserver pool of recycled workers; the server preloads WeasyPrint once."""
+    """A forkserver pool of recycled workers that notices a lost one; the server preloads WeasyPrint once."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.render.report", "generator.render.pdf_engine", "weasyprint"])
-    return RecyclingPool(workers, context, PDF_TASKS_PER_CHILD)
+    return RecyclingPool(workers, context, PDF_TASKS_PER_CHILD, initializer=quiet_interrupts)

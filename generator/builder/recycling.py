@@ -1,0 +1,128 @@
+"""A process pool whose workers retire after a number of tasks, and which notices a worker that dies.
+
+Why not a standard pool with recycling, on Python 3.11:
+
+* ``multiprocessing.Pool(maxtasksperchild=...)`` replaces a retired or dead worker silently. A task
+  that was running in a worker that died (a crash in native code, the OOM killer) is never
+  answered, and the parent waits forever: a 1,000-incident PDF build once stopped that way, with
+  both workers idle on an empty queue. CPython gh-91315 (still open) reports the same wait under
+  load with ``maxtasksperchild``.
+* ``ProcessPoolExecutor(max_tasks_per_child=...)`` hangs once a worker retires (gh-115634).
+
+A ``ProcessPoolExecutor`` *without* recycling does notice a dead worker: every unfinished future
+raises ``BrokenProcessPool`` at once. So tasks run in *generations*: one executor takes
+``workers × tasks_per_child`` tasks, and when the caller has collected them, that executor is shut
+down and a fresh one takes the next tasks. No worker outlives its share of tasks (WeasyPrint grows
+by ~30 MiB per 100 PDFs in one process), and a lost worker is reported, with its exit status,
+as ``WorkerLost`` instead of a wait without end.
+
+The caller collects results in the order it submitted them (the build does), which is what lets a
+generation start exactly when the previous one has been collected.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+
+class PoolStalled(Exception):
+    """No result came within the caller's limit (a worker hangs, or the pool lost a task)."""
+
+
+class WorkerLost(PoolStalled):
+    """A worker process ended while tasks were unfinished (a crash or a kill); the message says how it ended."""
+
+
+class RecyclingPool:
+    """Run tasks on ``workers`` processes of ``context``, each retiring after ``tasks_per_child`` tasks."""
+
+    def __init__(self, workers: int, context: Any, tasks_per_child: int,
+                 initializer: Callable[[], None] | None = None) -> None:
+        self.workers, self.context, self.initializer = workers, context, initializer
+        self.generation_size = max(1, workers * tasks_per_child)
+        self.tasks: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        self.futures: list[Future[Any]] = []  # the handed-over tasks' futures, by task number
+        self.executor: ProcessPoolExecutor | None = None
+        self.started = 0  # tasks handed to an executor so far (whole generations)
+        self.closed = False
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> TaskResult:
+        """Queue ``function(*args)``; the first generation starts at once, later ones when the caller reaches them."""
+        if self.closed:
+            raise RuntimeError("the pool is shut down")
+        self.tasks.append((function, args))
+        number = len(self.tasks) - 1
+        if number < self.generation_size:
+            if self.executor is None:
+                self.executor = self._executor()
+            self.futures.append(self.executor.submit(function, *args))
+            self.started = number + 1
+        return TaskResult(self, number)
+
+    def result(self, number: int, timeout: float | None) -> Any:
+        """Task ``number``'s value, or its exception; ``WorkerLost`` / ``PoolStalled`` when none can come."""
+        while number >= self.started:
+            self._next_generation(timeout)
+        try:
+            return self.futures[number].result(timeout)
+        except BrokenProcessPool:
+            raise WorkerLost(self._how_workers_ended()) from None
+        except FutureTimeout:
+            raise PoolStalled(f"no result within {timeout:g} s") from None
+
+    def _next_generation(self, timeout: float | None) -> None:
+        """Retire the current executor once its tasks are collected, and hand the next tasks to a fresh one."""
+        if self.closed:
+            raise PoolStalled("the pool is shut down")
+        for number in range(self.started - min(self.started, self.generation_size), self.started):
+            self.result(number, timeout)  # every task of the generation is in: its workers may go
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+        self.executor = self._executor()
+        end = min(len(self.tasks), self.started + self.generation_size)
+        self.futures.extend(self.executor.submit(function, *args) for function, args in self.tasks[self.started:end])
+        self.started = end
+
+    def _executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context, initializer=self.initializer)
+
+    def _how_workers_ended(self) -> str:
+        """The exit status of the executor's ended workers, in words (``signal 11 (SIGSEGV)``, ``exit code 1``)."""
+        processes = getattr(self.executor, "_processes", None) or {}
+        ended = sorted(p.exitcode for p in list(processes.values()) if p.exitcode is not None)
+        words = [f"signal {-code} ({signal.Signals(-code).name})" if code < 0 and -code in signal.valid_signals()
+                 else f"exit code {code}" for code in ended]
+        return "a worker process ended" + (f" with {', '.join(words)}" if words else "")
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Stop the pool: at once, killing its workers (``cancel_futures``), or after the handed-over tasks."""
+        self.closed = True
+        executor, self.executor = self.executor, None
+        if executor is None:
+            return
+        if cancel_futures:
+            processes = list((getattr(executor, "_processes", None) or {}).values())
+            executor.shutdown(wait=False, cancel_futures=True)
+            for process in processes:  # a hung task would otherwise keep its worker, and a waiting shutdown, forever
+                if process.exitcode is None:
+                    process.kill()
+            if wait:
+                for process in processes:
+                    process.join()
+        else:
+            executor.shutdown(wait=wait)
+
+
+class TaskResult:
+    """One submitted task; ``result(timeout)`` is its value, like a future's."""
+
+    def __init__(self, pool: RecyclingPool, number: int) -> None:
+        self.pool, self.number = pool, number
+
+    def result(self, timeout: float | None = None) -> Any:
+        return self.pool.result(self.number, timeout)

@@ -1,0 +1,78 @@
+"""The PDF pool (generator/builder/recycling.py): workers retire after their share, and a lost worker is noticed.
+
+The tasks are standard-library functions (``os.getpid``, ``os._exit``, ``signal.raise_signal``,
+``time.sleep``), so the forkserver's fresh workers need nothing of the tests to run them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from generator.builder.recycling import PoolStalled, RecyclingPool, WorkerLost
+
+
+def pool(workers: int, per_child: int) -> RecyclingPool:
+    return RecyclingPool(workers, multiprocessing.get_context("forkserver"), per_child)
+
+
+def test_every_result_comes_back_in_order_and_no_worker_outlives_its_share() -> None:
+    recycling = pool(1, 2)
+    try:
+        results = [recycling.submit(os.getpid) for _ in range(5)]
+        pids = [r.result(120) for r in results]
+    finally:
+        recycling.shutdown()
+    assert pids[0] == pids[1] and pids[2] == pids[3]  # two tasks per worker...
+    assert len({pids[0], pids[2], pids[4]}) == 3  # ...then a fresh one
+    assert os.getpid() not in pids
+
+
+def test_only_the_first_generation_starts_before_the_caller_reaches_the_next() -> None:
+    recycling = pool(2, 1)
+    try:
+        results = [recycling.submit(os.getpid) for _ in range(5)]
+        assert recycling.started == 2 and len(recycling.futures) == 2
+        assert results[4].result(120) > 0  # reaching task 4 collects generations 1 and 2 first
+        assert recycling.started == 5
+        assert all(r.result(120) > 0 for r in results)
+    finally:
+        recycling.shutdown()
+
+
+@pytest.mark.parametrize(("task", "args", "words"), [
+    (signal.raise_signal, (signal.SIGKILL,), "signal 9 (SIGKILL)"),  # the OOM killer's way
+    (signal.raise_signal, (signal.SIGSEGV,), "signal 11 (SIGSEGV)"),  # a crash in native code
+    (os._exit, (3,), "exit code 3"),
+])
+def test_a_worker_that_dies_mid_task_is_reported_with_how_it_ended(task: object, args: tuple[object, ...], words: str) -> None:
+    """multiprocessing.Pool would replace the worker silently and never answer: the build waited forever."""
+    recycling = pool(1, 10)
+    try:
+        before = recycling.submit(os.getpid)
+        lost = recycling.submit(task, *args)
+        assert before.result(120) > 0
+        with pytest.raises(WorkerLost, match=r"a worker process ended with .*" + words.replace("(", r"\(").replace(")", r"\)")):
+            lost.result(120)
+    finally:
+        recycling.shutdown(wait=True, cancel_futures=True)
+
+
+def test_a_hung_task_gives_pool_stalled_and_shutdown_kills_its_worker() -> None:
+    recycling = pool(1, 10)
+    hung = recycling.submit(time.sleep, 3600)
+    with pytest.raises(PoolStalled, match=r"no result within 0\.5 s"):
+        hung.result(0.5)
+    processes = list(recycling.executor._processes.values())  # type: ignore[union-attr]
+    stopper = threading.Thread(target=recycling.shutdown, kwargs={"wait": True, "cancel_futures": True})
+    stopper.start()
+    stopper.join(120)  # a bound on a hang, not a timing assertion: a waiting shutdown would never return
+    assert not stopper.is_alive()
+    assert processes and all(p.exitcode == -signal.SIGKILL for p in processes)
+    with pytest.raises(RuntimeError, match="shut down"):
+        recycling.submit(os.getpid)
