@@ -108,6 +108,17 @@ def _wait(pid: int, timeout: float, argv: list[str]) -> int:
         delay = min(delay * 2, 0.02)
 
 
+def _forget_the_parents_fork_server() -> None:
+    """A fork server started by the test process is not this child's: a real run starts its own.
+
+    Inherited, it makes the child's PDF pool fail (``waitpid`` on a process that is not its child).
+    """
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    server._forkserver_pid = server._forkserver_address = server._forkserver_alive_fd = None
+
+
 def _child(argv: list[str], cwd: str | os.PathLike[str] | None, env: dict[str, str] | None,
            stdin: int, stdout: int, stderr: int) -> None:
     """Become ``python -m generator ARGV``: fresh streams, folder, environment, signals and logging; never return."""
@@ -127,6 +138,7 @@ def _child(argv: list[str], cwd: str | os.PathLike[str] | None, env: dict[str, s
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         logging.root.handlers.clear()  # pytest's capture handlers: a fresh interpreter prints warnings to stderr
+        _forget_the_parents_fork_server()
         logging.root.setLevel(logging.WARNING)
         main = types.ModuleType("__main__")
         main.__package__ = "generator"  # click names the program "python -m generator", as a real run does

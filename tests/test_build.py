@@ -208,13 +208,11 @@ class _LostTasksPool:
         _LostTasksPool.stopped.append(cancel_futures)
 
 
-@pytest.mark.parametrize("lost", [False, True])
-def test_a_pdf_pool_that_lost_its_tasks_does_not_hang_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lost: bool) -> None:
+def test_a_pdf_pool_that_lost_its_tasks_does_not_hang_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Seen once in a 1,000-incident build: a result lost with its worker, and the build waited forever."""
     from generator.builder import workers
 
     monkeypatch.setattr(workers, "pdf_pool", lambda _workers: _LostTasksPool())
-    monkeypatch.setattr(_LostTasksPool, "lost", lost)
     monkeypatch.setattr(_LostTasksPool, "submitted", 0)
     monkeypatch.setattr(_LostTasksPool, "stopped", [])
     project = seed_project(tmp_path / "p", copies=2)
@@ -224,5 +222,24 @@ def test_a_pdf_pool_that_lost_its_tasks_does_not_hang_the_build(tmp_path: Path, 
     assert _LostTasksPool.stopped[0] is True  # the stalled pool is stopped at once, so nothing is rendered twice
     assert sorted(p.name for p in (project / "output").glob("*.pdf")) == sorted(p.stem + ".pdf" for p in (project / "incidents").glob("*.yaml"))
     assert all(p.read_bytes().startswith(b"%PDF-") for p in (project / "output").glob("*.pdf"))
-    words = "a worker process ended with signal 11 (SIGSEGV) while rendering" if lost else "the PDF pool returned nothing for"
-    assert any(notice.startswith(words) for notice in result.notices), result.notices
+    assert any(notice.startswith("the PDF pool returned nothing for") for notice in result.notices), result.notices
+
+
+def test_an_incident_whose_pdf_kills_the_renderer_twice_fails_the_build_with_its_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendering it in the build's own process would kill the build: the file is named, nothing is published."""
+    from generator.builder import workers
+    from generator.errors import InputError
+
+    monkeypatch.setattr(workers, "pdf_pool", lambda _workers: _LostTasksPool())
+    monkeypatch.setattr(_LostTasksPool, "lost", True)
+    project = seed_project(tmp_path / "p", copies=2)
+    (project / "output").mkdir()
+    (project / "output" / "before.txt").write_text("the previous site", "utf-8")
+    options = BuildOptions(config=SiteConfig(), out_dir=project / "output", formats=("pdf",), cache_dir=None, jobs=2)
+    sources = sorted((project / "incidents").glob("*.yaml"))
+    with pytest.raises(InputError) as failed:
+        build(sources, options)
+    [problem] = failed.value.diagnostics
+    assert problem.path == str(sources[0]) and (problem.line, problem.column) == (1, 1)
+    assert "could not be rendered: a worker process ended with signal 11 (SIGSEGV)" in problem.message
+    assert sorted(p.name for p in (project / "output").iterdir()) == ["before.txt"]

@@ -383,12 +383,14 @@ class BuildRun:
             if future is not None and not stalled:
                 try:
                     rendered = future.result(stall)[0]
-                except PoolStalled as stop:  # a worker died, or nothing came: stop the pool, never wait on it again
+                except WorkerLost as lost:  # this PDF kills the process rendering it: it would kill the build too
+                    raise InputError([Diagnostic(str(entry.source), 1, 1, f"the PDF of this incident could not be rendered: {lost}"
+                                                 " (a crash or a kill of the renderer's process); nothing was published")]) from None
+                except PoolStalled:  # nothing came: stop the pool, never wait on it again
                     stalled = True
                     if self.pdf_pool is not None:  # its workers would render what this process now renders
                         self.pdf_pool.shutdown(wait=True, cancel_futures=True)
-                    cause = str(stop) if isinstance(stop, WorkerLost) else f"the PDF pool returned nothing for {stall:g} s"
-                    self.notices.append(f"{cause} while rendering {entry.slug}.pdf; "
+                    self.notices.append(f"the PDF pool returned nothing for {stall:g} s while rendering {entry.slug}.pdf; "
                                         "the remaining PDFs were rendered in the build's own process")
             if rendered is None:
                 rendered = workers.render_job(job, self.settings, entry.incident)

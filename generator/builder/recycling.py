@@ -13,8 +13,9 @@ A ``ProcessPoolExecutor`` *without* recycling does notice a dead worker: every u
 raises ``BrokenProcessPool`` at once. So tasks run in *generations*: one executor takes
 ``workers × tasks_per_child`` tasks, and when the caller has collected them, that executor is shut
 down and a fresh one takes the next tasks. No worker outlives its share of tasks (WeasyPrint grows
-by ~30 MiB per 100 PDFs in one process), and a lost worker is reported, with its exit status,
-as ``WorkerLost`` instead of a wait without end.
+by ~30 MiB per 100 PDFs in one process). When a worker dies, the unfinished tasks run once more on
+fresh workers; a task whose worker dies again is reported, with how the workers ended, as
+``WorkerLost`` instead of a wait without end.
 
 The caller collects results in the order it submitted them (the build does), which is what lets a
 generation start exactly when the previous one has been collected.
@@ -35,7 +36,7 @@ class PoolStalled(Exception):
 
 
 class WorkerLost(PoolStalled):
-    """A worker process ended while tasks were unfinished (a crash or a kill); the message says how it ended."""
+    """A task's worker died twice running it (a crash or a kill each time); the message says how they ended."""
 
 
 class RecyclingPool:
@@ -49,6 +50,7 @@ class RecyclingPool:
         self.futures: list[Future[Any]] = []  # the handed-over tasks' futures, by task number
         self.executor: ProcessPoolExecutor | None = None
         self.started = 0  # tasks handed to an executor so far (whole generations)
+        self.retried: set[int] = set()  # tasks run again after their worker died
         self.closed = False
 
     def submit(self, function: Callable[..., Any], *args: Any) -> TaskResult:
@@ -71,9 +73,48 @@ class RecyclingPool:
         try:
             return self.futures[number].result(timeout)
         except BrokenProcessPool:
-            raise WorkerLost(self._how_workers_ended()) from None
+            pass
         except FutureTimeout:
             raise PoolStalled(f"no result within {timeout:g} s") from None
+        # One dead worker breaks the whole executor, and every unfinished task fails with it. This task
+        # runs again alone on a fresh worker, which tells whether it is the one that kills its worker
+        # (WorkerLost), then the other unfinished ones follow on the same executor.
+        how = self._retire_broken_executor()
+        if number in self.retried:
+            raise WorkerLost(f"{how}, and again when this task ran alone")
+        rest = [n for n in range(number + 1, self.started)
+                if not self.futures[n].done() or isinstance(self.futures[n].exception(), BrokenProcessPool)]
+        self.executor = self._executor()
+        function, args = self.tasks[number]
+        self.retried.add(number)
+        self.futures[number] = self._submit(function, args)
+        value = self.result(number, timeout)
+        for other in rest:
+            self.futures[other] = self._submit(*self.tasks[other])
+        return value
+
+    def _retire_broken_executor(self) -> str:
+        """Shut the broken executor down; how its workers ended, in words (``signal 11 (SIGSEGV)``, ``exit code 1``).
+
+        The exit statuses are read once the executor's own thread is done with its processes: two
+        threads reading one status race, and the loser sees 255.
+        """
+        executor, self.executor = self.executor, None
+        if self.closed:
+            raise PoolStalled("the pool is shut down")
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        if executor is not None:
+            executor.shutdown(wait=True)
+        ended = sorted({p.exitcode for p in processes if p.exitcode is not None})
+        # The executor ends the surviving workers with SIGTERM: that is its cleanup, not the cause.
+        ended = [code for code in ended if code != -signal.SIGTERM] or ended
+        words = [f"signal {-code} ({signal.Signals(-code).name})" if code < 0 and -code in signal.valid_signals()
+                 else f"exit code {code}" for code in ended]
+        return "a worker process ended" + (f" with {', '.join(words)}" if words else "")
+
+    def _submit(self, function: Callable[..., Any], args: tuple[Any, ...]) -> Future[Any]:
+        assert self.executor is not None
+        return self.executor.submit(function, *args)
 
     def _next_generation(self, timeout: float | None) -> None:
         """Retire the current executor once its tasks are collected, and hand the next tasks to a fresh one."""
@@ -90,14 +131,6 @@ class RecyclingPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context, initializer=self.initializer)
-
-    def _how_workers_ended(self) -> str:
-        """The exit status of the executor's ended workers, in words (``signal 11 (SIGSEGV)``, ``exit code 1``)."""
-        processes = getattr(self.executor, "_processes", None) or {}
-        ended = sorted(p.exitcode for p in list(processes.values()) if p.exitcode is not None)
-        words = [f"signal {-code} ({signal.Signals(-code).name})" if code < 0 and -code in signal.valid_signals()
-                 else f"exit code {code}" for code in ended]
-        return "a worker process ended" + (f" with {', '.join(words)}" if words else "")
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         """Stop the pool: at once, killing its workers (``cancel_futures``), or after the handed-over tasks."""
