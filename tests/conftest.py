@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.model.catalog import find_incident_files, load_incident
+from generator.load.sources import find_incident_files
+from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from tests.cli_runner import CLI, postmortem

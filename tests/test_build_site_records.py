@@ -16,7 +16,7 @@ import pytest
 import generator.site
 from generator.builder.options import BuildOptions
 from generator.builder.orchestrator import build
-from generator.model.catalog import find_incident_files
+from generator.load.sources import find_incident_files
 from generator.model.config import SiteConfig
 from tests.conftest import INCIDENTS, SEED_IDS
 from tests.test_build_incremental import build as run_build

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.model.catalog import check_incident_text, find_incident_files, load_incidents
+from generator.load.sources import find_incident_files
+from generator.model.catalog import check_incident_text, load_incidents
 from generator.model.config import AvailabilityPolicy, SiteConfig
 from generator.model.incident import Incident
 from generator.render.colour import contrast

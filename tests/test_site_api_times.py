@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.model.catalog import find_incident_files, load_incident
+from generator.load.sources import find_incident_files
+from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.site import render_site

@@ -259,7 +259,7 @@ class BuildRun:
 
     def validate(self, entries: list[Entry]) -> list[Diagnostic]:
         """Every problem of every file, cached or not, plus id collisions across files; raised before any template runs."""
-        from generator.model.catalog import id_collisions  # the same check and positions as `validate`
+        from generator.model.unique_ids import id_collisions  # the same check and positions as `validate`
 
         diagnostics: list[Diagnostic] = []
         for entry in entries:

@@ -28,14 +28,16 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.builder.recycling import RecyclingPool
 from generator.errors import Diagnostic
 from generator.model.config import SiteConfig
-from generator.model.incident import Incident
 from generator.render.formats import BUILD_FORMATS, RenderSettings, render_document
 from generator.render.provenance import FileProvenance
+
+if TYPE_CHECKING:
+    from generator.model.incident import Incident
 
 PDF_TASKS_PER_CHILD = 25
 # A PDF result awaited this long means a lost task, not a slow PDF (the worst file the caps allow takes well under a
@@ -164,6 +166,8 @@ def unpickled_model(model: bytes | None) -> Incident | None:
     """A cached model, or None when there is none or it was pickled by other library versions."""
     if model is None:
         return None
+    from generator.model.incident import Incident  # unpickling imports it anyway
+
     try:
         incident = pickle.loads(model)
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):

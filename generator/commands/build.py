@@ -34,7 +34,7 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     from generator.builder.orchestrator import build as run_build
     from generator.builder.progress import Progress
     from generator.builder.tree import STATE_DIR, check_output_folder
-    from generator.model.catalog import collect_sources
+    from generator.load.sources import collect_sources
     from generator.render.formats import BUILD_FORMATS
 
     chosen = tuple(dict.fromkeys(part.strip() for part in formats.split(",") if part.strip()))
@@ -50,7 +50,7 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     config, root = load_site_config(config_path)
     if "pdf" in chosen:
         warn_if_pdfs_are_slow()
-    sources = collect_sources(files, config, root)
+    sources = collect_sources(files, root / config.incidents_dir)
     protected = (root, root / config.incidents_dir, *([config_path] if config_path else []), *([templates] if templates else []))
     options = BuildOptions(config=config, out_dir=out_dir, formats=chosen, internal=internal, strict=strict, templates=templates,
                            cache_dir=root / CACHE_DIR, state_dir=root / STATE_DIR, protected=protected, project_root=root, force=force,

@@ -68,20 +68,30 @@ def warn_if_pdfs_are_slow() -> None:
 
 def reporting_errors(action: Callable[[], T]) -> T:
     """Run ``action``; input, template and output errors become clean messages and exit 1, not tracebacks."""
+    try:
+        return action()
+    except InputError as exc:
+        fail(exc.diagnostics)
+    except Exception as exc:
+        message = _known_error(exc)
+        if message is None:
+            raise
+        error(message)
+
+
+def _known_error(exc: Exception) -> str | None:
+    """The message of an error the user can act on, or None for a bug (the classes are imported only when one is raised)."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from generator.builder.tree import BuildLockedError, OutputClashError, UnsafeOutputError
     from generator.render.context import InternalIncidentError
 
-    try:
-        return action()
-    except InputError as exc:
-        fail(exc.diagnostics)
-    except TemplateSyntaxError as exc:
-        error(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}")
-    except TemplateError as exc:
-        error(f"template error: {exc}")
-    except (InternalIncidentError, BuildLockedError, OutputClashError, UnsafeOutputError) as exc:
-        error(str(exc))
-    except OSError as exc:
-        error(f"cannot write output: {exc}")
+    if isinstance(exc, TemplateSyntaxError):
+        return f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}"
+    if isinstance(exc, TemplateError):
+        return f"template error: {exc}"
+    if isinstance(exc, InternalIncidentError | BuildLockedError | OutputClashError | UnsafeOutputError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot write output: {exc}"
+    return None

@@ -73,12 +73,13 @@ def import_statuspage(export_file: Path, out_dir: Path | None, zone: str | None,
 def export_statuspage(files: tuple[Path, ...], output: str, config_path: Path | None) -> None:
     """Write incidents (default: the incidents folder) as a status-page v2 incidents.json export (public view only)."""
     from generator.errors import InputError
+    from generator.load.sources import collect_sources
     from generator.migrate.statuspage_export import dump_export, export_statuspage
-    from generator.model.catalog import collect_sources, load_valid
+    from generator.model.catalog import load_valid
     from generator.write import write_file_atomically
 
     config, root = load_site_config(config_path)
-    sources = collect_sources(files, config, root)
+    sources = collect_sources(files, root / config.incidents_dir)
     try:
         loaded, warnings = load_valid(sources, config, strict=False)
     except InputError as exc:

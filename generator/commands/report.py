@@ -27,7 +27,8 @@ def load_catalog(sources: list[Path], config: SiteConfig, *, strict: bool) -> tu
     """Every incident file validated exactly as ``validate`` and ``build`` do (the same ``load_source``),
     on a fork pool when there are many; raise ``InputError`` with every problem if any is fatal."""
     from generator.builder import workers
-    from generator.model.catalog import id_collisions, load_valid
+    from generator.model.catalog import load_valid
+    from generator.model.unique_ids import id_collisions
 
     processes = min(os.cpu_count() or 1, MAX_PROCESSES)
     if len(sources) < POOL_FROM or processes < 2:
@@ -85,7 +86,7 @@ def report(since_text: str | None, until_text: str | None, component: str | None
     def run() -> None:
         from zoneinfo import ZoneInfo
 
-        from generator.model.catalog import collect_sources
+        from generator.load.sources import collect_sources
         from generator.render.provenance import provenance
         from generator.report.document import build_report
         from generator.report.gather import latest_moment, names_component, visible
@@ -94,7 +95,7 @@ def report(since_text: str | None, until_text: str | None, component: str | None
         from generator.write import write_output_file
 
         incidents_folder = root / config.incidents_dir
-        sources = collect_sources([], config, root)
+        sources = collect_sources([], root / config.incidents_dir)
         incidents, diagnostics = load_catalog(sources, config, strict=strict)
         for diagnostic in diagnostics:
             click.echo(diagnostic.format(), err=True)

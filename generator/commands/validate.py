@@ -18,10 +18,11 @@ from generator.commands.common import config_option, fail, load_site_config
 @config_option
 def validate(files: tuple[Path, ...], strict: bool, output_format: str, config_path: Path | None) -> None:
     """Check incident files; print every problem as path:line:col and exit 1 if any."""
-    from generator.model.catalog import collect_sources, load_incidents
+    from generator.load.sources import collect_sources
+    from generator.model.catalog import load_incidents
 
     config, root = load_site_config(config_path)
-    sources = collect_sources(files, config, root)
+    sources = collect_sources(files, root / config.incidents_dir)
     _loaded, diagnostics = load_incidents(sources, config)
     ordered = sorted(set(diagnostics))
     failed = any(d.severity == "error" or strict for d in ordered)

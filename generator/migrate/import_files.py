@@ -14,9 +14,10 @@ from pathlib import Path
 
 from generator.errors import Diagnostic
 from generator.load.files import read_capped
+from generator.load.sources import find_incident_files
 from generator.migrate.incident_yaml import dump_body, incident_file, source_of, unedited
 from generator.migrate.statuspage_import import ImportedIncident
-from generator.model.catalog import check_incident_text, find_incident_files
+from generator.model.catalog import check_incident_text
 from generator.model.config import SiteConfig
 from generator.model.ids import MAX_ID_CHARS, slugify
 from generator.write import write_file_atomically

@@ -1,25 +1,8 @@
-"""Model stage: validated, typed incidents and the public view of them."""
+"""Model stage: validated, typed incidents and the public view of them.
+
+The package itself imports nothing: the site config (``model.config``) is read by every build, the
+incident models only when something must be validated or rendered (they take a third of a no-op
+build's start-up to define).
+"""
 
 from __future__ import annotations
-
-from generator.model.incident import (
-    ActionItem,
-    Component,
-    ComponentTransition,
-    ImpactWindow,
-    Incident,
-    Problem,
-    TimelineEntry,
-    Update,
-)
-
-__all__ = [
-    "ActionItem",
-    "Component",
-    "ComponentTransition",
-    "ImpactWindow",
-    "Incident",
-    "Problem",
-    "TimelineEntry",
-    "Update",
-]

@@ -7,7 +7,6 @@ or ``load_incident`` (``validate``, ``build``, ``serve``, ``update``, ``new`` an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from generator.load import Document, read_yaml, read_yaml_text
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident, incident_keys
 from generator.model.partial import check_document
+from generator.model.unique_ids import id_collisions
 from generator.model.validate import default_id
 
 
@@ -57,48 +57,6 @@ def check_incident_text(text: str, path: Path, config: SiteConfig) -> tuple[Inci
         return None, exc.diagnostics
     _fill_defaults(document, config)
     return check_document(document)
-
-
-def collect_sources(paths: Iterable[Path], config: SiteConfig, root: Path) -> list[Path]:
-    """The files named on the command line (folders searched), or every incident under the config's incidents folder."""
-    chosen = list(paths)
-    if chosen:
-        files: list[Path] = []
-        for path in chosen:
-            files.extend(find_incident_files(path) if path.is_dir() else [path])
-        return files
-    return find_incident_files(root / config.incidents_dir)
-
-
-def find_incident_files(folder: Path) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` entry under ``folder`` but folders, in a stable order.
-
-    A FIFO, device or broken symlink is listed too, so that reading it gives a
-    clear error (it is never read: see ``generator.load.files``) instead of being skipped.
-    """
-    return sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml"} and not p.is_dir())
-
-
-def _id_position(path: Path) -> tuple[int, int]:
-    """Where the ``id:`` value is written (only read again on this rare error path); 1:1 if it comes from the file name."""
-    try:
-        return read_yaml(path, str(path)).positions.values.get(("id",), (1, 1))
-    except InputError:
-        return (1, 1)
-
-
-def id_collisions(ids: Iterable[tuple[str, Path]]) -> list[Diagnostic]:
-    """An error for every id already used by an earlier file (ids compare case-insensitively)."""
-    owners: dict[str, Path] = {}
-    found: list[Diagnostic] = []
-    for slug, source in ids:
-        key = slug.casefold()
-        if key in owners:
-            line, column = _id_position(source)
-            found.append(Diagnostic(str(source), line, column, f"id {slug!r} is also used by {owners[key]}; ids must be unique"))
-        else:
-            owners[key] = source
-    return found
 
 
 def load_incidents(paths: list[Path], config: SiteConfig) -> tuple[list[LoadedIncident], list[Diagnostic]]:

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
 from generator.errors import InputError
 from generator.load import read_yaml
-from generator.model.incident import StrictModel
+from generator.model.base import StrictModel
 from generator.model.types import Flag, Line, Url, Zone
 
 CONFIG_FILE = "postmortem.yaml"

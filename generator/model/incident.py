@@ -11,8 +11,9 @@ from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from generator.model.base import StrictModel
 from generator.model.types import (
     PUBLIC,
     UNKNOWN_TIME,
@@ -66,12 +67,6 @@ SectionKey = Literal["summary", "impact", "trigger", "detection", "root_cause", 
 SECTION_KEYS: tuple[str, ...] = SectionKey.__args__  # type: ignore[attr-defined]
 # Standard milestones of an incident timeline; any other one-line marker (e.g. "OUTAGE BEGINS") is printed as written.
 STANDARD_MILESTONES = ("impact_began", "detected", "declared", "mitigated", "impact_ended", "resolved")
-
-
-class StrictModel(BaseModel):
-    """Base for every model: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
 
 
 class Component(StrictModel):

@@ -94,7 +94,7 @@ def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
 
 
 def _mark_internal(schema: dict[str, Any], models: dict[str, type[BaseModel]], root: type[BaseModel]) -> None:
-    from generator.model.incident import StrictModel
+    from generator.model.base import StrictModel
 
     nodes = [(root.__name__, schema), *((name, node) for name, node in schema.get("$defs", {}).items())]
     for name, node in nodes:

@@ -11,7 +11,8 @@ import weakref
 from functools import cache
 from typing import TypeVar
 
-from generator.model.incident import POSTMORTEM_FIELDS, Incident, StrictModel
+from generator.model.base import StrictModel
+from generator.model.incident import POSTMORTEM_FIELDS, Incident
 from generator.model.memo import IdentityMemo
 from generator.model.types import PUBLIC
 

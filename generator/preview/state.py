@@ -92,14 +92,15 @@ class PreviewState:
 
     def reload(self) -> Snapshot:
         """Load config and incidents again; problems become diagnostics."""
-        from generator.model.catalog import collect_sources, load_incidents
+        from generator.load.sources import collect_sources
+        from generator.model.catalog import load_incidents
         from generator.model.config import load_config
 
         config: SiteConfig | None = None
         incidents: dict[str, LoadedIncident] = {}
         try:
             config, root = load_config(self.config_path)
-            sources = collect_sources(self.files, config, root)
+            sources = collect_sources(self.files, root / config.incidents_dir)
             loaded, diagnostics = load_incidents(sources, config)
             failed = {Path(d.path) for d in diagnostics if d.severity == "error"}
             # Drop the broken files before keying by id: a file that reuses another's id must not hide the valid one.
