@@ -30,27 +30,31 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import fcntl
 import hashlib
 import itertools
 import json
 import os
 import shutil
 import stat
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.builder.output_folder import (
+    OutputClashError,
+    UnsafeOutputError,
+    check_name,
+    check_output_folder,
+    output_lock,
+    real_folder,
+)
 from generator.write.files import default_mode, write_file_atomically
 
 MANIFEST = ".postmortem-manifest.json"  # where earlier versions kept the manifest (inside the output folder): read once, then dropped
 STATE_DIR = ".postmortem-state"  # beside the config: the manifest, spare and staging folders of each output folder
-LOCK_WAIT_VARIABLE = "POSTMORTEM_LOCK_WAIT"
-DEFAULT_LOCK_WAIT = 60.0
 # Test-only: pause (seconds) at a named step so a test can SIGKILL a build at a known moment.
 _PAUSE_VARIABLE = "POSTMORTEM_TEST_PAUSE"
 _RENAME_EXCHANGE = 2
@@ -58,17 +62,8 @@ _AT_FDCWD = -100
 _TEMPORARY = ".postmortem-new-"  # prefix of a file being placed in the spare (a stray if a build was killed)
 _STATE_MANIFEST = "manifest.json"
 _counter = itertools.count()
-_BAD_PARTS = frozenset({"", ".", ".."})
 
 Stamp = list[int]  # [st_ino, st_size, st_mtime_ns]: an inode that still has it still holds the same bytes
-
-
-def lock_wait_seconds() -> float:
-    """How long a build waits for another build's lock: ``$POSTMORTEM_LOCK_WAIT`` or 60 s."""
-    try:
-        return max(0.0, float(os.environ.get(LOCK_WAIT_VARIABLE, DEFAULT_LOCK_WAIT)))
-    except ValueError:
-        return DEFAULT_LOCK_WAIT
 
 
 def _test_pause(step: str) -> None:
@@ -81,7 +76,7 @@ def _test_pause(step: str) -> None:
 
 def state_folder(state_dir: Path, out_dir: Path) -> Path:
     """The private folder of one output folder (by its real path) under the project's state folder."""
-    return state_dir / hashlib.sha256(str(_real_folder(out_dir)).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return state_dir / hashlib.sha256(str(real_folder(out_dir)).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 pause_for_tests = _test_pause  # the same hook for other stages (a test interrupts a build while workers render)
@@ -90,11 +85,6 @@ pause_for_tests = _test_pause  # the same hook for other stages (a test interrup
 def spare_folder(out_dir: Path, state_dir: Path) -> Path:
     """Where the previous tree waits to become the next one."""
     return state_folder(state_dir, out_dir) / "spare"
-
-
-def _real_folder(out_dir: Path) -> Path:
-    """``out_dir`` made absolute with symlinks followed: a symlinked output folder is written through, never replaced."""
-    return Path(os.path.realpath(out_dir))
 
 
 def stamp_of(status: os.stat_result) -> Stamp:
@@ -136,74 +126,6 @@ def _discard(path: Path) -> None:
     else:
         with suppress(FileNotFoundError):
             os.unlink(path)
-
-
-class BuildLockedError(Exception):
-    """Another build holds the lock on the same output folder."""
-
-
-@contextmanager
-def output_lock(out_dir: Path, wait_seconds: float | None = None) -> Iterator[None]:
-    """Hold an exclusive lock so two builds into one folder cannot interleave.
-
-    The lock is an ``flock`` on the parent folder itself: a lock file would sit
-    beside the output folder and be published with it.
-    """
-    wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
-    parent = _real_folder(out_dir).parent
-    parent.mkdir(parents=True, exist_ok=True)
-    handle = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        deadline = time.monotonic() + wait_seconds
-        told = False
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not told and wait_seconds > 0:
-                    print(f"waiting for another build to finish writing to {out_dir}", file=sys.stderr, flush=True)
-                    told = True
-                if time.monotonic() >= deadline:
-                    raise BuildLockedError(
-                        f"another build is writing to {out_dir}; gave up after waiting {wait_seconds:g} s "
-                        f"(set {LOCK_WAIT_VARIABLE} to wait longer)"
-                    ) from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-    finally:
-        os.close(handle)
-
-
-class UnsafeOutputError(OSError):
-    """An output name or folder that would write outside, or replace, what it should not."""
-
-
-def _check_name(name: str) -> None:
-    """Refuse any output name that could escape the output folder (or that a path would spell differently)."""
-    if "\\" in name or "\0" in name or any(part in _BAD_PARTS for part in name.split("/")):
-        raise UnsafeOutputError(f"refusing to write outside the output folder: {name!r}")
-
-
-class OutputClashError(Exception):
-    """Files the user put in the output folder stand where this build's outputs must go."""
-
-
-def check_output_folder(out_dir: Path, protected: Iterable[Path] = ()) -> None:
-    """The whole folder is swapped, so it must not be, nor contain, the working folder or a protected path.
-
-    ``protected`` names what the project is made of (its root, ``incidents/``,
-    the config, templates), so the guard holds whatever the working folder is.
-    """
-    resolved = _real_folder(out_dir)
-    for path in [Path.cwd(), *protected]:
-        real = _real_folder(path)
-        if resolved == real or resolved in real.parents:
-            what = "the working folder" if path == Path.cwd() else str(path)
-            raise UnsafeOutputError(f"refusing to use {out_dir} as the output folder: it contains {what}; choose a subfolder such as output/")
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -564,9 +486,9 @@ def swap_in_tree(out_dir: Path, files: Mapping[str, bytes], *, state_dir: Path |
     tree is staged and the spare is replaced.
     """
     for name in files:
-        _check_name(name)
+        check_name(name)
     requested = out_dir
-    out_dir = _real_folder(out_dir)
+    out_dir = real_folder(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UnsafeOutputError(f"refusing to use {requested} as the output folder: it is not a folder")
     check_output_folder(out_dir, protected)

@@ -32,8 +32,9 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     from generator.builder.cache import CACHE_DIR
     from generator.builder.options import BuildOptions, default_jobs
     from generator.builder.orchestrator import build as run_build
+    from generator.builder.output_folder import check_output_folder
     from generator.builder.progress import Progress
-    from generator.builder.tree import STATE_DIR, check_output_folder
+    from generator.builder.tree import STATE_DIR
     from generator.load.sources import collect_sources
     from generator.render.formats import BUILD_FORMATS
 

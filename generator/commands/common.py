@@ -83,7 +83,7 @@ def _known_error(exc: Exception) -> str | None:
     """The message of an error the user can act on, or None for a bug (the classes are imported only when one is raised)."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    from generator.builder.tree import BuildLockedError, OutputClashError, UnsafeOutputError
+    from generator.builder.output_folder import BuildLockedError, OutputClashError, UnsafeOutputError
     from generator.render.context import InternalIncidentError
 
     if isinstance(exc, TemplateSyntaxError):
