@@ -4,7 +4,7 @@ Layout (``.postmortem-cache/`` beside the config, git-ignored)::
 
     <profile>/index.sealed      sources, validated summaries, output digests, published and spare state (HMAC, then JSON)
     <profile>/objects.sqlite    output bytes by SHA-256, validated incidents (sealed pickles) by load key
-    jinja/                      compiled templates (Jinja bytecode cache)
+    jinja/                      compiled templates (Jinja bytecode, each file sealed with the project's key)
 
 The cache is untrusted input (a CI cache can be restored from anyone's build):
 the index carries an HMAC made with the project's own key, which lives outside
@@ -12,7 +12,8 @@ the cache (``$POSTMORTEM_CACHE_KEY``, else ``.postmortem-state/cache.key``, mode
 0600), so whoever can write the cache but not the key cannot make it name other
 outputs; every object is hashed again when read and must match the digest the
 index gives; a pickle (a validated incident, a site record) is unpickled only
-when it carries an HMAC made with the same key.  Anything that does not
+when it carries an HMAC made with the same key, and so is a compiled template run
+(``generator.builder.template_cache``).  Anything that does not
 check out, a malformed index or a broken database raises ``CacheCorruptError``:
 the build warns once and starts again from an empty cache.
 

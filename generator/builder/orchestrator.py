@@ -135,7 +135,7 @@ class BuildRun:
 
     def __init__(self, sources: list[Path], options: BuildOptions, cache: BuildCache, progress: Progress):
         self.sources, self.options, self.cache, self.progress = sources, options, cache, progress
-        self.bytecode_dir = options.cache_dir / "jinja" if options.cache_dir else None
+        self.bytecode_dir = options.cache_dir / "jinja" if options.cache_dir else None  # compiled templates, sealed
         self.site_wanted = "html" in options.formats and not options.internal
         self.settings = RenderSettings(options.config, options.internal, options.templates, options.formats, in_site=self.site_wanted)
         self.cheap_formats = (*CHEAP_FORMATS, *SITE_FORMATS) if self.site_wanted else CHEAP_FORMATS
@@ -289,13 +289,21 @@ class BuildRun:
         provenance = self.provenance_of(entry) if "pdf" in formats else None
         return RenderJob(str(entry.source), entry.model, tuple(f for f in formats if f not in entry.outputs), provenance)
 
+    def template_cache(self) -> Any:
+        """The sealed store of compiled templates in the cache folder (``None`` without a cache)."""
+        if self.bytecode_dir is None:
+            return None
+        from generator.builder.template_cache import SealedBytecodeCache  # imports Jinja: only when rendering
+
+        return SealedBytecodeCache(self.bytecode_dir, self.cache)
+
     def render_cheap(self, todo: list[Entry], entries: list[Entry]) -> None:
         """Markdown, posts and site pages and records of ``todo``: on a fork pool, or here when there is little to do."""
         if not todo:
             return
         position = {id(entry): number for number, entry in enumerate(entries)}
         formats = tuple(f for f in self.cheap_formats if f in self.options.formats or (f in SITE_FORMATS and self.site_wanted))
-        workers.prepare(self.settings, formats, self.bytecode_dir)
+        workers.prepare(self.settings, formats, self.template_cache())
         jobs = [self.job_for(entry, formats) for entry in todo]
         processes = self.processes_for(len(jobs))
         if not processes:

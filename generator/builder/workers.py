@@ -110,28 +110,8 @@ def wanted_formats(visibility: str, formats: tuple[str, ...], internal: bool) ->
     return formats
 
 
-def best_effort_bytecode_cache(folder: Path) -> Any:
-    """Jinja's bytecode cache in ``folder``, skipping writes that fail.
-
-    The environment is shared by everything later rendered in this process (it is cached), so the
-    folder of one build may be gone when another command compiles a template it has not seen
-    (a test process running a build and then ``postmortem report``): the template is then
-    compiled as if there were no cache, instead of failing on a missing folder.
-    """
-    from jinja2 import FileSystemBytecodeCache
-
-    class BestEffortBytecodeCache(FileSystemBytecodeCache):
-        def dump_bytecode(self, bucket: Any) -> None:
-            try:
-                super().dump_bytecode(bucket)
-            except OSError:
-                pass
-
-    return BestEffortBytecodeCache(str(folder))
-
-
-def prepare(settings: RenderSettings, formats: tuple[str, ...], bytecode_dir: Path | None = None) -> None:
-    """Create the Jinja environments and compile the templates once, with the bytecode cache.
+def prepare(settings: RenderSettings, formats: tuple[str, ...], bytecode_cache: Any = None) -> None:
+    """Create the Jinja environments and compile the templates once, with this build's (sealed) bytecode cache.
 
     Called in the parent once every input is valid, before forking (so workers
     inherit compiled templates), and in a process that renders without a pool.
@@ -143,9 +123,7 @@ def prepare(settings: RenderSettings, formats: tuple[str, ...], bytecode_dir: Pa
     for fmt in formats:
         for markdown, name in wanted.get(fmt, []):
             env = make_environment(settings.templates, markdown=markdown)
-            if bytecode_dir is not None and env.bytecode_cache is None:
-                bytecode_dir.mkdir(parents=True, exist_ok=True)
-                env.bytecode_cache = best_effort_bytecode_cache(bytecode_dir)
+            env.bytecode_cache = bytecode_cache  # the environment outlives a build (it is cached): this build's, or none
             env.get_template(name)
 
 

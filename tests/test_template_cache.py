@@ -1,0 +1,84 @@
+"""Compiled templates in the cache are code: only the project's own, sealed with its key, are ever run.
+
+Jinja's bytecode file carries a version header and the checksum of the template's source, both of
+which anyone can compute. Before the seal, a cache restored from someone else's CI run could hold
+a "compiled template" that ran any code in the next build. Through real interpreters: the forked
+runner inherits templates compiled by the test process and would never read the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import marshal
+import pickle
+import shutil
+from pathlib import Path
+
+from jinja2.bccache import bc_magic
+
+from tests.conftest import INCIDENTS, SEED_IDS, postmortem
+
+FIRST = SEED_IDS[0]
+
+
+def jinja_file(code: str, checksum: str) -> bytes:
+    """What Jinja itself writes for a template: header, source checksum, then a marshalled code object."""
+    out = io.BytesIO()
+    out.write(bc_magic)
+    pickle.dump(checksum, out, 2)
+    marshal.dump(compile(code, "<cache>", "exec"), out)
+    return out.getvalue()
+
+
+def planted(marker: Path) -> str:
+    return f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit(0)\n"
+
+
+def build(project: Path) -> None:
+    result = postmortem("build", "--format", "md", cwd=project, timeout=300, real=True)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+
+
+def change_an_incident(project: Path, number: int) -> None:
+    path = project / "incidents" / f"{FIRST}.yaml"
+    path.write_text(path.read_text("utf-8").replace("title: ", f"title: Changed {number} ", 1), "utf-8")
+
+
+def test_a_forged_compiled_template_in_the_cache_is_never_run(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(INCIDENTS, project / "incidents")
+    build(project)
+    folder = project / ".postmortem-cache" / "jinja"
+    sealed = sorted(folder.glob("*.sealed"))
+    assert sealed, "the build keeps its compiled templates"
+    key = (project / ".postmortem-state" / "cache.key").read_bytes()
+
+    def checksum_of(path: Path) -> str:
+        data = path.read_bytes()[32:]  # after the HMAC: Jinja's own bytes
+        stream = io.BytesIO(data[len(bc_magic):])
+        return pickle.load(stream)
+
+    # Forged: Jinja's format with the right header and checksum, but no valid seal (the attacker has no key);
+    # and the unsealed file name earlier versions read.
+    marker = tmp_path / "ran-forged"
+    for path in sealed:
+        forged = jinja_file(planted(marker), checksum_of(path))
+        path.write_bytes(hashlib.sha256(b"guess").digest() + forged)
+        (folder / f"__jinja2_{path.stem}.cache").write_bytes(forged)
+    change_an_incident(project, 1)
+    build(project)
+    assert not marker.exists()
+    assert (project / "output" / f"{FIRST}.md").read_text("utf-8").startswith("# Changed 1 ")
+
+    # Positive control: sealed with the project's own key, the same bytes are loaded (and run), so the
+    # cache is really read and the case above is refused by its seal, not ignored.
+    control = tmp_path / "ran-sealed"
+    for path in sorted(folder.glob("*.sealed")):
+        data = jinja_file(planted(control), checksum_of(path))
+        context = f"jinja:{path.stem}".encode()
+        path.write_bytes(hmac.new(key, context + b"\0" + data, "sha256").digest() + data)
+    change_an_incident(project, 2)
+    postmortem("build", "--format", "md", cwd=project, timeout=300, real=True)
+    assert control.exists()
