@@ -176,17 +176,23 @@ def test_uptime_bar_colours_each_day_by_its_worst_impact_and_weighs_downtime_lik
         _record("minor-same-day", "minor", [(datetime(2024, 10, 20, 8, 0, tzinfo=UTC), datetime(2024, 10, 20, 9, 0, tzinfo=UTC))]),
         _record("still-open", "minor", [(datetime(2024, 10, 27, 9, 0, tzinfo=UTC), None)]),
         _record("too-old", "critical", [(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC))]),
+        _record("only-on-wide-screens", "critical", [(datetime(2024, 9, 1, 10, 0, tzinfo=UTC), datetime(2024, 9, 1, 12, 0, tzinfo=UTC))]),
     ]
     bar = uptime_bar(component, now, "Europe/London")
     assert len(bar.days) == DAYS and bar.days[-1].day.isoformat() == "2024-10-27" and bar.days[0].day.isoformat() == "2024-07-30"
     levels = {d.day.isoformat(): d.level for d in bar.days if d.level != "ok"}
     # 22:30 UTC on the 21st is 23:30 BST: the major incident touches the 21st and 22nd in London.
-    assert levels == {"2024-10-20": "critical", "2024-10-21": "major", "2024-10-22": "major", "2024-10-27": "minor"}
+    assert levels == {"2024-09-01": "critical", "2024-10-20": "critical", "2024-10-21": "major", "2024-10-22": "major", "2024-10-27": "minor"}
     assert next(d for d in bar.days if d.day.isoformat() == "2024-10-20").titles == ("Title critical-hour", "Title minor-same-day")
     total_minutes = (now - datetime(2024, 7, 29, 23, 0, tzinfo=UTC)).total_seconds() / 60  # from midnight BST of the first day
-    expected = (1 - (60 + 0.3 * 120) / total_minutes) * 100
+    expected = (1 - (60 + 120 + 0.3 * 120) / total_minutes) * 100
     assert bar.availability == pytest.approx(expected, abs=0.01) and bar.availability <= expected
-    assert bar.affected_days == 4
+    assert bar.affected_days == 5
+    # A phone shows the last 30 days of the bar (from midnight BST on Sep 28): its figures leave September 1 out.
+    narrow_minutes = (now - datetime(2024, 9, 27, 23, 0, tzinfo=UTC)).total_seconds() / 60
+    narrow = (1 - (60 + 0.3 * 120) / narrow_minutes) * 100
+    assert bar.narrow_availability == pytest.approx(narrow, abs=0.01) and bar.narrow_availability <= narrow
+    assert bar.narrow_affected_days == 4
 
 
 class _Cells(HTMLParser):
@@ -211,6 +217,9 @@ def test_index_shows_components_with_status_and_a_reachable_labelled_bar_each(fi
     assert components >= 4 and len(parser.cells) == DAYS * components
     assert all(cell.get("tabindex") == "0" for cell in parser.cells)
     assert '<span class="state state-partial_outage">Partial Outage</span>' in index
+    # The figures under each bar come twice: over 90 days, and over the 30 a phone shows (site.css picks one).
+    assert index.count('<span class="figure wide">') == index.count('<span class="figure narrow">') == components
+    assert " of 30 days with incidents" in index and " of 90 days with incidents" in index
     today = next(cell for cell in index.split('<span class="tip">') if cell.startswith("Sep 16, 2024: Major incident – "))
     assert "Synthetic incident open-incident" in today.split("</span>")[0]  # the worst impact names the incidents of that day
     assert "% uptime" in index and "Legend:" in index

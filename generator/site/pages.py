@@ -24,7 +24,7 @@ from generator.site.components import SiteComponent
 from generator.site.incident import SiteIncident, newest_first, span_range
 from generator.site.record import ListEntry, SiteRecord, list_entry
 from generator.site.status import PageStatus
-from generator.site.uptime import DAYS, UptimeBar, uptime_bars
+from generator.site.uptime import DAYS, NARROW_DAYS, UptimeBar, uptime_bars
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,8 @@ def _uptime_rows(bars: list[UptimeBar], status: PageStatus, config: SiteConfig, 
             "component": component, "status": current, "status_label": words["components"][current], "cells": cells,
             "uptime": words["uptime"].format(percent=f"{bar.availability:.2f}"),
             "affected": words["days_affected"].format(count=bar.affected_days, days=DAYS),
+            "narrow_uptime": words["uptime"].format(percent=f"{bar.narrow_availability:.2f}"),
+            "narrow_affected": words["days_affected"].format(count=bar.narrow_affected_days, days=NARROW_DAYS),
             "label": words["uptime_label"].format(component=component.display_name, days=DAYS),
         })
     return rows

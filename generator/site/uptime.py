@@ -8,7 +8,8 @@ Statuspage's rule for its uptime figure: time in a critical incident (a major
 outage) counts fully as downtime, time in a major one (a partial outage)
 counts 30 %, minor incidents (degraded performance) and maintenance count
 nothing.  It covers the 90 days up to "now", and is rounded down so that a
-component with any downtime never reads 100.00 %.
+component with any downtime never reads 100.00 %.  The same figures are given for the last 30
+days, which is what a phone shows of the bar.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from generator.site.components import SiteComponent
 
 DAYS = 90
+NARROW_DAYS = 30  # what a phone shows of the bar (site.css hides the older days): its figures are given too
 LEVELS = ("ok", "none", "maintenance", "minor", "major", "critical")  # best to worst
 DOWNTIME_WEIGHT = {"critical": 1.0, "major": 0.3}
 
@@ -40,11 +42,17 @@ class UptimeBar:
     component: SiteComponent
     days: tuple[UptimeDay, ...]  # oldest first, DAYS of them
     availability: float  # percent, rounded down to two decimals
+    narrow_availability: float  # the same over the last NARROW_DAYS days
 
     @property
     def affected_days(self) -> int:
         """The days with any impact."""
         return sum(1 for d in self.days if d.level != "ok")
+
+    @property
+    def narrow_affected_days(self) -> int:
+        """The days with any impact among the last NARROW_DAYS."""
+        return sum(1 for d in self.days[-NARROW_DAYS:] if d.level != "ok")
 
 
 def _union_length(intervals: Iterable[tuple[datetime, datetime]]) -> timedelta:
@@ -93,8 +101,11 @@ def uptime_bar(component: SiteComponent, now: datetime, zone_name: str) -> Uptim
                     titles[index].append(record.title)
             if record.impact in downtime and end > start:
                 downtime[record.impact].append((max(start, window_start), end))
+    narrow_start = datetime.combine(last - timedelta(days=NARROW_DAYS - 1), time(0), tzinfo=zone).astimezone(UTC)
+    narrow_downtime = {impact: [(max(start, narrow_start), end) for start, end in spans if end > narrow_start]
+                       for impact, spans in downtime.items()}
     return UptimeBar(component, tuple(UptimeDay(first + timedelta(days=i), levels[i], tuple(titles[i])) for i in range(DAYS)),
-                     availability(downtime, now - window_start))
+                     availability(downtime, now - window_start), availability(narrow_downtime, now - narrow_start))
 
 
 def availability(downtime: dict[str, list[tuple[datetime, datetime]]], total: timedelta) -> float:
