@@ -34,11 +34,7 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fr
     if output == "-" and fmt == "pdf" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a PDF to a terminal; redirect stdout or use -o FILE")
     config, root = load_site_config(config_path)
-    source = None
     if fmt == "pdf":
-        from generator.render.provenance import file_provenance
-
-        source = file_provenance([incident_file], root)[incident_file]  # what the PDF states it was built from
         warn_if_pdfs_are_slow()
 
     def run() -> None:
@@ -50,6 +46,11 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fr
         incident = loaded[0].incident
         if not internal and incident.visibility != "public":
             error(f"incident {incident.slug!r} is internal; use --internal for an internal report")
+        source = None
+        if fmt == "pdf":  # what the PDF states it was built from: asked of git only once the file is valid
+            from generator.render.provenance import file_provenance
+
+            source = file_provenance([incident_file], root)[incident_file]
         data = render_document(incident, fmt, RenderSettings(config, internal, templates, fragment=fragment, provenance=source))
         if output == "-":
             sys.stdout.buffer.write(data)
