@@ -237,249 +237,292 @@ def timeline_picture(view: Incident, t: dict[str, Any], zone_name: str) -> Pictu
 
 
 def _draw(view: Incident, t: dict[str, Any], zone_name: str) -> Picture | None:
-    c: dict[str, Any] = t["report"]["timeline_chart"]
-    milestone_words: dict[str, str] = t["report"]["milestones"]
+    """Gather what the picture shows, then draw it lane by lane, top to bottom."""
     bars = _bars(view, t)
     keys = _key_moments(view)
     # Public posts only: an internal update (internal outputs keep them) was never posted to customers.
     posts_all = [u for u in view.updates if u.status != "postmortem" and not u.internal]
     posts = sorted((_Post(u.posted_at, u.status) for u in posts_all if _exact(u.posted_at)), key=lambda p: p.at)
-    untimed_posts = len(posts_all) - len(posts)
     milestones = sorted(((e.at, e.milestone) for e in view.timeline if e.milestone and _exact(e.at)), key=lambda m: m[0])
     core = [b.start for b in bars] + [b.end for b in bars if b.end] + [m for _, m in keys] + [m for m, _ in milestones]
     if not core and not posts:
         return None
-    # Posts far from the impact (a maintenance announced days ahead) would squash the bars: the axis
-    # takes posts within one core span (at least an hour) of it, and counts the others in a note.
-    early_posts = late_posts = 0
-    timed_posts = posts
-    if core:
-        low, high = min(core), max(core)
-        reach = max(high - low, timedelta(hours=1))
-        early_posts = sum(1 for p in posts if p.at < low - reach)
-        late_posts = sum(1 for p in posts if p.at > high + reach)
-        posts = [p for p in posts if low - reach <= p.at <= high + reach]
-    moments = core + [p.at for p in posts]
-    first, last = min(moments), max(moments)
-    postmortem = next((u.posted_at for u in view.updates if u.status == "postmortem" and not u.internal and _exact(u.posted_at)), None)
-    axis = Axis(first, last)
-    changes = clock_changes(axis.start, axis.end, zone_name)
-    words = _Writer(zone_name, t, first, bool(changes))
-    drawn_bars, more_bars = bars[:MAX_BARS], len(bars) - MAX_BARS
-    drawn_posts, more_posts = posts[:MAX_POSTS], len(posts) - MAX_POSTS
-    drawn_milestones, more_milestones = milestones[:MAX_MILESTONES], len(milestones) - MAX_MILESTONES
-    bar_colour = BAR_COLOURS.get(view.impact, BAR_COLOURS["none"])
+    drawing = _Drawing(view, t, zone_name, bars, keys, posts, len(posts_all) - len(posts), milestones, core)
+    drawing.response_lane()
+    drawing.bar_rows()
+    drawing.post_lane()
+    drawing.milestone_lane()
+    drawing.guides()
+    drawing.time_axis()
+    drawing.gaps()
+    drawing.legend()
+    return drawing.picture()
 
-    body = Element("g", font_size=10, fill=INK)
-    y = 14.0
-    # The response lane: the key moments' words above their shapes.
-    header = body.add("g", class_="tl-marks")
-    labels = _Labels(3)
-    guides: list[tuple[float, str, str]] = []  # x, class, dash
-    lane_y = y + 37
-    _text(header, LABEL_WIDTH, lane_y + 4, c["lane_response"], anchor="end", size=10, fill=MUTED)
-    for key, moment in keys:
-        x = axis.x(moment)
-        mark = header.add("g", class_=f"tl-mark tl-mark-{key}", data_moment=key, data_at=_utc(moment))
-        mark.add("title", f"{milestone_words[key]}: {words.full(moment)}")
-        _shape(mark, MARK_SHAPES[key], x, lane_y)
-        label = f"{milestone_words[key]} {words.clock(moment)}"
-        placed = labels.place(x - 4, label, 9.5)
-        if placed is not None:
-            _text(mark, placed[1], y + 4 + placed[0] * 11, label, size=9.5)
-        guides.append((x, f"tl-guide tl-guide-{key}", "4 3"))
-    y = lane_y + 14
-    plot_top = lane_y + 8
 
-    # One bar per impact window.
-    rows = body.add("g", class_="tl-bars")
-    for bar in drawn_bars:
-        x0 = axis.x(bar.start)
-        x1 = axis.x(bar.end) if bar.end else PLOT_RIGHT
-        end_text = words.short(bar.end) if bar.end else c["ongoing"]
-        label = f"{bar.label} ({t['fields']['internal']})" if bar.internal else bar.label
-        group = rows.add("g", class_="tl-bar" + ("" if bar.end else " tl-bar-ongoing") + (" tl-internal" if bar.internal else ""),
-                         data_label=bar.label,
-                         data_components="; ".join(bar.components) or None,
-                         data_start=_utc(bar.start), data_end=_utc(bar.end) if bar.end else None)
-        title = c["window_title"].format(label=label, start=words.full(bar.start),
-                                         end=words.full(bar.end) if bar.end else c["ongoing"])
-        if bar.components:
-            title += " " + c["window_components"].format(components=", ".join(bar.components))
-        group.add("title", title)
-        shown = fit(label, LABEL_WIDTH - 4, 10)
-        _text(group, LABEL_WIDTH, y + ROW / 2 + 3.5, shown, anchor="end", size=10)
-        group.add("rect", x=x0, y=y + 4, width=max(x1 - x0, 2), height=ROW - 8, fill=bar_colour,
-                  stroke=bar_colour if bar.end else INK, stroke_dasharray=None if bar.end else "3 2")
-        span_text = f"{words.short(bar.start)} – {end_text}"
-        width = text_width(span_text, 9.5) + 6
-        if x1 + width <= WIDTH - 2:
-            _text(group, x1 + 4, y + ROW / 2 + 3.5, span_text, size=9.5)
-        elif x0 - width >= PLOT_LEFT:
-            _text(group, x0 - 4, y + ROW / 2 + 3.5, span_text, anchor="end", size=9.5)
-        else:
-            _text(group, x0 + 4, y + ROW / 2 + 3.5, span_text, size=9.5, fill=BACKGROUND)
-        y += ROW
-    notes: list[str] = []
-    if more_bars > 0:
-        notes.append(c["more_bars"].format(count=more_bars))
+class _Drawing:
+    """One picture being drawn: the axis, the words, and ``y``, the top of the next lane."""
 
-    # Public posts, then milestones, each on a lane of its own.
-    if drawn_posts:
-        lane = body.add("g", class_="tl-posts")
-        _text(lane, LABEL_WIDTH, y + ROW / 2 + 3.5, c["lane_posts"], anchor="end", size=10, fill=MUTED)
-        post_labels = _Labels(1)
-        for post in drawn_posts:
-            x = axis.x(post.at)
-            status = t["statuses"].get(post.status, post.status)
-            mark = lane.add("g", class_="tl-post", data_status=post.status, data_at=_utc(post.at))
-            mark.add("title", f"{status}: {c['posted'].format(when=words.full(post.at))}")
-            _shape(mark, "post", x, y + ROW / 2 - 3, fill=POST_COLOUR, r=4.5)
-            placed = post_labels.place(x - 3, words.clock(post.at), 9)
+    def __init__(self, view: Incident, t: dict[str, Any], zone_name: str, bars: list[Bar], keys: list[tuple[str, datetime]],
+                 posts: list[_Post], untimed_posts: int, milestones: list[tuple[datetime, str]], core: list[datetime]) -> None:
+        self.view, self.t, self.zone_name = view, t, zone_name
+        self.c: dict[str, Any] = t["report"]["timeline_chart"]
+        self.milestone_words: dict[str, str] = t["report"]["milestones"]
+        self.bars, self.keys, self.milestones = bars, keys, milestones
+        self.timed_posts, self.untimed_posts = posts, untimed_posts
+        self.notes: list[str] = []
+        # Posts far from the impact (a maintenance announced days ahead) would squash the bars: the axis
+        # takes posts within one core span (at least an hour) of it, and counts the others in a note.
+        self.early_posts = self.late_posts = 0
+        if core:
+            low, high = min(core), max(core)
+            reach = max(high - low, timedelta(hours=1))
+            self.early_posts = sum(1 for p in posts if p.at < low - reach)
+            self.late_posts = sum(1 for p in posts if p.at > high + reach)
+            posts = [p for p in posts if low - reach <= p.at <= high + reach]
+        moments = core + [p.at for p in posts]
+        first, last = min(moments), max(moments)
+        self.postmortem = next((u.posted_at for u in view.updates
+                                if u.status == "postmortem" and not u.internal and _exact(u.posted_at)), None)
+        self.axis = Axis(first, last)
+        self.changes = clock_changes(self.axis.start, self.axis.end, zone_name)
+        self.words = _Writer(zone_name, t, first, bool(self.changes))
+        self.drawn_bars, self.more_bars = bars[:MAX_BARS], len(bars) - MAX_BARS
+        self.drawn_posts, self.more_posts = posts[:MAX_POSTS], len(posts) - MAX_POSTS
+        self.drawn_milestones, self.more_milestones = milestones[:MAX_MILESTONES], len(milestones) - MAX_MILESTONES
+        self.bar_colour = BAR_COLOURS.get(view.impact, BAR_COLOURS["none"])
+        self.body = Element("g", font_size=10, fill=INK)
+        self.y = 14.0
+        self.labels = _Labels(3)  # the header's words: key moments and clock changes
+        self.guide_lines: list[tuple[float, str, str]] = []  # x, class, dash
+        self.plot_top = self.plot_bottom = 0.0
+
+    def response_lane(self) -> None:
+        """The key moments' shapes, with their words above them."""
+        c, words, y = self.c, self.words, self.y
+        header = self.body.add("g", class_="tl-marks")
+        lane_y = y + 37
+        _text(header, LABEL_WIDTH, lane_y + 4, c["lane_response"], anchor="end", size=10, fill=MUTED)
+        for key, moment in self.keys:
+            x = self.axis.x(moment)
+            mark = header.add("g", class_=f"tl-mark tl-mark-{key}", data_moment=key, data_at=_utc(moment))
+            mark.add("title", f"{self.milestone_words[key]}: {words.full(moment)}")
+            _shape(mark, MARK_SHAPES[key], x, lane_y)
+            label = f"{self.milestone_words[key]} {words.clock(moment)}"
+            placed = self.labels.place(x - 4, label, 9.5)
             if placed is not None:
-                _text(mark, placed[1], y + ROW / 2 + 10, words.clock(post.at), size=9)
-        y += ROW + 8
-        if more_posts > 0:
-            notes.append(c["more_posts"].format(count=more_posts))
-    if early_posts:
-        notes.append(c["early_posts"].format(count=early_posts))
-    if late_posts:
-        notes.append(c["late_posts"].format(count=late_posts))
-    if untimed_posts:
-        notes.append(c["untimed_posts"].format(count=untimed_posts))
-    if drawn_milestones:
-        lane = body.add("g", class_="tl-milestones")
-        _text(lane, LABEL_WIDTH, y + ROW / 2 + 3.5, c["lane_milestones"], anchor="end", size=10, fill=MUTED)
-        milestone_labels = _Labels(2)
-        for moment, name in drawn_milestones:
-            x = axis.x(moment)
-            word = milestone_words.get(name, name)
-            mark = lane.add("g", class_="tl-milestone", data_milestone=name, data_at=_utc(moment))
-            mark.add("title", f"{word}: {words.full(moment)}")
-            _shape(mark, "star", x, y + 6, r=5.5)
-            placed = milestone_labels.place(x - 3, word, 9)
+                _text(mark, placed[1], y + 4 + placed[0] * 11, label, size=9.5)
+            self.guide_lines.append((x, f"tl-guide tl-guide-{key}", "4 3"))
+        self.y = lane_y + 14
+        self.plot_top = lane_y + 8
+
+    def bar_rows(self) -> None:
+        """One bar per impact window, its words on the left and its span beside it."""
+        c, t, words, bar_colour = self.c, self.t, self.words, self.bar_colour
+        rows = self.body.add("g", class_="tl-bars")
+        for bar in self.drawn_bars:
+            y = self.y
+            x0 = self.axis.x(bar.start)
+            x1 = self.axis.x(bar.end) if bar.end else PLOT_RIGHT
+            end_text = words.short(bar.end) if bar.end else c["ongoing"]
+            label = f"{bar.label} ({t['fields']['internal']})" if bar.internal else bar.label
+            group = rows.add("g", class_="tl-bar" + ("" if bar.end else " tl-bar-ongoing") + (" tl-internal" if bar.internal else ""),
+                             data_label=bar.label,
+                             data_components="; ".join(bar.components) or None,
+                             data_start=_utc(bar.start), data_end=_utc(bar.end) if bar.end else None)
+            title = c["window_title"].format(label=label, start=words.full(bar.start),
+                                             end=words.full(bar.end) if bar.end else c["ongoing"])
+            if bar.components:
+                title += " " + c["window_components"].format(components=", ".join(bar.components))
+            group.add("title", title)
+            shown = fit(label, LABEL_WIDTH - 4, 10)
+            _text(group, LABEL_WIDTH, y + ROW / 2 + 3.5, shown, anchor="end", size=10)
+            group.add("rect", x=x0, y=y + 4, width=max(x1 - x0, 2), height=ROW - 8, fill=bar_colour,
+                      stroke=bar_colour if bar.end else INK, stroke_dasharray=None if bar.end else "3 2")
+            span_text = f"{words.short(bar.start)} – {end_text}"
+            width = text_width(span_text, 9.5) + 6
+            if x1 + width <= WIDTH - 2:
+                _text(group, x1 + 4, y + ROW / 2 + 3.5, span_text, size=9.5)
+            elif x0 - width >= PLOT_LEFT:
+                _text(group, x0 - 4, y + ROW / 2 + 3.5, span_text, anchor="end", size=9.5)
+            else:
+                _text(group, x0 + 4, y + ROW / 2 + 3.5, span_text, size=9.5, fill=BACKGROUND)
+            self.y += ROW
+        if self.more_bars > 0:
+            self.notes.append(c["more_bars"].format(count=self.more_bars))
+
+    def post_lane(self) -> None:
+        """The public posts on a lane of their own, and notes on those the axis leaves out."""
+        c, words, y = self.c, self.words, self.y
+        if self.drawn_posts:
+            lane = self.body.add("g", class_="tl-posts")
+            _text(lane, LABEL_WIDTH, y + ROW / 2 + 3.5, c["lane_posts"], anchor="end", size=10, fill=MUTED)
+            post_labels = _Labels(1)
+            for post in self.drawn_posts:
+                x = self.axis.x(post.at)
+                status = self.t["statuses"].get(post.status, post.status)
+                mark = lane.add("g", class_="tl-post", data_status=post.status, data_at=_utc(post.at))
+                mark.add("title", f"{status}: {c['posted'].format(when=words.full(post.at))}")
+                _shape(mark, "post", x, y + ROW / 2 - 3, fill=POST_COLOUR, r=4.5)
+                placed = post_labels.place(x - 3, words.clock(post.at), 9)
+                if placed is not None:
+                    _text(mark, placed[1], y + ROW / 2 + 10, words.clock(post.at), size=9)
+            self.y += ROW + 8
+            if self.more_posts > 0:
+                self.notes.append(c["more_posts"].format(count=self.more_posts))
+        for count, note in ((self.early_posts, "early_posts"), (self.late_posts, "late_posts"), (self.untimed_posts, "untimed_posts")):
+            if count:
+                self.notes.append(c[note].format(count=count))
+
+    def milestone_lane(self) -> None:
+        """The incident timeline's milestones on a lane of their own."""
+        c, y = self.c, self.y
+        if self.drawn_milestones:
+            lane = self.body.add("g", class_="tl-milestones")
+            _text(lane, LABEL_WIDTH, y + ROW / 2 + 3.5, c["lane_milestones"], anchor="end", size=10, fill=MUTED)
+            milestone_labels = _Labels(2)
+            for moment, name in self.drawn_milestones:
+                x = self.axis.x(moment)
+                word = self.milestone_words.get(name, name)
+                mark = lane.add("g", class_="tl-milestone", data_milestone=name, data_at=_utc(moment))
+                mark.add("title", f"{word}: {self.words.full(moment)}")
+                _shape(mark, "star", x, y + 6, r=5.5)
+                placed = milestone_labels.place(x - 3, word, 9)
+                if placed is not None:
+                    _text(mark, placed[1], y + 19 + placed[0] * 10, word, size=9)
+            self.y += ROW + 12
+            if self.more_milestones > 0:
+                self.notes.append(c["more_milestones"].format(count=self.more_milestones))
+        self.plot_bottom = self.y
+
+    def guides(self) -> None:
+        """Behind everything: the key moments' lines, local midnights and clock changes."""
+        zone_name, plot_top, plot_bottom = self.zone_name, self.plot_top, self.plot_bottom
+        behind = Element("g", class_="tl-guides", fill="none")
+        for x, cls, dash in self.guide_lines:
+            behind.add("line", x1=x, y1=plot_top, x2=x, y2=plot_bottom, stroke=INK, stroke_width=0.8,
+                       stroke_dasharray=dash, class_=cls)
+        for midnight in midnights(self.axis.start, self.axis.end, zone_name):
+            x = self.axis.x(midnight)
+            when = formatting.local(midnight, zone_name)
+            group = behind.add("g", class_="tl-date-change", data_date=when.date().isoformat())
+            group.add("line", x1=x, y1=plot_top, x2=x, y2=plot_bottom + 4, stroke=GRID, stroke_width=0.8, stroke_dasharray="1 2")
+        for moment, before, after in self.changes:
+            x = self.axis.x(moment)
+            going = "back" if formatting.local(moment, zone_name).utcoffset() < formatting.local(
+                moment - timedelta(minutes=1), zone_name).utcoffset() else "forward"
+            group = behind.add("g", class_="tl-clock-change", data_at=_utc(moment), data_from=before, data_to=after)
+            group.add("title", self.c[f"clocks_{going}"].format(before=before, after=after))
+            group.add("line", x1=x, y1=plot_top - 10, x2=x, y2=plot_bottom + 4, stroke=INK, stroke_width=1.2,
+                      stroke_dasharray="6 2 1 2")
+            label = self.c[f"clocks_{going}"].format(before=before, after=after)
+            placed = self.labels.place(x + 3, label, 9.5)
             if placed is not None:
-                _text(mark, placed[1], y + 19 + placed[0] * 10, word, size=9)
-        y += ROW + 12
-        if more_milestones > 0:
-            notes.append(c["more_milestones"].format(count=more_milestones))
-    plot_bottom = y
+                _text(group, placed[1], 18 + placed[0] * 11, label, size=9.5)
+        self.body.children.insert(0, behind)
 
-    # Guides behind everything: key moments, local midnights, clock changes.
-    behind = Element("g", class_="tl-guides", fill="none")
-    for x, cls, dash in guides:
-        behind.add("line", x1=x, y1=plot_top, x2=x, y2=plot_bottom, stroke=INK, stroke_width=0.8,
-                   stroke_dasharray=dash, class_=cls)
-    for midnight in midnights(axis.start, axis.end, zone_name):
-        x = axis.x(midnight)
-        when = formatting.local(midnight, zone_name)
-        group = behind.add("g", class_="tl-date-change", data_date=when.date().isoformat())
-        group.add("line", x1=x, y1=plot_top, x2=x, y2=plot_bottom + 4, stroke=GRID, stroke_width=0.8, stroke_dasharray="1 2")
-    for moment, before, after in changes:
-        x = axis.x(moment)
-        going = "back" if formatting.local(moment, zone_name).utcoffset() < formatting.local(
-            moment - timedelta(minutes=1), zone_name).utcoffset() else "forward"
-        group = behind.add("g", class_="tl-clock-change", data_at=_utc(moment), data_from=before, data_to=after)
-        group.add("title", c[f"clocks_{going}"].format(before=before, after=after))
-        group.add("line", x1=x, y1=plot_top - 10, x2=x, y2=plot_bottom + 4, stroke=INK, stroke_width=1.2,
-                  stroke_dasharray="6 2 1 2")
-        label = c[f"clocks_{going}"].format(before=before, after=after)
-        placed = labels.place(x + 3, label, 9.5)
-        if placed is not None:
-            _text(group, placed[1], 18 + placed[0] * 11, label, size=9.5)
-    body.children.insert(0, behind)
+    def time_axis(self) -> None:
+        """Ticks at round local times, the date where it changes, the zone where it changes."""
+        zone_name, y = self.zone_name, self.y
+        axis_group = self.body.add("g", class_="tl-axis", data_zone=zone_name)
+        axis_group.add("line", x1=PLOT_LEFT, y1=y, x2=PLOT_RIGHT, y2=y, stroke=INK, stroke_width=1)
+        previous_day, previous_zone = None, None
+        tick_labels = _Labels(1)
+        for moment in ticks(self.axis.start, self.axis.end, zone_name):
+            x = self.axis.x(moment)
+            when = formatting.local(moment, zone_name)
+            abbreviation = formatting.abbreviation(moment, zone_name)
+            lines = [f"{when:%H:%M}"]
+            second = []
+            if when.date() != previous_day:
+                second.append(f"{self.t['months'][when.month - 1]} {when.day}")
+            if abbreviation != previous_zone:
+                lines[0] += f" {abbreviation}"
+            widest = max(lines[0], " ".join(second), key=len)
+            if tick_labels.place(x - text_width(widest, 9) / 2, widest, 9) is None:
+                continue
+            previous_day, previous_zone = when.date(), abbreviation
+            tick = axis_group.add("g", class_="tl-tick", data_at=_utc(moment), data_label=f"{when:%H:%M} {abbreviation}")
+            tick.add("line", x1=x, y1=y, x2=x, y2=y + 4, stroke=INK, stroke_width=1)
+            _text(tick, x, y + 14, lines[0], size=9, anchor="middle")
+            if second:
+                _text(tick, x, y + 25, " ".join(second), size=9, anchor="middle", fill=MUTED)
+        self.y += 36
 
-    # The axis: ticks at round local times, the date where it changes, the zone where it changes.
-    axis_group = body.add("g", class_="tl-axis", data_zone=zone_name)
-    axis_group.add("line", x1=PLOT_LEFT, y1=y, x2=PLOT_RIGHT, y2=y, stroke=INK, stroke_width=1)
-    previous_day, previous_zone = None, None
-    tick_labels = _Labels(1)
-    for moment in ticks(axis.start, axis.end, zone_name):
-        x = axis.x(moment)
-        when = formatting.local(moment, zone_name)
-        abbreviation = formatting.abbreviation(moment, zone_name)
-        lines = [f"{when:%H:%M}"]
-        second = []
-        if when.date() != previous_day:
-            second.append(f"{t['months'][when.month - 1]} {when.day}")
-        if abbreviation != previous_zone:
-            lines[0] += f" {abbreviation}"
-        widest = max(lines[0], " ".join(second), key=len)
-        if tick_labels.place(x - text_width(widest, 9) / 2, widest, 9) is None:
-            continue
-        previous_day, previous_zone = when.date(), abbreviation
-        tick = axis_group.add("g", class_="tl-tick", data_at=_utc(moment), data_label=f"{when:%H:%M} {abbreviation}")
-        tick.add("line", x1=x, y1=y, x2=x, y2=y + 4, stroke=INK, stroke_width=1)
-        _text(tick, x, y + 14, lines[0], size=9, anchor="middle")
-        if second:
-            _text(tick, x, y + 25, " ".join(second), size=9, anchor="middle", fill=MUTED)
-    y += 36
+    def gaps(self) -> None:
+        """The gaps that matter, as labelled spans under the axis."""
+        view, c, axis = self.view, self.c, self.axis
+        first_post = first_public_update(view)
+        impact_start = min((b.start for b in self.bars), default=None)
+        gaps = [
+            ("impact_to_first_post", impact_start, first_post if _exact(first_post) else None),
+            ("impact_to_detected", impact_start, view.detected_at),
+            ("detected_to_mitigated", view.detected_at, view.mitigated_at),
+        ]
+        gap_group = self.body.add("g", class_="tl-gaps")
+        for key, since, until in gaps:
+            if since is None or until is None or not (_exact(since) and _exact(until)) or until < since:
+                continue
+            y = self.y
+            x0, x1 = axis.x(since), axis.x(until)
+            text = c["gaps"][key].format(span=self.words.span(since, until))
+            group = gap_group.add("g", class_=f"tl-gap tl-gap-{key}", data_since=_utc(since), data_until=_utc(until))
+            group.add("title", text)
+            group.add("path", d=f"M{number(x0)} {number(y)}v6M{number(x0)} {number(y + 3)}H{number(x1)}M{number(x1)} {number(y)}v6",
+                      stroke=INK, stroke_width=1, fill="none")
+            width = text_width(text, 9.5)
+            if x1 + 6 + width <= WIDTH - 2:
+                _text(group, x1 + 6, y + 6.5, text, size=9.5)
+            elif x0 - 6 - width >= 2:
+                _text(group, x0 - 6, y + 6.5, text, size=9.5, anchor="end")
+            else:
+                _text(group, max(min(x0, WIDTH - 2 - width), 2), y + 17, text, size=9.5)
+                self.y += 10
+            self.y += 16
+        if self.postmortem is not None and not (axis.start <= self.postmortem <= axis.end):
+            self.notes.append(c["postmortem_off_axis"].format(when=self.words.full(self.postmortem)))
 
-    # The gaps that matter, as labelled spans under the axis.
-    first_post = first_public_update(view)
-    impact_start = min((b.start for b in bars), default=None)
-    gaps = [
-        ("impact_to_first_post", impact_start, first_post if _exact(first_post) else None),
-        ("impact_to_detected", impact_start, view.detected_at),
-        ("detected_to_mitigated", view.detected_at, view.mitigated_at),
-    ]
-    gap_group = body.add("g", class_="tl-gaps")
-    for key, since, until in gaps:
-        if since is None or until is None or not (_exact(since) and _exact(until)) or until < since:
-            continue
-        x0, x1 = axis.x(since), axis.x(until)
-        text = c["gaps"][key].format(span=words.span(since, until))
-        group = gap_group.add("g", class_=f"tl-gap tl-gap-{key}", data_since=_utc(since), data_until=_utc(until))
-        group.add("title", text)
-        group.add("path", d=f"M{number(x0)} {number(y)}v6M{number(x0)} {number(y + 3)}H{number(x1)}M{number(x1)} {number(y)}v6",
-                  stroke=INK, stroke_width=1, fill="none")
-        width = text_width(text, 9.5)
-        if x1 + 6 + width <= WIDTH - 2:
-            _text(group, x1 + 6, y + 6.5, text, size=9.5)
-        elif x0 - 6 - width >= 2:
-            _text(group, x0 - 6, y + 6.5, text, size=9.5, anchor="end")
-        else:
-            _text(group, max(min(x0, WIDTH - 2 - width), 2), y + 17, text, size=9.5)
-            y += 10
-        y += 16
-    if postmortem is not None and not (axis.start <= postmortem <= axis.end):
-        notes.append(c["postmortem_off_axis"].format(when=words.full(postmortem)))
-
-    # The legend, in words beside each shape.
-    legend = body.add("g", class_="tl-legend")
-    y += 8
-    _text(legend, 4, y + 3.5, c["legend"], weight="bold", size=9.5)
-    x = 4 + text_width(c["legend"], 9.5) + 8
-    entries: list[tuple[str, str, str]] = [("bar", bar_colour, c["legend_bar"])]
-    entries += [(MARK_SHAPES[key], MARK_COLOUR, milestone_words[key]) for key in _KEY_MOMENTS if any(k == key for k, _ in keys)]
-    if drawn_posts:
-        entries.append(("post", POST_COLOUR, c["legend_post"]))
-    if drawn_milestones:
-        entries.append(("star", MARK_COLOUR, c["legend_milestone"]))
-    for kind, colour, word in entries:
-        width = 16 + text_width(word, 9.5) + 12
-        if x + width > WIDTH:
-            x, y = 4.0, y + 15
-        if kind == "bar":
-            legend.add("rect", x=x, y=y - 2, width=12, height=9, fill=colour)
-        else:
-            _shape(legend, kind, x + 6, y + 2.5, fill=colour, r=4.5)
-        _text(legend, x + 16, y + 6, word, size=9.5)
-        x += width
-    y += 14
-    for note in notes:
-        _text(body.add("g", class_="tl-note"), 4, y + 6, note, size=9.5, fill=MUTED)
+    def legend(self) -> None:
+        """The legend, in words beside each shape, then the notes."""
+        c = self.c
+        legend = self.body.add("g", class_="tl-legend")
+        self.y += 8
+        y = self.y
+        _text(legend, 4, y + 3.5, c["legend"], weight="bold", size=9.5)
+        x = 4 + text_width(c["legend"], 9.5) + 8
+        entries: list[tuple[str, str, str]] = [("bar", self.bar_colour, c["legend_bar"])]
+        entries += [(MARK_SHAPES[key], MARK_COLOUR, self.milestone_words[key])
+                    for key in _KEY_MOMENTS if any(k == key for k, _ in self.keys)]
+        if self.drawn_posts:
+            entries.append(("post", POST_COLOUR, c["legend_post"]))
+        if self.drawn_milestones:
+            entries.append(("star", MARK_COLOUR, c["legend_milestone"]))
+        for kind, colour, word in entries:
+            width = 16 + text_width(word, 9.5) + 12
+            if x + width > WIDTH:
+                x, y = 4.0, y + 15
+            if kind == "bar":
+                legend.add("rect", x=x, y=y - 2, width=12, height=9, fill=colour)
+            else:
+                _shape(legend, kind, x + 6, y + 2.5, fill=colour, r=4.5)
+            _text(legend, x + 16, y + 6, word, size=9.5)
+            x += width
         y += 14
-    height = y + 4
+        for note in self.notes:
+            _text(self.body.add("g", class_="tl-note"), 4, y + 6, note, size=9.5, fill=MUTED)
+            y += 14
+        self.y = y
 
-    title = c["title"].format(title=view.title)
-    desc = _description(view, t, words, bars, keys, timed_posts, untimed_posts)
-    root = svg_root(WIDTH, height, title=title, desc=desc,
-                    class_="timeline-chart", preserveAspectRatio="xMinYMin meet",
-                    attrs={"font-family": FONT})
-    root.add("rect", x=0, y=0, width=WIDTH, height=height, fill=BACKGROUND)
-    root.append(body)
-    return Picture(root.to_string(), title, desc)
+    def picture(self) -> Picture:
+        """The ``<svg>``: title and description first, a white ground, then the drawing."""
+        height = self.y + 4
+        title = self.c["title"].format(title=self.view.title)
+        desc = _description(self.view, self.t, self.words, self.bars, self.keys, self.timed_posts, self.untimed_posts)
+        root = svg_root(WIDTH, height, title=title, desc=desc,
+                        class_="timeline-chart", preserveAspectRatio="xMinYMin meet",
+                        attrs={"font-family": FONT})
+        root.add("rect", x=0, y=0, width=WIDTH, height=height, fill=BACKGROUND)
+        root.append(self.body)
+        return Picture(root.to_string(), title, desc)
 
 
 def _description(view: Incident, t: dict[str, Any], words: _Writer, bars: list[Bar], keys: list[tuple[str, datetime]],
