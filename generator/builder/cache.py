@@ -15,7 +15,12 @@ index gives; a pickle (a validated incident, a site record) is unpickled only
 when it carries an HMAC made with the same key, and so is a compiled template run
 (``generator.builder.template_cache``).  Anything that does not
 check out, a malformed index or a broken database raises ``CacheCorruptError``:
-the build warns once and starts again from an empty cache.
+the build warns once and starts again from an empty cache.  Nothing in the cache is
+followed or waited on: a symlinked cache folder is not used, a symlink, FIFO or device
+in it is removed before anything is read or written (a restored cache could otherwise
+make the build write outside the project, hang, or read ``/dev/zero``), the index is
+read with a size cap, and a database that holds anything but its own two tables (a
+trigger that loops and fills the disk, a view) is refused before any statement runs.
 
 A *profile* is one output folder, so builds of different folders never evict
 each other.  Keys are SHA-256 hashes of: the raw bytes of the incident file and
@@ -30,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import stat
 import time
 from collections.abc import Mapping
 from contextlib import suppress
@@ -109,6 +115,58 @@ KEY_FILE = "cache.key"
 KEY_VARIABLE = "POSTMORTEM_CACHE_KEY"  # a CI secret: the key when the state folder is not kept between runs
 INDEX = "index.sealed"
 _MAC_BYTES = 32
+MAX_INDEX_BYTES = 256 * 1024 * 1024  # ~40x the index of 10,000 incidents; a bigger file is not read
+BYTECODE_DIR = "jinja"
+_PROFILE_FILES = (INDEX, "index.json", STORE, f"{STORE}-journal", f"{STORE}-wal", f"{STORE}-shm")
+_TABLES = {
+    ("table", "objects", "objects", "CREATE TABLE objects (digest TEXT PRIMARY KEY, data BLOB NOT NULL)"),
+    ("index", "sqlite_autoindex_objects_1", "objects", None),
+    ("table", "models", "models", "CREATE TABLE models (key TEXT PRIMARY KEY, data BLOB NOT NULL)"),
+    ("index", "sqlite_autoindex_models_1", "models", None),
+}
+
+
+def _kind(path: Path) -> str | None:
+    """None for a real folder or regular file (or nothing there), else what ``path`` is instead (never followed)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    return "a symlink" if stat.S_ISLNK(mode) else "a FIFO, device or socket"
+
+
+def _remove_if_not_a_folder(path: Path) -> str | None:
+    """Remove what stands at ``path`` unless it is a real folder (the cache is safe to delete); why, if it was removed."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISDIR(mode):
+        return None
+    kind = _kind(path) or "a file"
+    with suppress(OSError):
+        os.unlink(path)  # never follows a symlink
+    return f"{path.name} was {kind}, not a folder"
+
+
+def _not_followed(folder: Path) -> str | None:
+    """Why the cache folder itself is not used: a symlink (a restored cache could point it anywhere) or not a folder."""
+    try:
+        mode = os.lstat(folder).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISDIR(mode):
+        return None
+    return f"{folder.name} is {_kind(folder) or 'a file'}, not a folder: it is not followed"
+
+
+def _cache_folder_problem(root: Path) -> str | None:
+    """Why a profile cannot be used as it is, after removing from the cache what must never be followed or read."""
+    problems = [why for why in (_remove_if_not_a_folder(root), _remove_if_not_a_folder(root.parent / BYTECODE_DIR)) if why]
+    problems += [f"{name} is {_kind(root / name)}" for name in _PROFILE_FILES if _kind(root / name)]
+    return "; ".join(problems) or None
 
 
 def _project_secret(cache_folder: Path) -> bytes:
@@ -163,14 +221,22 @@ class BuildCache:
     """One output folder's cache.  ``folder=None`` gives a cache that remembers nothing."""
 
     def __init__(self, folder: Path | None, out_dir: Path, *, force: bool = False):
-        self.enabled = folder is not None
         self.force = force  # look nothing up, but still record this build for the next one
         self._memory: dict[str, bytes] = {}
+        self.problem: str | None = None  # why the stored index was not used, when it exists but is unusable
         self.root = (folder / sha256(str(out_dir.absolute()))[:16]) if folder is not None else None
+        self.location = self.root  # what warnings name
+        if folder is not None and self.root is not None:
+            self.problem = _not_followed(folder)
+            if self.problem is not None:
+                self.location, folder, self.root = folder, None, None  # this build keeps its cache in memory
+            else:
+                self.problem = _cache_folder_problem(self.root)
+        self.enabled = folder is not None
+        self.bytecode_dir = folder / BYTECODE_DIR if folder is not None else None  # compiled templates, sealed
         self.secret = _project_secret(folder) if folder is not None else os.urandom(32)
         self.key_id = hashlib.sha256(self.secret).hexdigest()[:16]  # in the keys of sealed outputs: another key's never match
-        self.problem: str | None = None  # why the stored index was not used, when it exists but is unusable
-        self.index: dict[str, Any] = self._read_index()
+        self.index: dict[str, Any] = self._read_index() if self.problem is None else self._empty_index()
         self.started_ns = time.time_ns()
         self.used_sources: dict[str, list[Any]] = {}
         self.used_loads: dict[str, Any] = {}
@@ -181,13 +247,19 @@ class BuildCache:
         self.new_models: dict[str, bytes] = {}
 
     # -- index -------------------------------------------------------------------------------
+    @staticmethod
+    def _empty_index() -> dict[str, Any]:
+        return {"version": INDEX_VERSION, "scanned_ns": 0, "sources": {}, "loads": {}, "outputs": {}, "formats": [], "sites": {},
+                "published": None, "spare": None}
+
     def _read_index(self) -> dict[str, Any]:
-        empty: dict[str, Any] = {"version": INDEX_VERSION, "scanned_ns": 0, "sources": {}, "loads": {}, "outputs": {}, "formats": [], "sites": {},
-                                 "published": None, "spare": None}
+        from generator.load.files import read_capped
+
+        empty = self._empty_index()
         if self.root is None:
             return empty
         try:
-            sealed = (self.root / INDEX).read_bytes()
+            sealed = read_capped(self.root / INDEX, MAX_INDEX_BYTES)  # a FIFO or /dev/zero is refused, never read
         except FileNotFoundError:
             return empty
         except OSError as exc:
@@ -312,6 +384,11 @@ class BuildCache:
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
                 self._store = sqlite3.connect(self.root / STORE, timeout=60)
+                self._store.execute("PRAGMA trusted_schema = OFF")
+                found = set(self._store.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+                if not found <= _TABLES:  # a trigger or view would run inside the build's own statements
+                    self.close()
+                    raise CacheCorruptError("its database holds tables, views or triggers of its own")
                 self._store.execute("CREATE TABLE IF NOT EXISTS objects (digest TEXT PRIMARY KEY, data BLOB NOT NULL)")
                 self._store.execute("CREATE TABLE IF NOT EXISTS models (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
             except (OSError, sqlite3.Error) as exc:

@@ -107,7 +107,7 @@ def build(sources: list[Path], options: BuildOptions, progress: Progress | None 
 
 
 def _unusable(cache: BuildCache, why: str) -> str:
-    return f"the build cache {cache.root} is not usable ({why}); building without it"
+    return f"the build cache {cache.location} is not usable ({why}); building without it"
 
 
 def _attempt(sources: list[Path], options: BuildOptions, cache: BuildCache, progress: Progress) -> BuildResult:
@@ -135,7 +135,7 @@ class BuildRun:
 
     def __init__(self, sources: list[Path], options: BuildOptions, cache: BuildCache, progress: Progress):
         self.sources, self.options, self.cache, self.progress = sources, options, cache, progress
-        self.bytecode_dir = options.cache_dir / "jinja" if options.cache_dir else None  # compiled templates, sealed
+        self.bytecode_dir = cache.bytecode_dir  # compiled templates, sealed (None when the cache folder is not used)
         self.site_wanted = "html" in options.formats and not options.internal
         self.settings = RenderSettings(options.config, options.internal, options.templates, options.formats, in_site=self.site_wanted)
         self.cheap_formats = (*CHEAP_FORMATS, *SITE_FORMATS) if self.site_wanted else CHEAP_FORMATS

@@ -12,6 +12,7 @@ template is compiled again.
 from __future__ import annotations
 
 import os
+import stat
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,11 +38,19 @@ class SealedBytecodeCache(BytecodeCache):
         return self.folder / f"{bucket.key}{SUFFIX}"  # bucket.key is a hex digest: no path can come of it
 
     def load_bytecode(self, bucket: Any) -> None:
+        try:  # never follow a symlink nor wait on a FIFO a restored cache put here
+            handle = os.open(self._path(bucket), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return
         try:
-            with open(self._path(bucket), "rb") as stream:
+            if not stat.S_ISREG(os.fstat(handle).st_mode):
+                return
+            with os.fdopen(handle, "rb", closefd=False) as stream:
                 sealed = stream.read(MAX_BYTES + 1)
         except OSError:
             return
+        finally:
+            os.close(handle)
         data = self.cache.unseal(sealed, f"jinja:{bucket.key}") if len(sealed) <= MAX_BYTES else None
         if data is None:
             return  # not this project's: compiled again
