@@ -119,3 +119,24 @@ def test_malformed_and_over_long_requests_get_400_or_414_and_no_traceback(server
     assert get(port, f"/{SEED}.html", "localhost")[0] == 200  # still serving
     code, stderr = server.stop()
     assert code == 0 and "Traceback" not in stderr, stderr
+
+
+def test_a_client_that_never_finishes_its_request_is_disconnected(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slowloris: before the timeout, each half-sent request held a thread of ``serve --host 0.0.0.0`` for ever."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from generator.preview import server as preview_server
+
+    monkeypatch.setattr(preview_server, "REQUEST_TIMEOUT", 0.5, raising=False)
+    lines: list[str] = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), preview_server.make_handler(None, lines.append))  # type: ignore[arg-type]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", httpd.server_address[1]), timeout=WAIT) as connection:
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")  # the blank line never comes
+            assert connection.recv(65536) == b""  # closed by the server, long before WAIT runs out
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

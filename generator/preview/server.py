@@ -31,6 +31,7 @@ _TYPES = {
 }
 _PDF_LOCK = threading.Lock()  # one WeasyPrint render at a time
 MAX_URL = 4096  # longer request targets get 414: no page of the preview needs more
+REQUEST_TIMEOUT = 30.0  # seconds a connection may sit idle: a client that never finishes its request cannot hold a thread for ever
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ def make_handler(state: PreviewState, log: Callable[[str], None], bound_name: st
     """The request handler class, bound to the preview's state and log."""
     class Handler(BaseHTTPRequestHandler):
         server_version = "postmortem-preview"
+        timeout = REQUEST_TIMEOUT  # on every read and write of the connection
         default_request_version = "HTTP/1.0"  # a malformed request line still gets a status line (HTTP/0.9 answers have none)
 
         def do_GET(self) -> None:
