@@ -16,10 +16,12 @@ from generator.model.work import work_problems
 class _Reporter:
     def __init__(self, path: str, positions: Positions, invalid: frozenset[tuple[object, ...]]):
         self.path, self.positions, self.invalid, self.found = path, positions, invalid, []  # type: list[Diagnostic]
+        # every path that is or holds an invalid value: a set, so a check per entry costs no pass over every error
+        self.holding = {bad[:length] for bad in invalid for length in range(1, len(bad) + 1)}
 
     def touches(self, where: tuple[object, ...]) -> bool:
         """Whether ``where`` is, holds or lies inside a value that failed schema validation."""
-        return any(where[: len(bad)] == bad or bad[: len(where)] == where for bad in self.invalid if where)
+        return bool(where) and (where in self.holding or any(where[:length] in self.invalid for length in range(len(where) + 1)))
 
     def any_invalid(self, *keys: str) -> bool:
         return any(bad and bad[0] in keys for bad in self.invalid)

@@ -20,6 +20,7 @@ from generator.load import Document
 from generator.model.checks import check_incident
 from generator.model.incident import Incident
 from generator.model.validate import data_path, validate_document, validation_context
+from generator.model.work import list_problems, raw_lists
 
 
 @lru_cache(maxsize=256)
@@ -82,7 +83,14 @@ def salvage(model: type[BaseModel], data: Any, context: dict[str, Any]) -> Any:
 
 
 def check_document(document: Document) -> tuple[Incident | None, list[Diagnostic]]:
-    """The incident and every problem: schema errors, and the cross-field problems they do not explain."""
+    """The incident and every problem: schema errors, and the cross-field problems they do not explain.
+
+    Lists over their caps are reported alone, before the schema sees them: validating
+    90,000 entries of a 600 KB file took 13 s and 250 MB, and gave 90,000 errors.
+    """
+    too_long = list_problems(raw_lists(document.data))
+    if too_long:
+        return None, [Diagnostic(document.path, *document.positions.of_value(where), message) for where, message in too_long]
     incident, diagnostics = validate_document(document, Incident)
     if incident is not None:
         return incident, check_incident(incident, document.path, document.positions)

@@ -47,21 +47,42 @@ def walk(model: BaseModel) -> Iterator[tuple[Path, object]]:
             stack.extend(((*path, name), item) for name, item in fields.items() if isinstance(item, (str, list, dict, BaseModel)))
 
 
+def list_problems(lists: Iterator[tuple[Path, list[object]]]) -> list[tuple[Path, str]]:
+    """``(where, message)`` for lists over ``MAX_LIST_LENGTH`` and for a file over ``MAX_LIST_ENTRIES`` in all."""
+    problems: list[tuple[Path, str]] = []
+    entries = 0
+    for path, value in lists:
+        entries += len(value)
+        if len(value) > MAX_LIST_LENGTH:
+            problems.append((path, f"{len(value):,} entries; the limit is {MAX_LIST_LENGTH:,} per list "
+                                   "(split the incident, or keep the detail in a linked document)"))
+    if entries > MAX_LIST_ENTRIES:
+        problems.append(((), f"the file's lists hold {entries:,} entries together; the limit is {MAX_LIST_ENTRIES:,}"))
+    return problems
+
+
+def raw_lists(data: object) -> Iterator[tuple[Path, list[object]]]:
+    """Every list of a file's data as read (before validation) with its data path."""
+    stack: list[tuple[Path, object]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, list):
+            yield path, value
+            stack.extend(((*path, index), item) for index, item in enumerate(value) if isinstance(item, (list, dict)))
+        elif isinstance(value, dict):
+            stack.extend(((*path, key), item) for key, item in value.items() if isinstance(item, (list, dict)))
+
+
 def work_problems(model: BaseModel) -> list[tuple[Path, str]]:
     """``(where, message)`` for a file whose text or lists ask for more work than any file may."""
-    problems: list[tuple[Path, str]] = []
     texts: list[tuple[Path, str]] = []
-    entries = 0
+    lists: list[tuple[Path, list[object]]] = []
     for path, value in walk(model):
         if isinstance(value, str):
             texts.append((path, value))
         elif isinstance(value, list):
-            entries += len(value)
-            if len(value) > MAX_LIST_LENGTH:
-                problems.append((path, f"{len(value):,} entries; the limit is {MAX_LIST_LENGTH:,} per list "
-                                       "(split the incident, or keep the detail in a linked document)"))
-    if entries > MAX_LIST_ENTRIES:
-        problems.append(((), f"the file's lists hold {entries:,} entries together; the limit is {MAX_LIST_ENTRIES:,}"))
+            lists.append((path, value))
+    problems = list_problems(iter(lists))
     total_work = markdown_work("".join(text for _, text in texts))  # one pass over all the text; per field only when too much
     if total_work > MAX_MARKDOWN_WORK:
         work, where = max(((markdown_work(text), path) for path, text in texts), key=lambda pair: pair[0])
