@@ -284,3 +284,35 @@ def test_a_view_is_its_own_view_even_after_the_memo_forgets_it() -> None:
     copy = incident.model_copy()  # a full incident that merely looks like one seen before is filtered again
     filtered = visibility.public_view(copy)
     assert filtered is not copy and filtered is not None and filtered.internal_notes is None
+
+
+def _pdf_texts(data: bytes) -> str:
+    """Everything a reader can get out of a PDF: its extracted text and every (inflated) stream, strings in any encoding."""
+    import io
+    import re
+    import zlib
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    parts = [page.extract_text() for page in reader.pages]
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            parts.append(zlib.decompress(match.group(1)).decode("latin-1"))
+        except zlib.error:
+            parts.append(match.group(1).decode("latin-1"))
+    raw = data.decode("latin-1") + "".join(parts)
+    return raw + raw.encode("latin-1", "replace").decode("utf-16-be", "replace")
+
+
+def test_canary_never_reaches_the_public_pdf_nor_its_timeline_picture(canary_project: Path) -> None:
+    """The PDF carries the timeline picture as a ``data:`` image (its text drawn, its title and description as /Alt)."""
+    texts = {}
+    for variant in ("public", "internal"):
+        result = run("render", "incidents/canary.yaml", "-f", "pdf", *(["--internal"] if variant == "internal" else []),
+                     "-o", f"{variant}.pdf", cwd=canary_project)
+        assert result.returncode == 0, result.stderr
+        texts[variant] = _pdf_texts((canary_project / f"{variant}.pdf").read_bytes())
+    assert "Checkout errors" in texts["public"]  # positive controls: the incident is there, and the canary can be found
+    assert CANARY in texts["internal"]
+    assert CANARY not in texts["public"]
