@@ -112,3 +112,14 @@ def test_a_fifo_for_a_compiled_template_is_not_waited_on(project: Path) -> None:
         (INCIDENTS / f"{SEED_IDS[0]}.yaml").read_text("utf-8").replace("title: ", "title: Changed ", 1), "utf-8")
     build(project, real=True)  # would block forever opening the first FIFO
     assert (project / "output" / f"{SEED_IDS[0]}.md").read_text("utf-8").count("Changed") >= 1
+
+
+@pytest.mark.parametrize("out", [".postmortem-cache", ".postmortem-cache/site", ".postmortem-state/site"])
+def test_the_output_folder_is_never_inside_the_builds_private_state(project: Path, out: str) -> None:
+    """Before, ``-o .postmortem-cache`` built there: deploying it published the cache (every validated incident,
+    internal fields included, as pickles) beside the site."""
+    build(project)
+    result = postmortem("build", "--format", "md", "-o", out, cwd=project, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "the build's private state, which must never be published" in result.stderr
+    assert not list((project / ".postmortem-cache").glob("*.md")) and not (project / out / f"{SEED_IDS[0]}.md").exists()

@@ -87,13 +87,21 @@ class OutputClashError(Exception):
     """Files the user put in the output folder stand where this build's outputs must go."""
 
 
-def check_output_folder(out_dir: Path, protected: Iterable[Path] = ()) -> None:
+def check_output_folder(out_dir: Path, protected: Iterable[Path] = (), private: Iterable[Path] = ()) -> None:
     """The whole folder is swapped, so it must not be, nor contain, the working folder or a protected path.
 
     ``protected`` names what the project is made of (its root, ``incidents/``,
     the config, templates), so the guard holds whatever the working folder is.
+    ``private`` names the build's own state (the cache, with every validated
+    incident, internal fields included, and ``.postmortem-state/`` with the key):
+    the output folder, which gets published, must not be nor lie inside them.
     """
     resolved = real_folder(out_dir)
+    for path in private:
+        real = real_folder(path)
+        if resolved == real or real in resolved.parents:
+            raise UnsafeOutputError(f"refusing to use {out_dir} as the output folder: it is inside {path}, the build's private "
+                                    "state, which must never be published; choose a folder such as output/")
     for path in [Path.cwd(), *protected]:
         real = real_folder(path)
         if resolved == real or resolved in real.parents:

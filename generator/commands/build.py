@@ -56,7 +56,8 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     options = BuildOptions(config=config, out_dir=out_dir, formats=chosen, internal=internal, strict=strict, templates=templates,
                            cache_dir=root / CACHE_DIR, state_dir=root / STATE_DIR, protected=protected, project_root=root, force=force,
                            jobs=jobs or default_jobs())
-    reporting_errors(lambda: check_output_folder(out_dir, protected))  # before anything is written, the cache included
+    private = (root / CACHE_DIR, root / STATE_DIR)
+    reporting_errors(lambda: check_output_folder(out_dir, protected, private))  # before anything is written, the cache included
     progress = Progress.for_terminal(quiet)
     result = reporting_errors(lambda: run_build(sources, options, progress))
     for notice in result.notices:
