@@ -6,10 +6,19 @@ reports everything that is wrong with every file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+# Line breaks and control characters: a file name or a quoted key holding them would start a line of its own in a
+# terminal or a CI log (a GitHub Actions "::error::" or "::add-mask::" command); they are printed as escapes.
+_NOT_ON_ONE_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break and control character (but tab) written as a Python escape."""
+    return _NOT_ON_ONE_LINE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True, order=True)
@@ -24,7 +33,7 @@ class Diagnostic:
 
     def format(self) -> str:
         """``path:line:col: severity: message``, as every command prints it."""
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        return one_line(f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}")
 
     def as_dict(self) -> dict[str, object]:
         """The diagnostic as plain JSON-ready values (``validate --format json``, the cache)."""
