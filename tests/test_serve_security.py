@@ -140,3 +140,35 @@ def test_a_client_that_never_finishes_its_request_is_disconnected(monkeypatch: p
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+SECRET_INCIDENT = """title: Secret thing
+visibility: internal
+impact: major
+status: resolved
+started_at: 2024-01-01T00:00:00Z
+internal_notes: {canary}
+severity: SEV-1
+bogus_key: 1
+"""
+
+
+def test_error_pages_quote_lines_only_to_this_machine_or_with_internal(tmp_path: Path) -> None:
+    """Before, ``serve --host 0.0.0.0`` showed anyone on the network the lines around an error, internal fields
+    included (an internal incident's ``internal_notes`` at /<id>.html), without ``--internal``."""
+    from generator.preview.server import from_this_machine, respond
+    from generator.preview.state import PreviewState
+
+    (tmp_path / "incidents").mkdir()
+    (tmp_path / "incidents" / "secret.yaml").write_text(SECRET_INCIDENT.format(canary=CANARY), "utf-8")
+    (tmp_path / "postmortem.yaml").write_text("company: Example\n", "utf-8")
+    state = PreviewState(tmp_path / "postmortem.yaml")
+    state.reload()
+    for path in ("/secret.html", "/secret.md", "/"):
+        remote = respond(state, path, excerpts=False).body.decode()
+        assert "bogus_key" in remote or path == "/"  # the problem is named ...
+        assert CANARY not in remote  # ... but no line of the file is quoted
+    assert CANARY in respond(state, "/secret.html", excerpts=True).body.decode()  # the author's own browser sees them
+    assert from_this_machine(("127.0.0.1", 5000)) and from_this_machine(("::1", 5000, 0, 0))
+    assert from_this_machine(("::ffff:127.0.0.1", 5000, 0, 0))
+    assert not from_this_machine(("192.168.1.20", 5000)) and not from_this_machine(("fe80::1%eth0", 5000, 0, 2))

@@ -97,12 +97,12 @@ def page(title: str, body: str, generation: int) -> bytes:
     ).encode()
 
 
-def error_page(title: str, diagnostics: list[Diagnostic], generation: int) -> bytes:
-    """A page listing the problems that stop a render."""
-    return page(title, errors_block(diagnostics), generation)
+def error_page(title: str, diagnostics: list[Diagnostic], generation: int, *, excerpts: bool = True) -> bytes:
+    """A page listing the problems that stop a render (with the files' lines only when ``excerpts``)."""
+    return page(title, errors_block(diagnostics, excerpts=excerpts), generation)
 
 
-def plain_index(incidents: list[LoadedIncident], diagnostics: list[Diagnostic], generation: int) -> bytes:
+def plain_index(incidents: list[LoadedIncident], diagnostics: list[Diagnostic], generation: int, *, excerpts: bool = True) -> bytes:
     """The fallback index when the site renderer is not available."""
     rows = []
     for item in incidents:
@@ -111,7 +111,7 @@ def plain_index(incidents: list[LoadedIncident], diagnostics: list[Diagnostic], 
                            ((".html", "post"), (".md", "Markdown"), (".txt", "text"), (".pdf", "PDF")))
         rows.append(f"<li><strong>{escape(item.incident.title)}</strong> ({slug}, {escape(item.incident.visibility)}): {links}</li>")
     listing = "<ul>" + "".join(rows) + "</ul>" if rows else "<p>No valid incidents yet.</p>"
-    return page("Preview", f"{errors_block(diagnostics)}<main><h1>Incidents</h1>{listing}</main>", generation)
+    return page("Preview", f"{errors_block(diagnostics, excerpts=excerpts)}<main><h1>Incidents</h1>{listing}</main>", generation)
 
 
 def decorate(html: bytes, diagnostics: list[Diagnostic], generation: int) -> bytes:

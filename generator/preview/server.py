@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from generator.preview import pages
@@ -89,8 +90,12 @@ def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, te
     return Response(200, FORMATS[fmt].media_type, body)
 
 
-def respond(state: PreviewState, raw_path: str) -> Response:
-    """The response for one GET; never raises (failures become an error page)."""
+def respond(state: PreviewState, raw_path: str, *, excerpts: bool = True) -> Response:
+    """The response for one GET; never raises (failures become an error page).
+
+    ``excerpts``: error pages may quote the incident files' lines.  They hold internal
+    fields too, so only the machine's own browser gets them, or everyone with ``--internal``.
+    """
     snapshot = state.snapshot
     try:
         target = urlsplit(raw_path).path
@@ -102,14 +107,14 @@ def respond(state: PreviewState, raw_path: str) -> Response:
     if path == pages.GENERATION_PATH.lstrip("/"):
         return Response(200, "text/plain; charset=utf-8", str(snapshot.generation).encode())
     try:
-        return _route(state, snapshot, path)
+        return _route(state, snapshot, path, excerpts)
     except Exception as exc:  # a render failure must reach the browser, not kill the server
         LOGGER.exception("render of /%s failed", path)
-        return Response(500, _TYPES[".html"], pages.page("Render failed", pages.errors_block(snapshot.errors) +
+        return Response(500, _TYPES[".html"], pages.page("Render failed", pages.errors_block(snapshot.errors, excerpts=excerpts) +
                         f"<main><h1>Render failed</h1><pre>{pages.escape(_render_error(exc))}</pre></main>", snapshot.generation))
 
 
-def _route(state: PreviewState, snapshot: Snapshot, path: str) -> Response:
+def _route(state: PreviewState, snapshot: Snapshot, path: str, excerpts: bool = True) -> Response:
     name, dot, suffix = path.rpartition(".")
     if "/" not in path and dot and suffix in FORMATS and name != "index":
         internal = name.endswith(".internal") and suffix in INTERNAL_FORMATS
@@ -118,7 +123,8 @@ def _route(state: PreviewState, snapshot: Snapshot, path: str) -> Response:
             return Response(404, _TYPES[".html"], pages.page("Internal report", "<main><h1>Internal reports are not served</h1>"
                             "<p>Start <code>postmortem serve --internal</code> to preview internal reports.</p></main>", snapshot.generation))
         if snapshot.errors_for(slug):
-            return Response(500, _TYPES[".html"], pages.error_page(f"{slug}: errors", snapshot.errors_for(slug), snapshot.generation))
+            return Response(500, _TYPES[".html"], pages.error_page(f"{slug}: errors", snapshot.errors_for(slug), snapshot.generation,
+                                                                   excerpts=excerpts))
         found = _incident_output(snapshot, slug, suffix, internal, state.templates, state.internal)
         if found is not None:
             return found
@@ -126,7 +132,7 @@ def _route(state: PreviewState, snapshot: Snapshot, path: str) -> Response:
     if site is None:
         if path == "index.html":
             return Response(200, _TYPES[".html"], pages.plain_index(sorted(snapshot.incidents.values(), key=lambda i: i.incident.slug),
-                                                                    snapshot.diagnostics, snapshot.generation))
+                                                                    snapshot.diagnostics, snapshot.generation, excerpts=excerpts))
     else:
         key = path if path in site else posixpath.join(path, "index.html")
         if key in site:
@@ -136,7 +142,7 @@ def _route(state: PreviewState, snapshot: Snapshot, path: str) -> Response:
                 body = pages.decorate(body, snapshot.diagnostics, snapshot.generation)
             return Response(200, content_type, body)
     if snapshot.config is None or path == "index.html":
-        return Response(500, _TYPES[".html"], pages.error_page("Errors", snapshot.diagnostics, snapshot.generation))
+        return Response(500, _TYPES[".html"], pages.error_page("Errors", snapshot.diagnostics, snapshot.generation, excerpts=excerpts))
     body = pages.page("Not found", pages.errors_block(snapshot.errors, excerpts=False) + f"<main><h1>Not found</h1><p>/{pages.escape(path)}</p>"
                       '<p><a href="/">Back to the index</a></p></main>', snapshot.generation)
     return Response(404, _TYPES[".html"], body)
@@ -168,6 +174,16 @@ def host_allowed(host_header: str | None, bound_name: str) -> bool:
     return name == "localhost" or name.endswith(".localhost") or (bool(name) and name == bound_name.strip("[]").lower().rstrip("."))
 
 
+def from_this_machine(client: Any) -> bool:
+    """Whether a request comes from a loopback address (the author's own browser, not ``--host 0.0.0.0``'s network)."""
+    try:
+        address = ipaddress.ip_address(str(client[0]).split("%")[0])
+    except (ValueError, IndexError, TypeError):
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
+    return (mapped or address).is_loopback
+
+
 def _refusal(status: int, text: str) -> Response:
     return Response(status, "text/plain; charset=utf-8", f"{text}\n".encode())
 
@@ -197,7 +213,7 @@ def make_handler(state: PreviewState, log: Callable[[str], None], bound_name: st
 
         def _send(self, *, head: bool) -> None:
             refusal = self._checked()
-            response = refusal or respond(state, self.path)
+            response = refusal or respond(state, self.path, excerpts=state.internal or from_this_machine(self.client_address))
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
