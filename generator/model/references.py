@@ -8,6 +8,7 @@ link.  ``validate`` says so, at the line and column of the reference in the file
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
@@ -37,17 +38,27 @@ def _is_markdown(annotation: Any, metadata: list[Any]) -> bool:
     return False
 
 
+@cache
+def _field_kinds(model_type: type[BaseModel]) -> tuple[tuple[str, bool, bool], ...]:
+    """(name, is Markdown, is a list of Markdown) of each field of a model class: the annotations of a
+    class never change, and reading them for every field of every incident cost a third of the check."""
+    kinds = []
+    for name, field in model_type.model_fields.items():
+        candidates = (field.annotation, *get_args(field.annotation))
+        kinds.append((name, _is_markdown(field.annotation, list(field.metadata)),
+                      any(get_origin(a) is list and _is_markdown(get_args(a)[0], []) for a in candidates)))
+    return tuple(kinds)
+
+
 def markdown_fields(model: BaseModel, path: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], str]]:
     """(data path, text) of every Markdown field of a model, nested models and list entries included."""
-    for name, field in type(model).model_fields.items():
+    for name, is_markdown, entries_are_markdown in _field_kinds(type(model)):
         value = getattr(model, name, None)
-        if isinstance(value, str) and _is_markdown(field.annotation, list(field.metadata)):
+        if isinstance(value, str) and is_markdown:
             yield (*path, name), value
         elif isinstance(value, BaseModel):
             yield from markdown_fields(value, (*path, name))
         elif isinstance(value, list):
-            candidates = (field.annotation, *get_args(field.annotation))
-            entries_are_markdown = any(get_origin(a) is list and _is_markdown(get_args(a)[0], []) for a in candidates)
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     yield from markdown_fields(item, (*path, name, index))

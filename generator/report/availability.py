@@ -106,9 +106,15 @@ def stretches(incident: Incident, period_start: datetime, period_end: datetime,
 def weighted_downtime(parts: Sequence[Stretch], region_count: int) -> timedelta:
     """The integral of the downtime weight over time (overlaps counted once, at their largest weight)."""
     edges = sorted({p.start for p in parts} | {p.end for p in parts})
+    by_start = sorted(parts, key=lambda p: p.start)
     total = 0.0
-    for left, right in pairwise(edges):
-        active = [p for p in parts if p.start <= left and p.end >= right]
+    active: list[Stretch] = []
+    next_part = 0
+    for left, right in pairwise(edges):  # a sweep: the stretches covering [left, right) are those begun and not ended
+        while next_part < len(by_start) and by_start[next_part].start <= left:
+            active.append(by_start[next_part])
+            next_part += 1
+        active = [p for p in active if p.end >= right]
         if not active:
             continue
         whole = max((p.weight for p in active if p.region is None), default=0.0)

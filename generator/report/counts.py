@@ -51,9 +51,14 @@ def _by_impact(items: Sequence[ReportIncident]) -> dict[str, int]:
 def count(current: Sequence[ReportIncident], previous: Sequence[ReportIncident], period: Period) -> Counts:
     """Counts of both periods, and this period's by month (a month in the site's zone)."""
     zone = ZoneInfo(period.zone)
+    by_month: dict[tuple[int, int], list[ReportIncident]] = {}
+    for item in current:
+        if item.when is not None:
+            local = item.when.astimezone(zone)
+            by_month.setdefault((local.year, local.month), []).append(item)
     months = []
     for year, month in period.months():
-        chosen = [i for i in current if i.when is not None and (lambda d: (d.year, d.month))(i.when.astimezone(zone)) == (year, month)]
+        chosen = by_month.get((year, month), [])
         months.append(MonthCounts(year, month, _by_impact(chosen), sum(i.incident.near_miss for i in chosen)))
     return Counts(_by_impact(current), _by_impact(previous), sum(i.incident.near_miss for i in current),
                   sum(i.incident.near_miss for i in previous), months)

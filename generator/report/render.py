@@ -96,6 +96,7 @@ def context(report: Report, *, fmt: str) -> dict[str, Any]:
         "by_priority": table(report.actions, "priority"),
         "type_words": TYPE_WORDS,
         "counts_svg": charts.counts_chart(report.counts) if fmt != "md" else "",
+        "counts_labelled": charts.counts_are_labelled(len(report.counts.months)),
         "strip_svgs": {m.key: charts.strip_chart(m, "This period", "Previous period") for m in report.measures} if fmt != "md" else {},
         "span": charts.span_text,
         "compare": comparison_words,
