@@ -348,7 +348,7 @@ def test_the_pool_loader_matches_the_serial_one(monkeypatch: pytest.MonkeyPatch,
     expected = visible([item.incident for item in serial], internal=internal)
     assert imported == [True]
     assert len(pooled) == len(expected) and (internal or len(expected) < len(serial))  # the example has an internal one
-    assert [i.model_dump() for i in pooled] == [i.model_dump() for i in expected]
+    assert [i.model_dump() for i in pooled] == [loading.without_prose(i).model_dump() for i in expected]
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: x\nimpact: huge\nstatus: resolved\n", "utf-8")
     with pytest.raises(InputError) as pooled_error:
@@ -356,6 +356,21 @@ def test_the_pool_loader_matches_the_serial_one(monkeypatch: pytest.MonkeyPatch,
     with pytest.raises(InputError) as serial_error:
         load_valid([*sources, bad], config, strict=False)
     assert pooled_error.value.diagnostics == serial_error.value.diagnostics
+
+
+@pytest.mark.parametrize("internal", [False, True])
+def test_the_report_reads_none_of_the_prose_the_loader_leaves_out(internal: bool) -> None:
+    """The loader sends incidents back without the postmortem's prose: the report must not change."""
+    from generator.report.loading import UNREAD_FIELDS, without_prose
+
+    shown = visible(example_incidents(), internal=internal)
+    slim = [without_prose(i) for i in shown]
+    assert any(getattr(i, name) for i in shown for name in UNREAD_FIELDS)
+    assert not any(getattr(i, name) for i in slim for name in UNREAD_FIELDS)
+    config = SiteConfig(zone="Europe/London")
+    for fmt in ("md", "html"):
+        full = render_report(build_report(shown, config, Q3, NO_GIT, internal=internal), fmt)
+        assert render_report(build_report(slim, config, Q3, NO_GIT, internal=internal), fmt) == full
 
 
 def test_long_lists_are_cut_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ from generator.report.gather import Gathered, ReportIncident, gather
 from generator.report.period import Period
 from generator.report.statistics import Measure, measures
 
-LISTED = 100  # incidents named in the closing list; a longer period's list would run to dozens of pages
+LISTED = 50  # incidents named in the closing list (a quarter rarely has more); past it, the most severe, and a note says so
 
 
 @dataclass(frozen=True)

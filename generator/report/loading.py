@@ -5,7 +5,8 @@ every check), so the report refuses exactly what ``validate`` refuses, with the 
 ``path:line:col`` diagnostics. Past ``POOL_FROM`` files the work runs on a fork pool, and each
 worker also makes the public view of what it loaded (the public variant): views are what the
 report reads, they are smaller to send back than whole incidents, and making them one by one in
-the parent cost a second of serial time for 1,000 incidents.
+the parent cost a second of serial time for 1,000 incidents. The postmortem's prose, which the
+report never prints, is left out of what is sent back.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from typing import Any
 from generator.errors import Diagnostic, InputError
 from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
-from generator.model.incident import Incident
+from generator.model.incident import POSTMORTEM_FIELDS, Incident
 from generator.model.unique_ids import id_collisions
 from generator.model.visibility import public_view
 
+# The postmortem's prose and structure, which no figure, chart or list of the report reads (it uses the
+# incident's times, impact, components, windows, posts, action items and tags): left out of what a
+# worker sends back, since unpickling the sub-problems alone was 90 % of the cost of receiving an incident.
+UNREAD_FIELDS = tuple(name for name in (*POSTMORTEM_FIELDS, "internal_notes") if name != "action_items")
 POOL_FROM = 64  # incident files from which loading them on a fork pool pays for the forks
 MAX_PROCESSES = 4
 
@@ -38,6 +43,14 @@ class LoadedView:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+def without_prose(incident: Incident) -> Incident:
+    """``incident`` without the fields the report never reads (``UNREAD_FIELDS``), each at its default."""
+    fields = type(incident).model_fields
+    # Not ``FieldInfo.get_default``: it deep-copies the default, and cost more than loading the file.
+    return incident.model_copy(update={name: fields[name].default_factory() if fields[name].default_factory else fields[name].default
+                                       for name in UNREAD_FIELDS})
+
+
 def load_views(sources: list[str], config: SiteConfig, internal: bool) -> list[LoadedView]:
     """Load each of ``sources`` and keep the view the variant may see; never raises for bad input."""
     found = []
@@ -46,7 +59,8 @@ def load_views(sources: list[str], config: SiteConfig, internal: bool) -> list[L
         loaded = LoadedView(source, diagnostics=diagnostics)
         if incident is not None and not any(d.severity == "error" for d in diagnostics):
             loaded.slug = incident.slug
-            loaded.view = incident if internal else public_view(incident)
+            slim = without_prose(incident)  # first: the public view then has no sub-problems to copy field by field
+            loaded.view = slim if internal else public_view(slim)
         found.append(loaded)
     return found
 
