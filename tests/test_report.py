@@ -291,7 +291,11 @@ def test_command_pdf_is_byte_reproducible(tmp_path: Path) -> None:
     assert "Platform (API)" not in text  # --component keeps that component's incidents and figures only
     catalog = PdfReader(tmp_path / "r.pdf").trailer["/Root"]
     assert catalog["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in catalog  # tagged, for screen readers
-    assert "Incidents by month and impact" in figure_alts(catalog["/StructTreeRoot"])  # the chart's <title> as its /Alt
+    alts = figure_alts(catalog["/StructTreeRoot"])  # each chart's <title> and <desc> as its /Alt
+    assert len(alts) == 5
+    assert alts[0].startswith("Incidents by month and impact. ") and "incidents in the period" in alts[0]
+    assert any(alt.startswith("Time to detect: every incident, by period. Time to detect, from the start of impact")
+               for alt in alts)
     import os
 
     from generator.model.config import load_config
