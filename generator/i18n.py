@@ -371,6 +371,341 @@ _FR: dict[str, Any] = {
     },
 }
 
+# The period report (``postmortem report``): its own strings, one dict per locale, joined to the
+# locale tables below so ``strings(locale)["period_report"]`` holds them.
+_PERIOD_REPORT_EN: dict[str, Any] = {
+    "title": "Reliability review", "header": "{title}: {company}", "heading": "{title}: {period}",
+    "compared": "compared with the previous {days} days ({previous})", "component": "component {name}",
+    "pdf_subject": "Incidents, response times, availability and follow-through of {company}",
+    "keywords": ["reliability", "incidents"],
+    "facts": {
+        "period": "Period", "period_value": "{period} ({days} days, whole days in {zone})", "previous": "Previous period",
+        "built_from": "Built from", "commit": "commit", "of_repository": "of the incidents' git repository",
+        "dirty": ", with changes not yet committed", "not_in_git": "files not in a git repository: no source commit",
+        "build_date": "Build date", "built_at": "{when} UTC (from SOURCE_DATE_EPOCH)",
+        "not_recorded": "not recorded (SOURCE_DATE_EPOCH was not set)", "variant": "Variant",
+        "internal": "internal: every incident and field, owners and tickets included",
+        "public": "public: built from each incident's public view only (internal incidents and fields left out)",
+    },
+    "md_charts": "The charts are in the HTML and PDF versions of this report; the tables here hold the same numbers.",
+    "sections": {"counts": "Incidents", "response": "Speed of response", "availability": "Availability",
+                 "outliers": "Outliers", "follow_through": "Follow-through", "causes": "Recurring causes",
+                 "incidents": "Incidents in this period"},
+    "this_period": "This period", "previous_period": "Previous period", "impact": "Impact", "all": "All",
+    "of_which_near_misses": "of which near misses", "month": "Month", "near_misses": "Near misses",
+    "impacts": {"critical": "Critical", "major": "Major", "minor": "Minor", "none": "No impact", "maintenance": "Maintenance"},
+    "counts_note": "An incident counts in the period holding the start of its impact (a maintenance: its window; without "
+                   "either, its first post). Near misses are incidents marked `near_miss: true`; they are also counted "
+                   "under their impact.",
+    "undated": "{count} incident(s) record no time at all and are in no period: {ids}.",
+    "unlabelled": "With {months} months, the bars are too narrow to print each count over its bar: the counts by month "
+                  "are in the chart's text description, and by impact in the table above.",
+    "response_n": "n: the incidents with the moment, and in brackets those without it.",
+    "response_note": "Each measure runs from the start of impact (the earliest impact window, or `started_at`) to one "
+                     "moment. Medians and 90th percentiles, not means: incident durations are long-tailed, and a mean "
+                     "moves with one long incident. An incident without the moment is counted as missing. Maintenances "
+                     "are left out.",
+    "measure": "Measure", "n": "n", "missing": "Missing", "median": "Median", "p90": "90th pct.", "previous_n": "Previous: n",
+    "definition": "Definition:", "approximate": "{count} value(s) this period come from a time written as approximate (~).",
+    "missing_now": "Missing this period ({count}): {ids}.", "compared_with_previous": "Compared with the previous period:",
+    "how_compared": "How the comparison is made: the difference of the two medians (this period minus the previous one) "
+                    "with a {confidence} percentile-bootstrap interval ({resamples} resamples of each period, a fixed seed "
+                    "per measure, so the same incidents always give the same interval). An interval that includes zero "
+                    "means the change is within the noise of so few, long-tailed numbers. With fewer than {minimum} "
+                    "values in a period, no comparison is made.",
+    "measures": {
+        "time_to_detect": ["Time to detect", "from the start of impact (earliest impact window or started_at) to detected_at"],
+        "time_to_first_update": ["Time to first public update",
+                                 "from the start of impact to the first public post (investigating, identified, update …)"],
+        "time_to_mitigate": ["Time to mitigate", "from the start of impact to mitigated_at"],
+        "time_to_resolve": ["Time to resolve", "from the start of impact to resolved_at (the incident closed)"],
+    },
+    "comparison": {
+        "too_few": "Too few to compare (fewer than {minimum} incidents with this moment in a period).",
+        "within_noise": "Within noise: the medians differ by {change}, and the {confidence} interval ({interval}) includes no change.",
+        "longer": "Longer than the previous period by {change} ({confidence} interval {interval}).",
+        "shorter": "Shorter than the previous period by {change} ({confidence} interval {interval}).",
+        "interval": "{low} to {high}",
+    },
+    "component_col": "Component", "availability": "Availability", "weighted_downtime": "Weighted downtime",
+    "incidents": "Incidents", "no_component": "No component is named by the incidents.",
+    "availability_note": "Availability = 1 − weighted downtime ÷ length of the period{clipped}, from the incidents' impact "
+                         "windows (an incident without windows: from its impact start to its end), rounded down to "
+                         "0.001 %. Every figure above uses the policy named above (`availability` in `postmortem.yaml`). "
+                         "A component's status in an incident is the worst one the incident posted for it, else the one "
+                         "its impact implies.",
+    "clipped": " up to the build date ({when})",
+    "policy": {
+        "sentence": "Policy “{name}”: downtime weights {weights}, {maintenance}; {regional}.",
+        "weight": "{status} {percent}", "statuses": {"major_outage": "major outage", "partial_outage": "partial outage",
+                                                     "degraded_performance": "degraded performance"},
+        "maintenance": "maintenance {percent}", "maintenance_not_counted": "maintenance not counted",
+        "whole_component": "a window counts for the whole component",
+        "by_region": "a window labelled with a region counts for 1/{count} of the component (regions: {regions})",
+    },
+    "incident": "Incident", "began": "Began", "severity": "Severity", "duration": "Duration", "time_to_detect": "Time to detect",
+    "longest": "Longest incidents (impact duration)", "slowest": "Slowest to detect", "none_in_period": "None in this period.",
+    "outliers_note": "Severity and duration are shown side by side, not combined: a long incident is not necessarily a severe one.",
+    "without_duration": "{count} incident(s) have no known duration.",
+    "without_detection": "{count} incident(s) have no detection time.",
+    "actions_summary": "{count} action item(s) from this period's incidents, as of {day}: {states}.",
+    "state_count": "{count} {state}",
+    "states": {"open": "Open", "overdue": "Overdue", "done": "Done", "wont_do": "Won't do"},
+    "types": {"mitigate": "Mitigate", "prevent": "Prevent", "process": "Process", "other": "Other", "none": "No type"},
+    "no_priority": "No priority", "by_type": "By type", "by_priority": "By priority", "open_items": "Open items, oldest first",
+    "action": "Action", "age": "Age", "due": "Due", "owner": "Owner", "ticket": "Ticket", "days": "{count} d",
+    "overdue_by": "overdue {count} d",
+    "actions_note": "Open includes in progress; overdue means open with a due date before the report's last day. Ages are "
+                    "counted from the day the incident began to the report's last day (action items record no creation "
+                    "date), never from the day the report is built.",
+    "no_actions": "The incidents of this period list no action items.",
+    "cause": "Cause (tag)", "previous": "Previous", "recurring": "recurring",
+    "causes_note": "From the incidents' `tags`. {untagged} of {total} incident(s) in this period carry no tag.",
+    "causes_none_note": "From the incidents' `tags`. {untagged} of {total} incident(s) in this period carry no tag, so "
+                        "there is nothing to group.",
+    "listed": "{total} incidents began in this period, all counted above; the {listed} with the most severe impact (then "
+              "the longest) are listed here, in date order.",
+    "tags": "Tags", "near_miss": "(near miss)", "no_incident": "No incident began in this period.",
+    "more": "{names} and {count} more",
+    "charts": {
+        "counts_title": "Incidents by month and impact", "counts_desc": "{total} incidents in the period. {months}.",
+        "month": "{month} {year}: {counts}", "month_none": "none", "count": "{count} {impact}",
+        "near_miss_one": " (1 near miss)", "near_misses": " ({count} near misses)",
+        "strip_title": "{label}: every incident, by period", "strip_desc": "{label}, {definition}. {current}. {previous}.",
+        "sample": "{name}: {incidents}, median {median}, 90th percentile {p90}, {missing} missing",
+        "incidents_one": "1 incident", "incidents_many": "{count} incidents",
+        "sample_none": "{name}: no incident with this moment", "sample_none_missing": "{name}: no incident with this moment ({missing} missing)",
+        "scale": "log scale; line: median, triangle: 90th percentile",
+        "summary": "n {count} · median {median} · p90 {p90}", "summary_none": "n 0",
+        "without": "{count} without this moment",
+    },
+}
+_PERIOD_REPORT_DE: dict[str, Any] = {
+    "title": "Zuverlässigkeitsbericht", "header": "{title}: {company}", "heading": "{title}: {period}",
+    "compared": "verglichen mit den vorherigen {days} Tagen ({previous})", "component": "Komponente {name}",
+    "pdf_subject": "Vorfälle, Reaktionszeiten, Verfügbarkeit und Nachverfolgung von {company}",
+    "keywords": ["Zuverlässigkeit", "Vorfälle"],
+    "facts": {
+        "period": "Zeitraum", "period_value": "{period} ({days} Tage, ganze Tage in {zone})", "previous": "Vorheriger Zeitraum",
+        "built_from": "Erstellt aus", "commit": "Commit", "of_repository": "des Git-Repositorys der Vorfälle",
+        "dirty": ", mit noch nicht eingecheckten Änderungen", "not_in_git": "Dateien nicht in einem Git-Repository: kein Quell-Commit",
+        "build_date": "Erstellungsdatum", "built_at": "{when} UTC (aus SOURCE_DATE_EPOCH)",
+        "not_recorded": "nicht erfasst (SOURCE_DATE_EPOCH war nicht gesetzt)", "variant": "Variante",
+        "internal": "intern: alle Vorfälle und Felder, einschließlich Verantwortlicher und Tickets",
+        "public": "öffentlich: nur aus der öffentlichen Ansicht jedes Vorfalls erstellt (interne Vorfälle und Felder weggelassen)",
+    },
+    "md_charts": "Die Diagramme stehen in der HTML- und der PDF-Fassung dieses Berichts; die Tabellen hier enthalten dieselben Zahlen.",
+    "sections": {"counts": "Vorfälle", "response": "Reaktionsgeschwindigkeit", "availability": "Verfügbarkeit",
+                 "outliers": "Ausreißer", "follow_through": "Nachverfolgung", "causes": "Wiederkehrende Ursachen",
+                 "incidents": "Vorfälle in diesem Zeitraum"},
+    "this_period": "Dieser Zeitraum", "previous_period": "Vorheriger Zeitraum", "impact": "Auswirkung", "all": "Alle",
+    "of_which_near_misses": "davon Beinahe-Vorfälle", "month": "Monat", "near_misses": "Beinahe-Vorfälle",
+    "impacts": {"critical": "Kritisch", "major": "Erheblich", "minor": "Gering", "none": "Keine Auswirkung", "maintenance": "Wartung"},
+    "counts_note": "Ein Vorfall zählt in dem Zeitraum, in dem seine Auswirkung begann (eine Wartung: ihr Zeitfenster; ohne "
+                   "beides: seine erste Meldung). Beinahe-Vorfälle sind mit `near_miss: true` markierte Vorfälle; sie zählen "
+                   "auch unter ihrer Auswirkung.",
+    "undated": "{count} Vorfall/Vorfälle ohne jede Zeitangabe, in keinem Zeitraum: {ids}.",
+    "unlabelled": "Bei {months} Monaten sind die Balken zu schmal, um jede Zahl darüber zu drucken: die Zahlen je Monat "
+                  "stehen in der Textbeschreibung des Diagramms, die je Auswirkung in der Tabelle oben.",
+    "response_n": "n: die Vorfälle mit dem Zeitpunkt, in Klammern die ohne ihn.",
+    "response_note": "Jede Messgröße läuft vom Beginn der Auswirkung (dem frühesten Auswirkungszeitraum oder `started_at`) "
+                     "bis zu einem Zeitpunkt. Mediane und 90. Perzentile statt Mittelwerten: Vorfalldauern sind "
+                     "langschwänzig verteilt, und ein einziger langer Vorfall verschiebt den Mittelwert. Ein Vorfall ohne "
+                     "den Zeitpunkt zählt als fehlend. Wartungen sind nicht enthalten.",
+    "measure": "Messgröße", "n": "n", "missing": "Fehlend", "median": "Median", "p90": "90. Perz.", "previous_n": "Vorher: n",
+    "definition": "Definition:", "approximate": "{count} Wert(e) in diesem Zeitraum beruhen auf einer als ungefähr (~) angegebenen Zeit.",
+    "missing_now": "Fehlend in diesem Zeitraum ({count}): {ids}.", "compared_with_previous": "Verglichen mit dem vorherigen Zeitraum:",
+    "how_compared": "So wird verglichen: die Differenz der beiden Mediane (dieser Zeitraum minus der vorherige) mit einem "
+                    "{confidence}-Perzentil-Bootstrap-Intervall ({resamples} Stichprobenwiederholungen je Zeitraum, ein "
+                    "fester Startwert je Messgröße, sodass dieselben Vorfälle stets dasselbe Intervall ergeben). Ein "
+                    "Intervall, das null einschließt, bedeutet: die Änderung liegt im Rauschen so weniger, langschwänziger "
+                    "Zahlen. Bei weniger als {minimum} Werten in einem Zeitraum wird nicht verglichen.",
+    "measures": {
+        "time_to_detect": ["Zeit bis zur Erkennung",
+                           "vom Beginn der Auswirkung (frühester Auswirkungszeitraum oder started_at) bis detected_at"],
+        "time_to_first_update": ["Zeit bis zur ersten öffentlichen Meldung",
+                                 "vom Beginn der Auswirkung bis zur ersten öffentlichen Meldung (investigating, identified, update …)"],
+        "time_to_mitigate": ["Zeit bis zur Eindämmung", "vom Beginn der Auswirkung bis mitigated_at"],
+        "time_to_resolve": ["Zeit bis zur Behebung", "vom Beginn der Auswirkung bis resolved_at (Abschluss des Vorfalls)"],
+    },
+    "comparison": {
+        "too_few": "Zu wenige für einen Vergleich (weniger als {minimum} Vorfälle mit diesem Zeitpunkt in einem Zeitraum).",
+        "within_noise": "Im Rauschen: die Mediane unterscheiden sich um {change}, und das {confidence}-Intervall ({interval}) schließt"
+            " keine Änderung ein.",
+        "longer": "Länger als im vorherigen Zeitraum um {change} ({confidence}-Intervall {interval}).",
+        "shorter": "Kürzer als im vorherigen Zeitraum um {change} ({confidence}-Intervall {interval}).",
+        "interval": "{low} bis {high}",
+    },
+    "component_col": "Komponente", "availability": "Verfügbarkeit", "weighted_downtime": "Gewichtete Ausfallzeit",
+    "incidents": "Vorfälle", "no_component": "Die Vorfälle nennen keine Komponente.",
+    "availability_note": "Verfügbarkeit = 1 − gewichtete Ausfallzeit ÷ Länge des Zeitraums{clipped}, aus den "
+                         "Auswirkungszeiträumen der Vorfälle (ein Vorfall ohne solche: vom Beginn bis zum Ende seiner "
+                         "Auswirkung), abgerundet auf 0,001 %. Jede Zahl oben folgt der oben genannten Regel (`availability` "
+                         "in `postmortem.yaml`). Der Status einer Komponente in einem Vorfall ist der schlechteste, den der "
+                         "Vorfall für sie gemeldet hat, sonst der, den seine Auswirkung ergibt.",
+    "clipped": " bis zum Erstellungsdatum ({when})",
+    "policy": {
+        "sentence": "Regel „{name}“: Gewichte der Ausfallzeit {weights}, {maintenance}; {regional}.",
+        "weight": "{status} {percent}", "statuses": {"major_outage": "schwerer Ausfall", "partial_outage": "Teilausfall",
+                                                     "degraded_performance": "eingeschränkte Leistung"},
+        "maintenance": "Wartung {percent}", "maintenance_not_counted": "Wartung nicht gezählt",
+        "whole_component": "ein Zeitraum zählt für die ganze Komponente",
+        "by_region": "ein mit einer Region bezeichneter Zeitraum zählt für 1/{count} der Komponente (Regionen: {regions})",
+    },
+    "incident": "Vorfall", "began": "Beginn", "severity": "Schweregrad", "duration": "Dauer", "time_to_detect": "Zeit bis zur Erkennung",
+    "longest": "Längste Vorfälle (Dauer der Auswirkung)", "slowest": "Am spätesten erkannt", "none_in_period": "Keine in diesem Zeitraum.",
+    "outliers_note": "Schweregrad und Dauer stehen nebeneinander, nicht verrechnet: ein langer Vorfall ist nicht unbedingt ein schwerer.",
+    "without_duration": "{count} Vorfall/Vorfälle ohne bekannte Dauer.",
+    "without_detection": "{count} Vorfall/Vorfälle ohne Erkennungszeit.",
+    "actions_summary": "{count} Maßnahme(n) aus den Vorfällen dieses Zeitraums, Stand {day}: {states}.",
+    "state_count": "{count} {state}",
+    "states": {"open": "Offen", "overdue": "Überfällig", "done": "Erledigt", "wont_do": "Verworfen"},
+    "types": {"mitigate": "Eindämmen", "prevent": "Vorbeugen", "process": "Prozess", "other": "Sonstiges", "none": "Ohne Art"},
+    "no_priority": "Ohne Priorität", "by_type": "Nach Art", "by_priority": "Nach Priorität", "open_items": "Offene Maßnahmen, älteste zuerst",
+    "action": "Maßnahme", "age": "Alter", "due": "Fällig", "owner": "Verantwortlich", "ticket": "Ticket", "days": "{count} T.",
+    "overdue_by": "{count} T. überfällig",
+    "actions_note": "Offen schließt in Arbeit ein; überfällig heißt offen mit einem Fälligkeitsdatum vor dem letzten Tag des "
+                    "Berichts. Das Alter zählt vom Tag, an dem der Vorfall begann, bis zum letzten Tag des Berichts "
+                    "(Maßnahmen haben kein Erstellungsdatum), nie bis zum Tag, an dem der Bericht erstellt wird.",
+    "no_actions": "Die Vorfälle dieses Zeitraums nennen keine Maßnahmen.",
+    "cause": "Ursache (Tag)", "previous": "Vorher", "recurring": "wiederkehrend",
+    "causes_note": "Aus den `tags` der Vorfälle. {untagged} von {total} Vorfall/Vorfällen in diesem Zeitraum haben kein Tag.",
+    "causes_none_note": "Aus den `tags` der Vorfälle. {untagged} von {total} Vorfall/Vorfällen in diesem Zeitraum haben kein "
+                        "Tag, daher gibt es nichts zu gruppieren.",
+    "listed": "{total} Vorfälle begannen in diesem Zeitraum, alle oben gezählt; die {listed} mit der schwersten Auswirkung "
+              "(dann die längsten) stehen hier, nach Datum geordnet.",
+    "tags": "Tags", "near_miss": "(Beinahe-Vorfall)", "no_incident": "In diesem Zeitraum begann kein Vorfall.",
+    "more": "{names} und {count} weitere",
+    "charts": {
+        "counts_title": "Vorfälle nach Monat und Auswirkung", "counts_desc": "{total} Vorfälle im Zeitraum. {months}.",
+        "month": "{month} {year}: {counts}", "month_none": "keine", "count": "{count} {impact}",
+        "near_miss_one": " (1 Beinahe-Vorfall)", "near_misses": " ({count} Beinahe-Vorfälle)",
+        "strip_title": "{label}: jeder Vorfall, nach Zeitraum", "strip_desc": "{label}, {definition}. {current}. {previous}.",
+        "sample": "{name}: {incidents}, Median {median}, 90. Perzentil {p90}, {missing} fehlend",
+        "incidents_one": "1 Vorfall", "incidents_many": "{count} Vorfälle",
+        "sample_none": "{name}: kein Vorfall mit diesem Zeitpunkt",
+        "sample_none_missing": "{name}: kein Vorfall mit diesem Zeitpunkt ({missing} fehlend)",
+        "scale": "logarithmische Skala; Strich: Median, Dreieck: 90. Perzentil",
+        "summary": "n {count} · Median {median} · p90 {p90}", "summary_none": "n 0",
+        "without": "{count} ohne diesen Zeitpunkt",
+    },
+}
+
+_PERIOD_REPORT_FR: dict[str, Any] = {
+    "title": "Bilan de fiabilité", "header": "{title} : {company}", "heading": "{title} : {period}",
+    "compared": "comparé aux {days} jours précédents ({previous})", "component": "composant {name}",
+    "pdf_subject": "Incidents, délais de réaction, disponibilité et suivi des actions de {company}",
+    "keywords": ["fiabilité", "incidents"],
+    "facts": {
+        "period": "Période", "period_value": "{period} ({days} jours, jours entiers en {zone})", "previous": "Période précédente",
+        "built_from": "Produit à partir de", "commit": "commit", "of_repository": "du dépôt git des incidents",
+        "dirty": ", avec des modifications non encore validées", "not_in_git": "fichiers hors d'un dépôt git : pas de commit source",
+        "build_date": "Date de production", "built_at": "{when} UTC (d'après SOURCE_DATE_EPOCH)",
+        "not_recorded": "non enregistrée (SOURCE_DATE_EPOCH n'était pas défini)", "variant": "Variante",
+        "internal": "interne : tous les incidents et champs, responsables et tickets compris",
+        "public": "publique : produite à partir de la vue publique de chaque incident seulement (incidents et champs internes exclus)",
+    },
+    "md_charts": "Les graphiques figurent dans les versions HTML et PDF de ce bilan ; les tableaux ci-dessous donnent les mêmes chiffres.",
+    "sections": {"counts": "Incidents", "response": "Rapidité de réaction", "availability": "Disponibilité",
+                 "outliers": "Cas extrêmes", "follow_through": "Suivi des actions", "causes": "Causes récurrentes",
+                 "incidents": "Incidents de la période"},
+    "this_period": "Cette période", "previous_period": "Période précédente", "impact": "Impact", "all": "Tous",
+    "of_which_near_misses": "dont quasi-incidents", "month": "Mois", "near_misses": "Quasi-incidents",
+    "impacts": {"critical": "Critique", "major": "Majeur", "minor": "Mineur", "none": "Sans impact", "maintenance": "Maintenance"},
+    "counts_note": "Un incident compte dans la période où son impact a commencé (une maintenance : sa fenêtre ; sans l'un ni "
+                   "l'autre : sa première communication). Les quasi-incidents sont les incidents marqués `near_miss: true` ; "
+                   "ils comptent aussi sous leur impact.",
+    "undated": "{count} incident(s) sans aucune heure, dans aucune période : {ids}.",
+    "unlabelled": "Sur {months} mois, les barres sont trop étroites pour porter chacune son nombre : les nombres par mois "
+                  "figurent dans la description textuelle du graphique, et par impact dans le tableau ci-dessus.",
+    "response_n": "n : les incidents qui ont ce moment, et entre parenthèses ceux qui ne l'ont pas.",
+    "response_note": "Chaque mesure va du début de l'impact (la première période d'impact, ou `started_at`) à un moment. "
+                     "Médianes et 90e centiles, pas de moyennes : les durées d'incident ont une longue traîne, et un seul "
+                     "long incident déplace la moyenne. Un incident sans ce moment est compté comme manquant. Les "
+                     "maintenances sont exclues.",
+    "measure": "Mesure", "n": "n", "missing": "Manquants", "median": "Médiane", "p90": "90e cent.", "previous_n": "Avant : n",
+    "definition": "Définition :", "approximate": "{count} valeur(s) de cette période viennent d'une heure notée approximative (~).",
+    "missing_now": "Manquants dans cette période ({count}) : {ids}.", "compared_with_previous": "Par rapport à la période précédente :",
+    "how_compared": "Méthode de comparaison : la différence des deux médianes (cette période moins la précédente) avec un "
+                    "intervalle bootstrap par centiles à {confidence} ({resamples} rééchantillonnages de chaque période, "
+                    "une graine fixe par mesure : les mêmes incidents donnent toujours le même intervalle). Un intervalle "
+                    "qui contient zéro signifie que l'écart reste dans le bruit de si peu de valeurs à longue traîne. Avec "
+                    "moins de {minimum} valeurs dans une période, aucune comparaison n'est faite.",
+    "measures": {
+        "time_to_detect": ["Délai de détection",
+                           "du début de l'impact (première période d'impact ou started_at) à detected_at"],
+        "time_to_first_update": ["Délai de première communication",
+                                 "du début de l'impact à la première communication publique (investigating, identified, update …)"],
+        "time_to_mitigate": ["Délai d'atténuation", "du début de l'impact à mitigated_at"],
+        "time_to_resolve": ["Délai de résolution", "du début de l'impact à resolved_at (clôture de l'incident)"],
+    },
+    "comparison": {
+        "too_few": "Trop peu pour comparer (moins de {minimum} incidents avec ce moment dans une période).",
+        "within_noise": "Dans le bruit : les médianes diffèrent de {change}, et l'intervalle à {confidence} ({interval}) inclut l'absence"
+            " de changement.",
+        "longer": "Plus long que la période précédente de {change} (intervalle à {confidence} : {interval}).",
+        "shorter": "Plus court que la période précédente de {change} (intervalle à {confidence} : {interval}).",
+        "interval": "{low} à {high}",
+    },
+    "component_col": "Composant", "availability": "Disponibilité", "weighted_downtime": "Indisponibilité pondérée",
+    "incidents": "Incidents", "no_component": "Les incidents ne nomment aucun composant.",
+    "availability_note": "Disponibilité = 1 − indisponibilité pondérée ÷ durée de la période{clipped}, d'après les périodes "
+                         "d'impact des incidents (un incident sans période : du début à la fin de son impact), arrondie à "
+                         "0,001 % par défaut. Chaque chiffre ci-dessus suit la règle nommée ci-dessus (`availability` dans "
+                         "`postmortem.yaml`). L'état d'un composant dans un incident est le pire que l'incident a publié "
+                         "pour lui, sinon celui qu'implique son impact.",
+    "clipped": " jusqu'à la date de production ({when})",
+    "policy": {
+        "sentence": "Règle « {name} » : poids de l'indisponibilité {weights}, {maintenance} ; {regional}.",
+        "weight": "{status} {percent}", "statuses": {"major_outage": "panne majeure", "partial_outage": "panne partielle",
+                                                     "degraded_performance": "performances dégradées"},
+        "maintenance": "maintenance {percent}", "maintenance_not_counted": "maintenance non comptée",
+        "whole_component": "une période compte pour tout le composant",
+        "by_region": "une période libellée d'une région compte pour 1/{count} du composant (régions : {regions})",
+    },
+    "incident": "Incident", "began": "Début", "severity": "Gravité", "duration": "Durée", "time_to_detect": "Délai de détection",
+    "longest": "Incidents les plus longs (durée de l'impact)", "slowest": "Détectés le plus tard", "none_in_period": "Aucun dans cette période.",
+    "outliers_note": "Gravité et durée sont montrées côte à côte, non combinées : un incident long n'est pas forcément grave.",
+    "without_duration": "{count} incident(s) sans durée connue.",
+    "without_detection": "{count} incident(s) sans heure de détection.",
+    "actions_summary": "{count} action(s) issue(s) des incidents de cette période, au {day} : {states}.",
+    "state_count": "{count} {state}",
+    "states": {"open": "Ouvertes", "overdue": "En retard", "done": "Faites", "wont_do": "Abandonnées"},
+    "types": {"mitigate": "Atténuer", "prevent": "Prévenir", "process": "Processus", "other": "Autre", "none": "Sans type"},
+    "no_priority": "Sans priorité", "by_type": "Par type", "by_priority": "Par priorité",
+    "open_items": "Actions ouvertes, les plus anciennes d'abord",
+    "action": "Action", "age": "Âge", "due": "Échéance", "owner": "Responsable", "ticket": "Ticket", "days": "{count} j",
+    "overdue_by": "en retard de {count} j",
+    "actions_note": "Ouvertes inclut en cours ; en retard signifie ouverte avec une échéance antérieure au dernier jour du "
+                    "bilan. L'âge compte du jour où l'incident a commencé au dernier jour du bilan (les actions n'ont pas "
+                    "de date de création), jamais jusqu'au jour où le bilan est produit.",
+    "no_actions": "Les incidents de cette période ne listent aucune action.",
+    "cause": "Cause (étiquette)", "previous": "Avant", "recurring": "récurrente",
+    "causes_note": "D'après les `tags` des incidents. {untagged} incident(s) sur {total} dans cette période n'ont pas d'étiquette.",
+    "causes_none_note": "D'après les `tags` des incidents. {untagged} incident(s) sur {total} dans cette période n'ont pas "
+                        "d'étiquette : il n'y a rien à regrouper.",
+    "listed": "{total} incidents ont commencé dans cette période, tous comptés ci-dessus ; les {listed} à l'impact le plus "
+              "grave (puis les plus longs) sont listés ici, par date.",
+    "tags": "Étiquettes", "near_miss": "(quasi-incident)", "no_incident": "Aucun incident n'a commencé dans cette période.",
+    "more": "{names} et {count} de plus",
+    "charts": {
+        "counts_title": "Incidents par mois et par impact", "counts_desc": "{total} incidents dans la période. {months}.",
+        "month": "{month} {year} : {counts}", "month_none": "aucun", "count": "{count} {impact}",
+        "near_miss_one": " (1 quasi-incident)", "near_misses": " ({count} quasi-incidents)",
+        "strip_title": "{label} : chaque incident, par période", "strip_desc": "{label}, {definition}. {current}. {previous}.",
+        "sample": "{name} : {incidents}, médiane {median}, 90e centile {p90}, {missing} manquant(s)",
+        "incidents_one": "1 incident", "incidents_many": "{count} incidents",
+        "sample_none": "{name} : aucun incident avec ce moment",
+        "sample_none_missing": "{name} : aucun incident avec ce moment ({missing} manquant(s))",
+        "scale": "échelle logarithmique ; trait : médiane, triangle : 90e centile",
+        "summary": "n {count} · médiane {median} · p90 {p90}", "summary_none": "n 0",
+        "without": "{count} sans ce moment",
+    },
+}
+
+for _table, _period_report in ((_EN, _PERIOD_REPORT_EN), (_DE, _PERIOD_REPORT_DE), (_FR, _PERIOD_REPORT_FR)):
+    _table["period_report"] = _period_report
+
 LOCALES: dict[str, dict[str, Any]] = {"en": _EN, "de": _DE, "fr": _FR}
 
 

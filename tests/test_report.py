@@ -389,3 +389,84 @@ def test_long_lists_are_cut_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
                                                          "2024-10-26-overnight-reporting"]
     text = render_report(report, "md").decode()
     assert "8 incidents began in this period, all counted above; the 3 with the most severe impact" in text
+
+
+def _keys(table: dict[str, object], prefix: str = "") -> set[str]:
+    found: set[str] = set()
+    for key, value in table.items():
+        found.add(prefix + key)
+        if isinstance(value, dict):
+            found |= _keys(value, f"{prefix}{key}.")
+    return found
+
+
+def test_every_language_has_every_string_of_the_report() -> None:
+    from generator.i18n import LOCALES
+
+    english = LOCALES["en"]["period_report"]
+    for locale, table in LOCALES.items():
+        assert _keys(table["period_report"]) == _keys(english), locale
+        for key, (label, definition) in table["period_report"]["measures"].items():
+            assert label and definition, (locale, key)
+
+
+# English interface strings of the report (headings, columns, notes, chart words): none may remain in
+# a report in another language. The incidents' own text (titles, tags, policy names) is not interface.
+ENGLISH_WORDS = ("Reliability review", "Speed of response", "This period", "Previous period", "Availability", "Outliers",
+                 "Follow-through", "Recurring causes", "Incidents in this period", "Time to detect",
+                 "Compared with the previous period", "How the comparison is made", "Weighted downtime", "Longest incidents",
+                 "Slowest to detect", "By type", "By priority", "Open items", "every incident, by period", "90th",
+                 "Incidents by month and impact", "log scale", "without this moment", "Policy “", "downtime weights",
+                 "Build date", "Built from", "of which near misses", "Near misses", "action item(s)",
+                 "Within noise", "Too few to compare", "whole days in", "compared with the previous")
+
+
+@pytest.mark.parametrize(("locale", "words"), [
+    ("de", ("Zuverlässigkeitsbericht: 1. Aug. 2024 – 31. Okt. 2024", "Reaktionsgeschwindigkeit", "Verfügbarkeit",
+            "Vorfälle nach Monat und Auswirkung", "Zeit bis zur Erkennung: jeder Vorfall, nach Zeitraum", "Regel „",
+            "Nachverfolgung", "Wiederkehrende Ursachen", "Offene Maßnahmen, älteste zuerst", "Stand 31. Okt. 2024")),
+    ("fr", ("Bilan de fiabilité : 1 août 2024 – 31 oct. 2024", "Rapidité de réaction", "Disponibilité",
+            "Incidents par mois et par impact", "Délai de détection : chaque incident, par période", "Règle « ",
+            "Suivi des actions", "Causes récurrentes", "Actions ouvertes, les plus anciennes d'abord", "au 31 oct. 2024")),
+])
+@pytest.mark.parametrize("internal", [False, True])
+def test_the_report_speaks_the_configured_language(locale: str, words: tuple[str, ...], internal: bool) -> None:
+    config = SiteConfig(zone="Europe/London", locale=locale)
+    report = build_report(visible(example_incidents(), internal=internal), config, Q3, NO_GIT, internal=internal)
+    import html as html_module
+
+    for fmt in ("html", "md"):
+        text = render_report(report, fmt).decode()
+        if fmt == "html":
+            text = html_module.unescape(text)
+        for expected in words:
+            if fmt == "md" and expected.startswith(("Vorfälle nach", "Zeit bis zur Erkennung:", "Incidents par", "Délai de détection :")):
+                continue  # chart titles: the Markdown has no charts
+            assert expected in text, (fmt, expected)
+        left = [english for english in ENGLISH_WORDS if english in text]
+        assert not left, (fmt, left)
+
+
+def test_an_english_report_is_unchanged_by_the_string_table() -> None:
+    """English stays the default: the same words as before the strings moved to i18n."""
+    report = build_report(visible(example_incidents(), internal=False), SiteConfig(zone="Europe/London"), Q3, NO_GIT)
+    text = render_report(report, "md").decode()
+    for expected in ("# Reliability review: Aug 01, 2024 – Oct 31, 2024", "## Speed of response", "**Definition:** from the start",
+                     "as of Oct 31, 2024:", "Policy “statuspage”: downtime weights major outage 100%"):
+        assert expected in text, expected
+
+
+def test_a_pdf_in_another_language_is_tagged_with_it() -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    config = SiteConfig(zone="Europe/London", locale="fr")
+    report = build_report(visible(example_incidents(), internal=False), config, Q3, NO_GIT)
+    data = render_report(report, "pdf")
+    assert data == render_report(report, "pdf")
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.metadata is not None and reader.metadata.title == "Bilan de fiabilité : 1 août 2024 – 31 oct. 2024"
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    assert "Rapidité de réaction" in "".join(page.extract_text() for page in reader.pages)
+    assert figure_alts(reader.trailer["/Root"]["/StructTreeRoot"])[0].startswith("Incidents par mois et par impact. ")

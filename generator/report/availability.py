@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import Any
 
 from generator.model.config import AvailabilityPolicy
 from generator.model.incident import Incident
@@ -23,8 +24,6 @@ from generator.report.gather import ReportIncident
 STATUS_OF_IMPACT = {"critical": "major_outage", "major": "partial_outage", "minor": "degraded_performance",
                     "none": "operational", "maintenance": "under_maintenance"}
 STATUS_ORDER = ("operational", "degraded_performance", "under_maintenance", "partial_outage", "major_outage")
-STATUS_WORDS = {"major_outage": "major outage", "partial_outage": "partial outage",
-                "degraded_performance": "degraded performance", "under_maintenance": "maintenance", "operational": "operational"}
 
 
 @dataclass(frozen=True)
@@ -45,16 +44,20 @@ class ComponentAvailability:
     incidents: int  # incidents whose impact on it overlaps the period (whatever their weight)
 
 
-def describe(policy: AvailabilityPolicy) -> str:
-    """The policy in one sentence, printed beside every availability figure."""
+def describe(policy: AvailabilityPolicy, words: dict[str, Any] | None = None) -> str:
+    """The policy in one sentence, printed beside every availability figure (``words``: the report's
+    strings, ``strings(locale)["period_report"]``; English when not given)."""
+    from generator.i18n import strings
+
+    said = (words or strings("en")["period_report"])["policy"]
     w = policy.weights
-    parts = [f"major outage {w.major_outage:.0%}", f"partial outage {w.partial_outage:.0%}",
-             f"degraded performance {w.degraded_performance:.0%}"]
-    maintenance = f"maintenance {w.under_maintenance:.0%}" if policy.count_maintenance else "maintenance not counted"
-    regional = ("a window counts for the whole component" if policy.regional_windows == "whole_component"
-                else f"a window labelled with a region counts for 1/{len(policy.regions)} of the component "
-                     f"(regions: {', '.join(policy.regions)})")
-    return f"Policy “{policy.name}”: downtime weights {', '.join(parts)}, {maintenance}; {regional}."
+    parts = [said["weight"].format(status=said["statuses"][status], percent=f"{getattr(w, status):.0%}")
+             for status in ("major_outage", "partial_outage", "degraded_performance")]
+    maintenance = (said["maintenance"].format(percent=f"{w.under_maintenance:.0%}") if policy.count_maintenance
+                   else said["maintenance_not_counted"])
+    regional = (said["whole_component"] if policy.regional_windows == "whole_component"
+                else said["by_region"].format(count=len(policy.regions), regions=", ".join(policy.regions)))
+    return said["sentence"].format(name=policy.name, weights=", ".join(parts), maintenance=maintenance, regional=regional)
 
 
 def status_in(incident: Incident, component: str) -> str:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from generator.render.formatting import duration
 from generator.render.svg import Element, number, svg_root
-from generator.report.counts import IMPACTS, Counts
+from generator.report.counts import IMPACTS, Counts, MonthCounts
 from generator.report.statistics import Measure, Sample
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-IMPACT_WORDS = {"critical": "Critical", "major": "Major", "minor": "Minor", "none": "No impact", "maintenance": "Maintenance"}
 COLOURS = {"critical": "#b42318", "major": "#b54708", "minor": "#8a6100", "none": "#475467", "maintenance": "#1d5fb4",
            "near_miss": "#5c4a9e", "current": "#1d4ed8", "previous": "#475467"}
 INK, MUTED, RULE = "#1f2933", "#5f6b7a", "#d5dbe1"
@@ -28,6 +28,12 @@ LABELLED_COLUMN = 20.0  # a month's column this wide (px) or wider has its count
 # Log-scale ticks for response times, in seconds, with their labels.
 TICKS = [(60, "1m"), (300, "5m"), (900, "15m"), (3600, "1h"), (4 * 3600, "4h"), (86400, "1d"), (4 * 86400, "4d"),
          (14 * 86400, "2w"), (60 * 86400, "60d")]
+
+
+def _english() -> dict[str, Any]:
+    from generator.i18n import strings
+
+    return strings("en")["period_report"]
 
 
 def span_text(seconds: float) -> str:
@@ -53,9 +59,12 @@ def counts_are_labelled(months: int) -> bool:
     return month_column(months) >= LABELLED_COLUMN
 
 
-def counts_chart(counts: Counts) -> str:
+def counts_chart(counts: Counts, words: dict[str, Any] | None = None, month_names: Sequence[str] = MONTHS) -> str:
     """Incidents per month, one row per impact (and one for near-misses), each bar labelled with its count
-    while the columns are wide enough (``LABELLED_COLUMN``)."""
+    while the columns are wide enough (``LABELLED_COLUMN``); ``words``: the report's strings (English
+    when not given) and ``month_names`` the locale's short month names."""
+    p = words or _english()
+    said = p["charts"]
     months = counts.months
     rows = [*IMPACTS, "near_miss"]
     label_width, right, row_height, top = 110, 12, 32, 10
@@ -63,19 +72,23 @@ def counts_chart(counts: Counts) -> str:
     width = label_width + column * len(months) + right
     height = top + row_height * len(rows) + 26
     peak = max([m.by_impact[k] for m in months for k in IMPACTS] + [m.near_misses for m in months] + [1])
-    described = "; ".join(
-        f"{MONTHS[m.month - 1]} {m.year}: " + (", ".join(f"{m.by_impact[k]} {IMPACT_WORDS[k].lower()}" for k in IMPACTS
-                                                          if m.by_impact[k]) or "none")
-        + (f" ({m.near_misses} near miss{'es' if m.near_misses != 1 else ''})" if m.near_misses else "")
-        for m in months)
+
+    def month_words(m: MonthCounts) -> str:
+        found = ", ".join(said["count"].format(count=m.by_impact[k], impact=p["impacts"][k].lower()) for k in IMPACTS
+                          if m.by_impact[k]) or said["month_none"]
+        if m.near_misses:
+            found += said["near_miss_one"] if m.near_misses == 1 else said["near_misses"].format(count=m.near_misses)
+        return said["month"].format(month=month_names[m.month - 1], year=m.year, counts=found)
+
+    described = "; ".join(month_words(m) for m in months)
     # A count is printed over its bar while the columns are wide enough for it (two years of months);
     # past that the labels would run into each other, and the counts are in the description.
     labelled = counts_are_labelled(len(months))
-    root = svg_root(width, height, title="Incidents by month and impact",
-                    desc=f"{counts.total} incidents in the period. {described}.", class_="chart counts-chart")
+    root = svg_root(width, height, title=said["counts_title"],
+                    desc=said["counts_desc"].format(total=counts.total, months=described), class_="chart counts-chart")
     for index, key in enumerate(rows):
         base = top + row_height * (index + 1)
-        _text(root, label_width - 8, base - 4, "Near misses" if key == "near_miss" else IMPACT_WORDS[key], anchor="end",
+        _text(root, label_width - 8, base - 4, p["near_misses"] if key == "near_miss" else p["impacts"][key], anchor="end",
               fill=INK)
         root.add("line", x1=label_width, y1=base, x2=width - right, y2=base, stroke=RULE, stroke_width=1)
         bars: list[str] = []  # one path per row: the renderer's cost is per element, and a long period has hundreds of bars
@@ -94,7 +107,8 @@ def counts_chart(counts: Counts) -> str:
     for position, month in enumerate(months):
         if position % step == 0:
             x = label_width + column * (position + 0.5)
-            label = MONTHS[month.month - 1] if month.month != 1 and position else f"{MONTHS[month.month - 1]} {month.year}"
+            name = month_names[month.month - 1]
+            label = name if month.month != 1 and position else f"{name} {month.year}"
             _text(root, x, height - 8, label, size=10, anchor="middle", fill=MUTED)
     return root.to_string()
 
@@ -108,12 +122,15 @@ def _scale(samples: Sequence[Sample]) -> tuple[float, float]:
     return math.log10(max(low, 1)), math.log10(max(high, low * 10, 10))
 
 
-def _sample_words(name: str, sample: Sample) -> str:
+def _sample_words(name: str, sample: Sample, said: dict[str, str]) -> str:
     if not sample.count:
-        return f"{name}: no incident with this moment" + (f" ({len(sample.missing)} missing)" if sample.missing else "")
+        if sample.missing:
+            return said["sample_none_missing"].format(name=name, missing=len(sample.missing))
+        return said["sample_none"].format(name=name)
     assert sample.median is not None and sample.p90 is not None
-    return (f"{name}: {sample.count} incident{'s' if sample.count != 1 else ''}, median {span_text(sample.median)}, "
-            f"90th percentile {span_text(sample.p90)}, {len(sample.missing)} missing")
+    incidents = said["incidents_one"] if sample.count == 1 else said["incidents_many"].format(count=sample.count)
+    return said["sample"].format(name=name, incidents=incidents, median=span_text(sample.median), p90=span_text(sample.p90),
+                                 missing=len(sample.missing))
 
 
 def dots_path(centres: Sequence[tuple[float, float]], radius: float = DOT_RADIUS) -> str:
@@ -129,8 +146,12 @@ def dots_path(centres: Sequence[tuple[float, float]], radius: float = DOT_RADIUS
     return "".join(f"{start}a{r},{r} 0 1 0 {diameter},0a{r},{r} 0 1 0 -{diameter},0" for start in seen)
 
 
-def strip_chart(measure: Measure, current_label: str, previous_label: str) -> str:
-    """Every incident's value as a dot on a log time axis, one row per period; median line, p90 triangle."""
+def strip_chart(measure: Measure, current_label: str, previous_label: str, words: dict[str, Any] | None = None) -> str:
+    """Every incident's value as a dot on a log time axis, one row per period; median line, p90 triangle
+    (``words``: the report's strings, English when not given)."""
+    p = words or _english()
+    said = p["charts"]
+    label, definition = p["measures"][measure.key]
     label_width, plot, right, row_height, top = 118, 300, 222, 36, 6
     width, height = label_width + plot + right, top + row_height * 2 + 34
     low, high = _scale([measure.current, measure.previous])
@@ -139,16 +160,16 @@ def strip_chart(measure: Measure, current_label: str, previous_label: str) -> st
         position = (math.log10(max(seconds, 1)) - low) / (high - low)
         return label_width + plot * min(max(position, 0.0), 1.0)
 
-    desc = f"{measure.label}, {measure.definition}. " + ". ".join(
-        (_sample_words(current_label, measure.current), _sample_words(previous_label, measure.previous))) + "."
-    root = svg_root(width, height, title=f"{measure.label}: every incident, by period", desc=desc,
-                    class_="chart strip-chart")
+    desc = said["strip_desc"].format(label=label, definition=definition,
+                                     current=_sample_words(current_label, measure.current, said),
+                                     previous=_sample_words(previous_label, measure.previous, said))
+    root = svg_root(width, height, title=said["strip_title"].format(label=label), desc=desc, class_="chart strip-chart")
     for tick, label in TICKS:
         if low - 1e-9 <= math.log10(tick) <= high + 1e-9:
             x = x_of(tick)
             root.add("line", x1=x, y1=top, x2=x, y2=top + row_height * 2, stroke=RULE, stroke_width=1)
             _text(root, x, top + row_height * 2 + 14, label, size=10, anchor="middle", fill=MUTED)
-    _text(root, label_width + plot / 2, height - 3, "log scale; line: median, triangle: 90th percentile", size=9.5,
+    _text(root, label_width + plot / 2, height - 3, said["scale"], size=9.5,
           anchor="middle", fill=MUTED)
     for index, (name, sample, colour) in enumerate(((current_label, measure.current, COLOURS["current"]),
                                                     (previous_label, measure.previous, COLOURS["previous"]))):
@@ -164,9 +185,9 @@ def strip_chart(measure: Measure, current_label: str, previous_label: str) -> st
             x = x_of(sample.p90)
             root.add("path", d=f"M{x - 4.5:.2f},{middle + 15:.2f} L{x + 4.5:.2f},{middle + 15:.2f} L{x:.2f},{middle + 9:.2f} Z",
                      fill=INK)
-            summary = f"n {sample.count} · median {span_text(sample.median)} · p90 {span_text(sample.p90)}"
+            summary = said["summary"].format(count=sample.count, median=span_text(sample.median), p90=span_text(sample.p90))
         else:
-            summary = "n 0"
+            summary = said["summary_none"]
         _text(root, label_width + plot + 10, middle - 1, summary, size=10)
-        _text(root, label_width + plot + 10, middle + 10, f"{len(sample.missing)} without this moment", size=9.5, fill=MUTED)
+        _text(root, label_width + plot + 10, middle + 10, said["without"].format(count=len(sample.missing)), size=9.5, fill=MUTED)
     return root.to_string()

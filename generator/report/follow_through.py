@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.model.incident import ActionItem
@@ -52,17 +53,22 @@ def tracked(items: Sequence[ReportIncident], as_of: date, zone: str) -> list[Tra
     return found
 
 
-def table(items: Sequence[TrackedItem], key: str) -> list[tuple[str, dict[str, int]]]:
-    """Counts per state, by type (``key="type"``) or by priority, in a stable order."""
+def table(items: Sequence[TrackedItem], key: str, words: dict[str, Any] | None = None) -> list[tuple[str, dict[str, int]]]:
+    """Counts per state, by type (``key="type"``) or by priority, in a stable order; ``words``: the
+    report's strings (``i18n``, English when not given) for the type names and "No priority"."""
+    type_words = {**TYPE_WORDS, **{k: v for k, v in (words or {}).get("types", {}).items() if k != "none"}}
+    if words is not None:
+        type_words[None] = words["types"]["none"]
+    no_priority = words["no_priority"] if words is not None else "No priority"
     rows: dict[str, dict[str, int]] = {}
     for entry in items:
         value = entry.item.type if key == "type" else entry.item.priority
-        label = TYPE_WORDS[value] if key == "type" else (value or "No priority")
+        label = type_words[value] if key == "type" else (value or no_priority)
         rows.setdefault(label, dict.fromkeys(STATES, 0))[entry.state] += 1
     if key == "type":
-        order = [TYPE_WORDS[k] for k in ("mitigate", "prevent", "process", "other", None)]
+        order = [type_words[k] for k in ("mitigate", "prevent", "process", "other", None)]
         return [(label, rows[label]) for label in order if label in rows]
-    return sorted(rows.items(), key=lambda pair: (pair[0] == "No priority", pair[0].casefold()))
+    return sorted(rows.items(), key=lambda pair: (pair[0] == no_priority, pair[0].casefold()))
 
 
 def totals(items: Sequence[TrackedItem]) -> dict[str, int]:

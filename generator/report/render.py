@@ -14,22 +14,29 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
+
 from generator.i18n import strings
 from generator.render.environment import MarkdownSafe, make_environment
 from generator.render.markdown import markdown_to_text, shorten
 from generator.report import charts
 from generator.report.availability import ComponentAvailability
 from generator.report.document import Report
-from generator.report.follow_through import STATE_WORDS, STATES, TYPE_WORDS, table
+from generator.report.follow_through import STATES, table, totals
 from generator.report.statistics import CONFIDENCE, MIN_TO_COMPARE, RESAMPLES, Comparison
 
 FORMATS = ("md", "html", "pdf")
-TITLE = "Reliability review"
 
 
-def day_text(day: date) -> str:
-    """``Jul 01, 2024``, as the incident documents write dates."""
-    return f"{charts.MONTHS[day.month - 1]} {day.day:02d}, {day.year}"
+def words_of(locale: str) -> dict[str, Any]:
+    """The period report's strings in ``locale`` (``strings(locale)["period_report"]``)."""
+    return strings(locale)["period_report"]
+
+
+def day_text(day: date, locale: str = "en") -> str:
+    """``Jul 01, 2024`` (``1. Juli 2024``, ``1 juil. 2024``), as the incident documents write dates."""
+    t = strings(locale)
+    return t["date_format"].format(mon=t["months"][day.month - 1], day=day.day, year=day.year)
 
 
 def one_line(markdown: str, limit: int = 160) -> str:
@@ -37,74 +44,91 @@ def one_line(markdown: str, limit: int = 160) -> str:
     return shorten(re.sub(r"\s+", " ", markdown_to_text(markdown)).strip(), limit)
 
 
-def some(names: tuple[str, ...] | list[str], limit: int = 12) -> str:
+def some(names: tuple[str, ...] | list[str], limit: int = 12, words: dict[str, Any] | None = None) -> str:
     """``a, b, c``; past ``limit`` names, the first ones and how many more (a long list would fill pages)."""
     if len(names) <= limit:
         return ", ".join(names)
-    return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+    return (words or words_of("en"))["more"].format(names=", ".join(names[:limit]), count=len(names) - limit)
 
 
-def comparison_words(comparison: Comparison) -> str:
+def comparison_words(comparison: Comparison, words: dict[str, Any] | None = None) -> str:
     """What the difference of medians means, in words (never an arrow)."""
+    said = (words or words_of("en"))["comparison"]
     if comparison.verdict == "too few":
-        return f"Too few to compare (fewer than {MIN_TO_COMPARE} incidents with this moment in a period)."
+        return said["too_few"].format(minimum=MIN_TO_COMPARE)
     assert comparison.difference is not None and comparison.low is not None and comparison.high is not None
-    interval = f"{charts.span_text(comparison.low)} to {charts.span_text(comparison.high)}"
-    change = charts.span_text(comparison.difference)
-    if comparison.verdict == "within noise":
-        return f"Within noise: the medians differ by {change}, and the {CONFIDENCE:.0%} interval ({interval}) includes no change."
-    return f"{comparison.verdict.capitalize()} than the previous period by {change} ({CONFIDENCE:.0%} interval {interval})."
+    interval = said["interval"].format(low=charts.span_text(comparison.low), high=charts.span_text(comparison.high))
+    change, confidence = charts.span_text(comparison.difference), f"{CONFIDENCE:.0%}"
+    key = {"within noise": "within_noise", "longer": "longer", "shorter": "shorter"}[comparison.verdict]
+    return said[key].format(change=change, confidence=confidence, interval=interval)
 
 
 def availability_text(row: ComponentAvailability) -> str:
     return "–" if row.percent is None else f"{row.percent:.3f} %"
 
 
-def build_date_text(report: Report) -> str:
+def build_date_text(report: Report, words: dict[str, Any] | None = None) -> str:
+    facts = (words or words_of("en"))["facts"]
     built = report.provenance.build_date
     if built is None:
-        return "not recorded (SOURCE_DATE_EPOCH was not set)"
-    return f"{built.astimezone(UTC):%Y-%m-%d %H:%M} UTC (from SOURCE_DATE_EPOCH)"  # minutes, naming where it came from
+        return facts["not_recorded"]
+    return facts["built_at"].format(when=f"{built.astimezone(UTC):%Y-%m-%d %H:%M}")  # minutes, naming where it came from
+
+
+def code_spans(text: str) -> Markup:
+    """One of the report's own strings for HTML: escaped, with `backticks` as ``<code>`` (the Markdown keeps them)."""
+    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 def context(report: Report, *, fmt: str) -> dict[str, Any]:
     """Everything the templates print, computed here so each template only lays it out."""
     config, period = report.config, report.period
     t = strings(config.locale, {"statuses": config.labels.statuses, "headings": config.labels.headings})
-    current_label = f"{day_text(period.first_day)} – {day_text(period.last_day)}"
-    previous_label = f"{day_text(report.previous.first_day)} – {day_text(report.previous.last_day)}"
+    p = t["period_report"]
+    locale = config.locale
+    current_label = f"{day_text(period.first_day, locale)} – {day_text(period.last_day, locale)}"
+    previous_label = f"{day_text(report.previous.first_day, locale)} – {day_text(report.previous.last_day, locale)}"
     zone = ZoneInfo(period.zone)
     clipped = report.availability_end < period.end
+    title = p["title"]
     return {
         "report": report,
         "config": config,
         "t": t,
+        "p": p,
         "internal": report.internal,
         "fmt": fmt,
-        "title": TITLE,
+        "title": title,
         "company": config.company,
         "paper": config.paper,
-        "header_right": (config.confidentiality or t["fields"]["confidential"]) if report.internal else f"{TITLE}: {config.company}",
+        "header_right": (config.confidentiality or t["fields"]["confidential"]) if report.internal
+        else p["header"].format(title=title, company=config.company),
         "confidential": config.confidentiality or t["fields"]["confidential"],
         "period_label": current_label,
         "previous_label": previous_label,
-        "current_short": "This period",
-        "previous_short": "Previous period",
-        "impacts": [(key, charts.IMPACT_WORDS[key]) for key in ("critical", "major", "minor", "none", "maintenance")],
-        "states": [(key, STATE_WORDS[key]) for key in STATES],
-        "by_type": table(report.actions, "type"),
-        "by_priority": table(report.actions, "priority"),
-        "type_words": TYPE_WORDS,
-        "counts_svg": charts.counts_chart(report.counts) if fmt != "md" else "",
+        "last_day": day_text(period.last_day, locale),
+        "current_short": p["this_period"],
+        "previous_short": p["previous_period"],
+        "impacts": [(key, p["impacts"][key]) for key in ("critical", "major", "minor", "none", "maintenance")],
+        "states": [(key, p["states"][key]) for key in STATES],
+        "state_summary": ", ".join(p["state_count"].format(count=count, state=p["states"][key].lower())
+                                   for key, count in totals(report.actions).items()),
+        "by_type": table(report.actions, "type", p),
+        "by_priority": table(report.actions, "priority", p),
+        "type_words": {None: p["types"]["none"], **{k: v for k, v in p["types"].items() if k != "none"}},
+        "measure_words": {key: {"label": label, "definition": definition} for key, (label, definition) in p["measures"].items()},
+        "counts_svg": charts.counts_chart(report.counts, p, t["months"]) if fmt != "md" else "",
         "counts_labelled": charts.counts_are_labelled(len(report.counts.months)),
-        "strip_svgs": {m.key: charts.strip_chart(m, "This period", "Previous period") for m in report.measures} if fmt != "md" else {},
+        "strip_svgs": {m.key: charts.strip_chart(m, p["this_period"], p["previous_period"], p) for m in report.measures}
+        if fmt != "md" else {},
         "span": charts.span_text,
-        "compare": comparison_words,
+        "compare": lambda comparison: comparison_words(comparison, p),
         "percent": availability_text,
         "one_line": one_line,
-        "some": some,
-        "day": lambda moment: day_text(moment.astimezone(zone).date()),
-        "build_date": build_date_text(report),
+        "some": lambda names: some(names, words=p),
+        "code": code_spans,
+        "day": lambda moment: day_text(moment.astimezone(zone).date(), locale),
+        "build_date": build_date_text(report, p),
         "clipped_at": f"{report.availability_end.astimezone(zone):%Y-%m-%d %H:%M} {report.availability_end.astimezone(zone).tzname()}"
         if clipped else None,
         "resamples": RESAMPLES,
@@ -139,11 +163,14 @@ def render_report(report: Report, fmt: str, *, templates: Path | None = None) ->
     from generator.render.pdf_engine import PdfMetadata, html_to_pdf
 
     moment = _pdf_dates(report)
+    locale = report.config.locale
+    p = words_of(locale)
     metadata = PdfMetadata(
-        title=f"{TITLE}: {day_text(report.period.first_day)} – {day_text(report.period.last_day)}",
+        title=p["heading"].format(title=p["title"], period=f"{day_text(report.period.first_day, locale)} – "
+                                                            f"{day_text(report.period.last_day, locale)}"),
         author=report.config.company,
-        subject=f"Incidents, response times, availability and follow-through of {report.config.company}",
-        keywords=("reliability", "incidents", *((report.component and [report.component]) or [])),
+        subject=p["pdf_subject"].format(company=report.config.company),
+        keywords=(*p["keywords"], *((report.component and [report.component]) or [])),
         created=moment, modified=moment, lang=report.config.locale,
     )
     return html_to_pdf(html, metadata)
