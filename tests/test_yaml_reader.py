@@ -235,4 +235,4 @@ def test_an_ascii_file_is_checked_for_the_same_characters_as_any_other() -> None
             continue
         ascii_only = problems(f"title: a{chr(code)}b\n")
         assert ascii_only == problems(f"title: a{chr(code)}b\nsummary: é\n"), code
-        assert bool(ascii_only) == (code < 32 and chr(code) != "\t" or code == 127), code
+        assert bool(ascii_only) == ((code < 32 and chr(code) != "\t") or code == 127), code
