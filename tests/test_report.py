@@ -470,3 +470,20 @@ def test_a_pdf_in_another_language_is_tagged_with_it() -> None:
     assert reader.trailer["/Root"]["/Lang"] == "fr"
     assert "Rapidité de réaction" in "".join(page.extract_text() for page in reader.pages)
     assert figure_alts(reader.trailer["/Root"]["/StructTreeRoot"])[0].startswith("Incidents par mois et par impact. ")
+
+
+def test_strip_plot_dots_are_one_path_with_a_circle_per_distinct_place() -> None:
+    path = charts.dots_path([(10, 20), (30.004, 20), (10, 20), (50, 25.5)], radius=3.6)
+    assert path.count("M") == 3 and path.count("a3.6,3.6 0 1 0 ") == 6  # (10, 20) twice: drawn once
+    assert path.startswith("M6.4,20a3.6,3.6 0 1 0 7.2,0a3.6,3.6 0 1 0 -7.2,0M26.4,20")
+
+
+def test_counts_are_printed_over_the_bars_while_the_months_fit() -> None:
+    assert charts.counts_are_labelled(3) and charts.counts_are_labelled(25)
+    assert not charts.counts_are_labelled(26) and not charts.counts_are_labelled(60)
+    report = build_report(visible(example_incidents(), internal=False), SiteConfig(zone="Europe/London"), Q3, NO_GIT)
+    svg = charts.counts_chart(report.counts)
+    assert svg.count("<path ") == sum(1 for key in (*charts.IMPACTS, "near_miss")
+                                      if any((m.near_misses if key == "near_miss" else m.by_impact[key]) for m in report.counts.months))
+    labels = re.findall(r'<text [^>]*text-anchor="middle"[^>]*>(\d+)</text>', svg)
+    assert sorted(map(int, labels)) == sorted(v for m in report.counts.months for v in (*m.by_impact.values(), m.near_misses) if v)
