@@ -8,10 +8,12 @@ charts being in the HTML and PDF only.
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
@@ -19,6 +21,7 @@ from markupsafe import Markup, escape
 from generator.i18n import strings
 from generator.render.environment import MarkdownSafe, make_environment
 from generator.render.markdown import markdown_to_text, shorten
+from generator.render.svg import SVG_NS
 from generator.report import charts
 from generator.report.availability import ComponentAvailability
 from generator.report.document import Report
@@ -80,6 +83,34 @@ def code_spans(text: str) -> Markup:
     return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", str(escape(text))))
 
 
+SVG_TITLE, SVG_DESC = f"{{{SVG_NS}}}title", f"{{{SVG_NS}}}desc"
+
+
+def alternative_text(title: str, desc: str) -> str:
+    """A chart's text alternative: its title, then its description (``Title. Description``)."""
+    title, desc = title.strip(), desc.strip()
+    if not desc or not title:
+        return title or desc
+    return f"{title}{'' if title[-1] in '.!?:…' else '.'} {desc}"
+
+
+def chart_markup(svg: str, fmt: str) -> Markup:
+    """A chart for the page: the SVG inline in the HTML; in the PDF, the same bytes as a ``data:`` image
+    whose ``alt`` is its title and description.
+
+    As for the incident PDF's timeline picture: inline, every element of the SVG goes through
+    WeasyPrint's HTML tokenizer and style cascade, which cost more than drawing it; as an image it is
+    read by an XML parser, its text stays text, and its Figure tag carries the whole text
+    alternative as ``/Alt``.
+    """
+    if fmt != "pdf":
+        return Markup(svg)  # every text in it is escaped by the SVG writer
+    root = ElementTree.fromstring(svg)
+    alt = alternative_text(root.findtext(SVG_TITLE) or "", root.findtext(SVG_DESC) or "")
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return Markup('<img class="chart-image" alt="{}" src="data:image/svg+xml;base64,{}">').format(alt, Markup(data))
+
+
 def context(report: Report, *, fmt: str) -> dict[str, Any]:
     """Everything the templates print, computed here so each template only lays it out."""
     config, period = report.config, report.period
@@ -117,9 +148,10 @@ def context(report: Report, *, fmt: str) -> dict[str, Any]:
         "by_priority": table(report.actions, "priority", p),
         "type_words": {None: p["types"]["none"], **{k: v for k, v in p["types"].items() if k != "none"}},
         "measure_words": {key: {"label": label, "definition": definition} for key, (label, definition) in p["measures"].items()},
-        "counts_svg": charts.counts_chart(report.counts, p, t["months"]) if fmt != "md" else "",
+        "counts_svg": chart_markup(charts.counts_chart(report.counts, p, t["months"]), fmt) if fmt != "md" else "",
         "counts_labelled": charts.counts_are_labelled(len(report.counts.months)),
-        "strip_svgs": {m.key: charts.strip_chart(m, p["this_period"], p["previous_period"], p) for m in report.measures}
+        "strip_svgs": {m.key: chart_markup(charts.strip_chart(m, p["this_period"], p["previous_period"], p), fmt)
+                       for m in report.measures}
         if fmt != "md" else {},
         "span": charts.span_text,
         "compare": lambda comparison: comparison_words(comparison, p),
