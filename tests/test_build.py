@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -99,39 +100,44 @@ def test_a_template_error_fails_the_build_without_touching_the_output(tmp_path: 
 
 
 WEASYPRINT_PROBE = textwrap.dedent("""
-    import sys
+    import json, sys
     from generator.cli import main
-    try:
-        main(sys.argv[1:], standalone_mode=False)
-    finally:
-        print("WEASYPRINT", "weasyprint" in sys.modules, file=sys.stderr)
+    for args in json.loads(sys.argv[1]):  # each command in turn, in this one interpreter
+        try:
+            main(args, standalone_mode=False)
+        finally:
+            print("WEASYPRINT", "weasyprint" in sys.modules, file=sys.stderr)
 """)
 
 
-@pytest.mark.parametrize("args", [
-    ["render", f"incidents/{FIRST}.yaml", "-f", "md", "-o", "-"],
-    ["render", f"incidents/{FIRST}.yaml", "-f", "html", "-o", "-"],
-    ["build", "--format", "md,html"],
-])
-def test_markdown_and_html_never_import_weasyprint(tmp_path: Path, args: list[str]) -> None:
+def probe_weasyprint(project: Path, *commands: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``commands`` one after the other in one real interpreter; after each, stderr says whether WeasyPrint is imported.
+
+    One interpreter for several commands proves as much as one each: an import stays in ``sys.modules``, so a
+    command that imported WeasyPrint makes its own line and every later line say True.
+    """
+    return subprocess.run([sys.executable, "-c", WEASYPRINT_PROBE, json.dumps(commands)], cwd=project, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_markdown_and_html_never_import_weasyprint(tmp_path: Path) -> None:
     project = seed_project(tmp_path)
-    result = subprocess.run([sys.executable, "-c", WEASYPRINT_PROBE, *args], cwd=project, capture_output=True, text=True, timeout=120)
+    result = probe_weasyprint(project, ["render", f"incidents/{FIRST}.yaml", "-f", "md", "-o", "-"],
+                              ["render", f"incidents/{FIRST}.yaml", "-f", "html", "-o", "-"], ["build", "--format", "md,html"])
     assert result.returncode == 0, result.stderr
-    assert "WEASYPRINT False" in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("WEASYPRINT")] == ["WEASYPRINT False"] * 3, result.stderr
+    assert "Built 2 incidents (2 changed, 0 cached)" in result.stderr
 
 
 def test_a_build_with_every_pdf_cached_does_not_import_weasyprint(tmp_path: Path) -> None:
     project = seed_project(tmp_path)
     assert run(project, "build").returncode == 0
-    result = subprocess.run([sys.executable, "-c", WEASYPRINT_PROBE, "build"], cwd=project, capture_output=True, text=True, timeout=120)
+    result = probe_weasyprint(project, ["build"], ["build", "--format", "pdf"])  # a PDF-only build of cached PDFs too
     assert result.returncode == 0, result.stderr
-    assert "WEASYPRINT False" in result.stderr and "(0 changed, 2 cached)" in result.stderr
-    probe = subprocess.run([sys.executable, "-c", WEASYPRINT_PROBE, "build", "--format", "pdf"], cwd=project, capture_output=True, text=True,
-                           timeout=120)
-    assert "WEASYPRINT False" in probe.stderr  # a PDF-only build of cached PDFs too
+    assert [line for line in result.stderr.splitlines() if line.startswith("WEASYPRINT")] == ["WEASYPRINT False"] * 2, result.stderr
+    assert result.stderr.count("(0 changed, 2 cached)") == 2, result.stderr
     (project / "incidents" / f"{FIRST}.yaml").write_text((INCIDENTS / f"{FIRST}.yaml").read_text("utf-8") + "\n# touched\n", "utf-8")
-    rebuilt = subprocess.run([sys.executable, "-c", WEASYPRINT_PROBE, "build", "--format", "pdf", "--jobs", "1"], cwd=project,
-                             capture_output=True, text=True, timeout=120)
+    rebuilt = probe_weasyprint(project, ["build", "--format", "pdf", "--jobs", "1"])
     assert "WEASYPRINT True" in rebuilt.stderr, rebuilt.stderr  # the control: the probe does see a real import
 
 
