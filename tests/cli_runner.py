@@ -52,9 +52,12 @@ def _prepare() -> None:
     assert Path(generator.cli.__file__).is_relative_to(ROOT), f"testing {generator.cli.__file__}, not the tree under test"
     incident, _ = load_incident(ROOT / "incidents" / "2021-09-13-campaign-reports.yaml", SiteConfig())
     assert incident is not None
-    for fmt in FORMATS:
-        for internal in (False, True):
-            render_document(incident, fmt, RenderSettings(SiteConfig(), internal=internal))
+    from tests.shared_pdfs import sharing
+
+    with sharing(False):  # a real render: it sets WeasyPrint up for every child
+        for fmt in FORMATS:
+            for internal in (False, True):
+                render_document(incident, fmt, RenderSettings(SiteConfig(), internal=internal))
     render_site([incident], SiteConfig())
     _prepared = True
 

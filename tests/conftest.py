@@ -13,6 +13,7 @@ from generator.load.sources import find_incident_files
 from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
+from tests import shared_pdfs
 from tests.cli_runner import CLI, postmortem
 
 __all__ = ["CLI", "postmortem"]  # the one way tests run the command
@@ -61,6 +62,26 @@ def sample_ids() -> list[str]:
 @pytest.fixture
 def config() -> SiteConfig:
     return SiteConfig()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "shared_pdfs: PDF renders of the same inputs are shared between tests (tests/shared_pdfs.py)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_pdf_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One folder of shared PDF renders for the whole run: beside the xdist workers' own folders when there are workers."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    shared_pdfs.install(root / "shared-pdfs")
+
+
+@pytest.fixture(autouse=True)
+def _share_pdfs_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    marker = request.node.get_closest_marker("shared_pdfs")  # shared_pdfs(False) on a test opts out of its module's mark
+    with shared_pdfs.sharing(marker is not None and (not marker.args or bool(marker.args[0]))):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -12,16 +12,29 @@ from pypdf import PdfReader
 from generator.model.config import SiteConfig
 from generator.render.report import render_pdf
 from tests.conftest import SEED_IDS, load_sample
+from tests.shared_pdfs import page_texts
+
+# Tests that only read a report share its render and text with every test that reads the same one
+# (tests/shared_pdfs.py); the reproducibility and sandbox tests below render for real.
+pytestmark = pytest.mark.shared_pdfs
 
 SAMPLE = "2023-10-28-checkout-payment-failures"
 
 
+def _bytes(incident_id: str, *, internal: bool = False, config: SiteConfig | None = None) -> bytes:
+    return render_pdf(load_sample(incident_id), config or SiteConfig(), internal=internal)
+
+
 def _pdf(incident_id: str, *, internal: bool = False, config: SiteConfig | None = None) -> PdfReader:
-    return PdfReader(io.BytesIO(render_pdf(load_sample(incident_id), config or SiteConfig(), internal=internal)))
+    return PdfReader(io.BytesIO(_bytes(incident_id, internal=internal, config=config)))
 
 
-def _text(reader: PdfReader) -> str:
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+def _pages(incident_id: str, *, internal: bool = False) -> tuple[str, ...]:
+    return page_texts(_bytes(incident_id, internal=internal))
+
+
+def _text(incident_id: str, *, internal: bool = False) -> str:
+    return " ".join(" ".join(page.split()) for page in _pages(incident_id, internal=internal))
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +42,8 @@ def seed_reports() -> dict[str, PdfReader]:
     return {incident_id: _pdf(incident_id) for incident_id in SEED_IDS}
 
 
-def test_report_has_every_section_in_order(seed_reports: dict[str, PdfReader]) -> None:
-    text = _text(seed_reports[SEED_IDS[1]])
+def test_report_has_every_section_in_order() -> None:
+    text = _text(SEED_IDS[1])
     headings = ["Summary of impact", "Root Cause", "Mitigation timeline", "Next Steps", "Updates"]
     positions = [text.index(h) for h in headings]
     assert positions == sorted(positions)
@@ -40,24 +53,23 @@ def test_report_has_every_section_in_order(seed_reports: dict[str, PdfReader]) -
     assert "Posted Apr 19, 2022 - 11:40 BST" in text
 
 
-def test_header_block_has_impact_window_and_computed_duration(seed_reports: dict[str, PdfReader]) -> None:
-    text = _text(seed_reports[SEED_IDS[0]])
+def test_header_block_has_impact_window_and_computed_duration() -> None:
+    text = _text(SEED_IDS[0])
     assert "Incident Report for Dotdigital" in text
     assert "Sep 13, 2021 - 14:36 BST" in text  # 13:36 UTC, shown in the display zone
     assert "Duration 1d 3h 45m" in text  # 13:36 UTC on the 13th to 17:21 UTC on the 14th
 
 
 def test_every_page_is_numbered_page_n_of_m() -> None:
-    reader = _pdf(SAMPLE, internal=True)
-    total = len(reader.pages)
+    pages = _pages(SAMPLE, internal=True)
+    total = len(pages)
     assert total >= 2
-    for number, page in enumerate(reader.pages, start=1):
-        assert f"Page {number} of {total}" in " ".join((page.extract_text() or "").split())
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {total}" in " ".join(page.split())
 
 
 def test_running_header_shows_title_after_the_first_page() -> None:
-    reader = _pdf(SAMPLE, internal=True)
-    assert "Checkout payments failing for some card transactions" in (reader.pages[1].extract_text() or "")
+    assert "Checkout payments failing for some card transactions" in _pages(SAMPLE, internal=True)[1]
 
 
 def test_metadata_comes_from_the_incident_not_the_clock(seed_reports: dict[str, PdfReader]) -> None:
@@ -81,8 +93,8 @@ def test_fonts_are_embedded(seed_reports: dict[str, PdfReader]) -> None:
 
 
 def test_public_report_omits_internal_fields_and_internal_report_has_them() -> None:
-    public = _text(_pdf(SAMPLE))
-    internal = _text(_pdf(SAMPLE, internal=True))
+    public = _text(SAMPLE)
+    internal = _text(SAMPLE, internal=True)
     for secret in ("Priya Natarajan", "PAY-1432", "SEV-2", "Pager routing", "retired rota", "Finance confirmed", "Draft: do not post"):
         assert secret not in public, secret
         assert secret in internal, secret
@@ -90,7 +102,7 @@ def test_public_report_omits_internal_fields_and_internal_report_has_them() -> N
 
 
 def test_daylight_saving_abbreviations_follow_the_date() -> None:
-    text = _text(_pdf(SAMPLE, internal=True))
+    text = _text(SAMPLE, internal=True)
     assert "Oct 29, 01:35 BST" in text and "Oct 29, 01:20 GMT" in text
     assert "Posted Nov 02, 2023 - 15:00 GMT" in text
 
@@ -102,11 +114,13 @@ def test_letter_paper_by_option() -> None:
     assert (round(float(letter.width)), round(float(letter.height))) == (612, 792)
 
 
+@pytest.mark.shared_pdfs(False)  # two real renders
 def test_same_input_gives_identical_bytes() -> None:
     incident = load_sample(SEED_IDS[1])
     assert render_pdf(incident, SiteConfig()) == render_pdf(incident, SiteConfig())
 
 
+@pytest.mark.shared_pdfs(False)  # the sandbox: a real render
 def test_markdown_in_text_cannot_reach_files_via_the_report(tmp_path) -> None:
     canary = tmp_path / "canary.txt"
     canary.write_text("CANARY-7f3a9", "utf-8")
