@@ -140,6 +140,8 @@ def test_smoke_real_process_every_format(tmp_path: Path) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert "attack-3.yaml:" in result.stderr and "non-character U+FFFE" in result.stderr
     (tmp_path / "incidents" / "attack-3.yaml").unlink()
-    result = postmortem("build", "-q", cwd=tmp_path, timeout=600)
+    # --jobs 1: the PDFs render in the command's own process, already set up, not on a new PDF pool (whose fork
+    # server imports WeasyPrint again, ~2 s of CPU); the pool's own tests are in test_build.py.
+    result = postmortem("build", "-q", "--jobs", "1", cwd=tmp_path, timeout=600)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert len(list((tmp_path / "output").glob("attack-*.pdf"))) == 3
