@@ -12,6 +12,10 @@ start-up and imports that dominated the suite's time.
 when the environment changes what only a new interpreter can pick up (any
 ``PYTHON*`` variable, such as ``PYTHONHASHSEED``).  Tests of signals, of what a
 command imports, and one test per command in ``test_cli.py`` use real processes.
+
+``spawn(*args)`` is the same forked child, started in the background like
+``subprocess.Popen([sys.executable, "-m", "generator", *args])``: for tests that
+read its output while it runs, kill it at some moment, or talk to a server.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import tempfile
 import time
 import types
 from pathlib import Path
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "generator"]
@@ -91,12 +96,78 @@ def postmortem(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None
     return subprocess.CompletedProcess(argv, code, out, err)
 
 
+class ForkedProcess:
+    """The part of ``subprocess.Popen``'s interface the tests use, for a command forked by ``spawn``."""
+
+    def __init__(self, argv: list[str], pid: int, stdout: IO[Any] | None, stderr: IO[Any] | None):
+        self.args = argv
+        self.pid = pid
+        self.stdout = stdout
+        self.stderr = stderr
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self.returncode = _wait(self.pid, 300 if timeout is None else timeout, self.args, kill=False)
+        return self.returncode
+
+    def send_signal(self, number: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, number)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def communicate(self, timeout: float | None = None) -> tuple[Any, Any]:
+        """Read what is left of the piped streams (one after the other: enough for the tests' small outputs), then wait."""
+        outputs = tuple(stream.read() if stream is not None else None for stream in (self.stdout, self.stderr))
+        self.wait(timeout)
+        for stream in (self.stdout, self.stderr):
+            if stream is not None:
+                stream.close()
+        return outputs  # type: ignore[return-value]
+
+
+def spawn(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
+          stdout: bool = False, stderr: bool = False, text: bool = False) -> ForkedProcess:
+    """Start ``postmortem ARGS`` as a forked child and return at once; ``stdout``/``stderr``: pipe that stream (else discard it)."""
+    argv = [str(arg) for arg in args]
+    assert not _needs_a_new_interpreter(env), "spawn forks this interpreter: use subprocess.Popen for PYTHON* variables"
+    _prepare()
+    pipes = [os.pipe() if wanted else None for wanted in (stdout, stderr)]
+    devnull = os.open(os.devnull, os.O_RDWR)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover  (the child ends in os._exit)
+        for pipe in pipes:
+            if pipe is not None:
+                os.close(pipe[0])
+        out, err = (pipe[1] if pipe is not None else devnull for pipe in pipes)
+        _child(argv, cwd, env, devnull, out, err)
+    os.close(devnull)
+    streams: list[IO[Any] | None] = []
+    for pipe in pipes:
+        if pipe is None:
+            streams.append(None)
+            continue
+        os.close(pipe[1])
+        streams.append(open(pipe[0], encoding="utf-8", errors="replace") if text else open(pipe[0], "rb"))
+    return ForkedProcess(argv, pid, streams[0], streams[1])
+
+
 def _read(stream: tempfile._TemporaryFileWrapper) -> bytes:  # type: ignore[type-arg]
     stream.seek(0)
     return stream.read()
 
 
-def _wait(pid: int, timeout: float, argv: list[str]) -> int:
+def _wait(pid: int, timeout: float, argv: list[str], kill: bool = True) -> int:
+    """The child's exit code; past ``timeout``, TimeoutExpired (the child killed first when ``kill``, as ``subprocess.run`` does)."""
     deadline = time.monotonic() + timeout
     delay = 0.001
     while True:
@@ -104,8 +175,9 @@ def _wait(pid: int, timeout: float, argv: list[str]) -> int:
         if done:
             return os.waitstatus_to_exitcode(status)
         if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+            if kill:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
             raise subprocess.TimeoutExpired(argv, timeout)
         time.sleep(delay)
         delay = min(delay * 2, 0.02)

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from generator.builder.tree import STATE_DIR, UnsafeOutputError, output_lock, swap_in_tree
+from tests.cli_runner import spawn
 from tests.conftest import CLI, postmortem
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
@@ -42,9 +43,8 @@ def write_incidents(project: Path, count: int, title: str = "Checkout errors") -
         (folder / f"incident-{number:03d}.yaml").write_text(BASE_TEXT.replace("title: Checkout errors", f"title: {title} {number}"), "utf-8")
 
 
-def build(project: Path, *args: str, env: dict[str, str] | None = None, real: bool = False) -> subprocess.CompletedProcess[str]:
-    result = postmortem("build", "--format", "md,html", "--force", *args, cwd=project, timeout=300, env={**os.environ, **(env or {})},
-                        real=real)
+def build(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = postmortem("build", "--format", "md,html", "--force", *args, cwd=project, timeout=300, env={**os.environ, **(env or {})})
     assert "Traceback" not in result.stderr
     return result
 
@@ -145,15 +145,17 @@ def reference_tree(project: Path, tmp_path: Path, count: int, title: str) -> dic
 
 
 def kill_build_at(project: Path, step: str) -> None:
-    """Start a forced build, wait until it pauses at ``step`` of publishing, and SIGKILL it there."""
-    process = subprocess.Popen([*CLI, "build", "--format", "md,html", "--force"], cwd=project, stderr=subprocess.PIPE,
-                               env={**os.environ, "POSTMORTEM_TEST_PAUSE": f"{step}:60"})
+    """Start a forced build (forked: a SIGKILL cannot be handled, so no real interpreter is needed), wait until it
+    pauses at ``step`` of publishing, and SIGKILL it there."""
+    process = spawn("build", "--format", "md,html", "--force", cwd=project, stderr=True,
+                    env={**os.environ, "POSTMORTEM_TEST_PAUSE": f"{step}:60"})
     assert process.stderr is not None
     for line in process.stderr:
         if line.startswith(f"paused at {step}".encode()):
             break
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+    process.stderr.close()
 
 
 @pytest.mark.parametrize("step", ["staging", "staged", "swapped"])
@@ -177,7 +179,7 @@ def test_sigkill_at_random_moments(project: Path, tmp_path: Path) -> None:
     new = reference_tree(project, tmp_path, count, "After")
     write_incidents(project, count, title="After")
     started = time.monotonic()
-    assert build(project, "-o", str(tmp_path / "timing"), real=True).returncode == 0  # as long as the killed builds take
+    assert build(project, "-o", str(tmp_path / "timing")).returncode == 0  # forked, as long as the killed builds take
     duration = time.monotonic() - started
     chooser = random.Random(20240613)
     # Which of the two trees a random moment leaves is itself random; both outcomes are forced
@@ -185,8 +187,7 @@ def test_sigkill_at_random_moments(project: Path, tmp_path: Path) -> None:
     for _ in range(6):
         current = snapshot(project / "output")
         assert current in (old, new)
-        process = subprocess.Popen([*CLI, "build", "--format", "md,html", "--force"], cwd=project,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = spawn("build", "--format", "md,html", "--force", cwd=project)  # forked: SIGKILL needs no real interpreter
         time.sleep(chooser.uniform(0.05, duration))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
