@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import ForkedProcess, spawn
 from tests.conftest import INCIDENTS, postmortem
 
 SEED = "2021-09-13-campaign-reports"
@@ -29,13 +30,19 @@ WAIT = 20.0  # every wait below is bounded by this many seconds
 
 
 class Server:
-    """A ``postmortem serve`` subprocess on a free port, with its stderr collected."""
+    """A ``postmortem serve`` process on a free port, with its stderr collected.
 
-    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "generator", "serve", "--port", "0", *args],
-            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )
+    Forked from the test process (tests/cli_runner.py: its own pid, folder and streams, Ctrl-C handled as in a new
+    interpreter); ``real=True`` starts a new interpreter, which test_ctrl_c_stops_cleanly does once.
+    """
+
+    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None, real: bool = False):
+        self.process: subprocess.Popen[str] | ForkedProcess
+        if real:
+            self.process = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", "0", *args],
+                                            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        else:
+            self.process = spawn("serve", "--port", "0", *args, cwd=cwd, env=env, stderr=True, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -166,7 +173,8 @@ def test_validation_error_is_shown_in_the_page_then_fixed(server: Server, projec
     assert status == 200 and b"preview-errors" not in body
 
 
-def test_ctrl_c_stops_cleanly(server: Server) -> None:
+def test_ctrl_c_stops_cleanly(project: Path) -> None:
+    server = Server(project, real=True)  # the one serve in a new interpreter: a real Ctrl-C
     assert server.get(f"/{SEED}.html")[0] == 200
     code, stderr = server.stop()
     assert code == 0, stderr
@@ -178,8 +186,7 @@ def test_binds_localhost_by_default(server: Server) -> None:
 
 
 def test_port_in_use_is_a_clean_error(project: Path, server: Server) -> None:
-    result = subprocess.run([sys.executable, "-m", "generator", "serve", "--port", str(server.port)],
-                            cwd=project, capture_output=True, text=True, timeout=WAIT)
+    result = postmortem("serve", "--port", str(server.port), cwd=project, timeout=WAIT)
     assert result.returncode == 1 and "cannot listen" in result.stderr and "Traceback" not in result.stderr
 
 
