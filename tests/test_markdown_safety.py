@@ -17,7 +17,10 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
+from generator.model.catalog import load_valid
+from generator.model.config import SiteConfig
 from generator.model.markdown_syntax import is_safe_link
+from generator.render.formats import RenderSettings, render_document
 from generator.render.markdown import markdown_block, markdown_inline, markdown_to_html
 from tests.conftest import postmortem
 from tests.test_site_support import FAVICON
@@ -217,6 +220,17 @@ def render(tmp_path: Path, data: dict[str, object], fmt: str, *extra: str) -> st
     return result.stdout
 
 
+def render_in_process(tmp_path: Path, data: dict[str, object], fmt: str, *, internal: bool = False) -> str:
+    """What ``render`` (above) prints, made in this process: the same file, loaded and rendered as the command does.
+
+    For the payload matrix below; the whole-incident tests above go through the command.
+    """
+    path = tmp_path / "incident.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    loaded, _warnings = load_valid([path], SiteConfig(), strict=False)
+    return render_document(loaded[0].incident, fmt, RenderSettings(SiteConfig(), internal)).decode("utf-8")
+
+
 def hostile_incident() -> dict[str, object]:
     data = copy.deepcopy(BASE)
     data["updates"].append({"status": "postmortem", "posted_at": "2023-10-29T10:00:00Z", "body": "PM"})  # type: ignore[attr-defined]
@@ -272,13 +286,13 @@ def test_single_line_fields_cannot_change_markdown_structure(tmp_path: Path, pay
     for path in LINE_FIELDS:
         put(hostile, path, f"{payload} x")
     hostile["impact_windows"][0]["components"] = [f"{payload} x"]  # type: ignore[index]
-    reference = render(tmp_path, benign, "md", "--internal")
-    document = render(tmp_path, hostile, "md", "--internal")
+    reference = render_in_process(tmp_path, benign, "md", internal=True)
+    document = render_in_process(tmp_path, hostile, "md", internal=True)
     assert block_structure(document) == block_structure(reference)
     assert len(headings(document)) == len(headings(reference))
     assert plain_text_of_h1(document) == f"{payload} x"  # the title reads exactly as written
     assert_safe_fragment(viewer_html(document))
-    page = render(tmp_path, hostile, "html")
+    page = render_in_process(tmp_path, hostile, "html")
     found = audit(page)
     assert "b" not in found.tags and "script" not in found.tags
     assert all(is_safe_link(link) for link in found.links)
