@@ -59,7 +59,7 @@ def _prepare() -> None:
     assert incident is not None
     from tests.shared_pdfs import sharing
 
-    with sharing(False):  # a real render: it sets WeasyPrint up for every child
+    with sharing("render"):  # a real render, which sets WeasyPrint up for every child (and is kept for tests that share PDFs)
         for fmt in FORMATS:
             for internal in (False, True):
                 render_document(incident, fmt, RenderSettings(SiteConfig(), internal=internal))

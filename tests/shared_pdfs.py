@@ -28,7 +28,7 @@ from typing import Any
 from pypdf import PdfReader
 
 _folder: Path | None = None
-_enabled = False
+_enabled: bool | str = False  # True: share; "render": always render for real, and keep the result for the others
 _real: Any = None
 
 
@@ -53,10 +53,11 @@ def _shared_html_to_pdf(html: str, metadata: Any, *, stylesheets: Sequence[str] 
     if not _enabled or _folder is None:
         return _real(html, metadata, stylesheets=stylesheets, uncompressed=uncompressed)
     path = _folder / _key(html, metadata, stylesheets, uncompressed)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
+    if _enabled != "render":
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            pass
     recorder = _Recorder()
     loggers = [logging.getLogger(name) for name in ("generator", "weasyprint")]
     for logger in loggers:
@@ -87,8 +88,8 @@ def install(folder: Path) -> None:
 
 
 @contextmanager
-def sharing(enabled: bool) -> Iterator[None]:
-    """Share renders (or not) for the duration of a test; commands forked meanwhile inherit the choice."""
+def sharing(enabled: bool | str) -> Iterator[None]:
+    """Share renders (or not, or ``"render"``: render and keep) for a test; commands forked meanwhile inherit the choice."""
     global _enabled
     before, _enabled = _enabled, enabled
     try:
