@@ -68,6 +68,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "shared_pdfs: PDF renders of the same inputs are shared between tests (tests/shared_pdfs.py)")
 
 
+# The modules that take the most CPU, longest first (measured 2026-12-01). scripts/test hands whole modules to the
+# two xdist workers (--dist loadfile) in collection order (--no-loadscope-reorder; xdist would otherwise start with
+# the modules that have the most tests, and end on a long module with few tests while the other worker idles).
+# Starting with the long ones lets the many short ones fill in at the end. Only the order changes; a module that is
+# renamed or missing here just runs later.
+LONGEST_FIRST = ["test_build", "test_fidelity_model", "test_write_atomic", "test_branding_locale", "test_validation", "test_pdf_report",
+                 "test_report", "test_site", "test_interrupt", "test_cli", "test_publish_spare", "test_pdf_engine",
+                 "test_incident_provenance", "test_markdown_safety", "test_site_browser", "test_schema", "test_cache_untrusted",
+                 "test_work_caps", "test_files_care", "test_validate_matches_build", "test_pdf_layout", "test_import_shapes",
+                 "test_build_never_crashes", "test_build_site_records"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: every module keeps its own order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _shared_pdf_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     """One folder of shared PDF renders for the whole run: beside the xdist workers' own folders when there are workers."""
