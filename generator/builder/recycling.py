@@ -30,6 +30,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+RETIRE_SECONDS = 30.0  # how long a broken executor's clean-up, and each of its workers, may take before being cut short
+
 
 class PoolStalled(Exception):
     """No result came within the caller's limit (a worker hangs, or the pool lost a task)."""
@@ -94,19 +96,30 @@ class RecyclingPool:
         return value
 
     def _retire_broken_executor(self) -> str:
-        """Shut the broken executor down; how its workers ended, in words (``signal 11 (SIGSEGV)``, ``exit code 1``).
+        """Stop the broken executor; how its workers ended, in words (``signal 11 (SIGSEGV)``, ``exit code 1``).
 
-        The exit statuses are read once the executor's own thread is done with its processes: two
-        threads reading one status race, and the loser sees 255.
+        Every wait here is bounded: a broken executor's own clean-up has been seen to hang on
+        Python 3.11 (its thread never returned from ``shutdown``), so its thread gets a while to
+        finish, then any worker still alive is killed. The exit statuses are read after that
+        thread is done with them where it finishes (two threads reading one status race, and the
+        loser sees 255).
         """
         executor, self.executor = self.executor, None
         if self.closed:
             raise PoolStalled("the pool is shut down")
         processes = list((getattr(executor, "_processes", None) or {}).values())
         if executor is not None:
-            executor.shutdown(wait=True)
-        ended = sorted({p.exitcode for p in processes if p.exitcode is not None})
-        # The executor ends the surviving workers with SIGTERM: that is its cleanup, not the cause.
+            executor.shutdown(wait=False, cancel_futures=True)
+            manager = getattr(executor, "_executor_manager_thread", None)
+            if manager is not None:
+                manager.join(RETIRE_SECONDS)
+        killed = [process for process in processes if process.is_alive()]
+        for process in killed:
+            process.kill()
+        for process in processes:
+            process.join(RETIRE_SECONDS)
+        ended = sorted({p.exitcode for p in processes if p.exitcode is not None and p not in killed})
+        # The executor ends the surviving workers with SIGTERM: that is its clean-up, not the cause.
         ended = [code for code in ended if code != -signal.SIGTERM] or ended
         words = [f"signal {-code} ({signal.Signals(-code).name})" if code < 0 and -code in signal.valid_signals()
                  else f"exit code {code}" for code in ended]
