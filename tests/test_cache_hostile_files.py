@@ -123,3 +123,19 @@ def test_the_output_folder_is_never_inside_the_builds_private_state(project: Pat
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "the build's private state, which must never be published" in result.stderr
     assert not list((project / ".postmortem-cache").glob("*.md")) and not (project / out / f"{SEED_IDS[0]}.md").exists()
+
+
+def test_an_oversized_object_is_refused_before_it_is_loaded(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache holding gigabytes under a digest its (genuine) index names: the size is checked before the blob is read."""
+    from generator.builder import cache as build_cache
+
+    build(project)
+    database = next((project / ".postmortem-cache").glob("*/objects.sqlite"))
+    with sqlite3.connect(database) as db:
+        largest = db.execute("SELECT max(length(data)) FROM objects").fetchone()[0]
+        db.execute("UPDATE objects SET data = zeroblob(?) WHERE digest = (SELECT digest FROM objects LIMIT 1)", (largest * 4,))
+    monkeypatch.setattr(build_cache, "MAX_OBJECT_BYTES", largest * 2)  # the forked command inherits it
+    shutil.rmtree(project / "output")  # every output is read from the cache again
+    result = build(project)
+    assert f"is over {largest * 2:,} bytes" in result.stderr, result.stderr
+    assert (project / "output" / f"{SEED_IDS[0]}.md").is_file()

@@ -116,6 +116,7 @@ KEY_VARIABLE = "POSTMORTEM_CACHE_KEY"  # a CI secret: the key when the state fol
 INDEX = "index.sealed"
 _MAC_BYTES = 32
 MAX_INDEX_BYTES = 256 * 1024 * 1024  # ~40x the index of 10,000 incidents; a bigger file is not read
+MAX_OBJECT_BYTES = 256 * 1024 * 1024  # far above any output; a bigger blob is never loaded (SQLite gives its length alone)
 BYTECODE_DIR = "jinja"
 _PROFILE_FILES = (INDEX, "index.json", STORE, f"{STORE}-journal", f"{STORE}-wal", f"{STORE}-shm")
 _TABLES = {
@@ -318,7 +319,7 @@ class BuildCache:
             return self.new_models[load_key]
         if self.store is None:
             return None
-        row = self._query("SELECT data FROM models WHERE key = ?", (load_key,)).fetchone()
+        row = self._query("SELECT data FROM models WHERE key = ? AND length(data) <= ?", (load_key, MAX_OBJECT_BYTES)).fetchone()
         return self.unseal(bytes(row[0]), load_key) if row else None
 
     # -- seals -------------------------------------------------------------------------------
@@ -409,6 +410,7 @@ class BuildCache:
         """The object stored under ``digest``, hashed again: an altered or missing object is an unusable cache."""
         if self.store is None:
             return self._memory[digest]
+        self._refuse_oversized([digest])
         row = self._query("SELECT data FROM objects WHERE digest = ?", (digest,)).fetchone()
         if row is None:
             raise CacheCorruptError(f"object {digest[:16]}… is missing")
@@ -417,12 +419,22 @@ class BuildCache:
             raise CacheCorruptError(f"object {digest[:16]}… does not match its digest")
         return data
 
+    def _refuse_oversized(self, digests: list[str]) -> None:
+        """Check the sizes before any blob is loaded: a restored cache could hold gigabytes under a digest the index names."""
+        for start in range(0, len(digests), 500):
+            chunk = digests[start:start + 500]
+            query = f"SELECT digest FROM objects WHERE digest IN ({','.join('?' * len(chunk))}) AND length(data) > ? LIMIT 1"
+            row = self._query(query, [*chunk, MAX_OBJECT_BYTES]).fetchone()
+            if row is not None:
+                raise CacheCorruptError(f"object {str(row[0])[:16]}… is over {MAX_OBJECT_BYTES:,} bytes")
+
     def read_objects(self, digests: list[str]) -> dict[str, bytes]:
         """Many objects in a few queries (a query per object would dominate a small rebuild)."""
         if self.store is None:
             return {digest: self._memory[digest] for digest in digests}
         found: dict[str, bytes] = {}
         unique = sorted(set(digests))
+        self._refuse_oversized(unique)
         for start in range(0, len(unique), 500):
             chunk = unique[start:start + 500]
             query = f"SELECT digest, data FROM objects WHERE digest IN ({','.join('?' * len(chunk))})"
