@@ -28,6 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from typing import Any
 
 RETIRE_SECONDS = 30.0  # how long a broken executor's clean-up, and each of its workers, may take before being cut short
@@ -99,26 +100,29 @@ class RecyclingPool:
         """Stop the broken executor; how its workers ended, in words (``signal 11 (SIGSEGV)``, ``exit code 1``).
 
         Every wait here is bounded: a broken executor's own clean-up has been seen to hang on
-        Python 3.11 (its thread never returned from ``shutdown``), so its thread gets a while to
-        finish, then any worker still alive is killed. The exit statuses are read after that
-        thread is done with them where it finishes (two threads reading one status race, and the
-        loser sees 255).
+        Python 3.11 (``shutdown`` never returned while a worker sat on the task queue), so the
+        workers still alive are killed first. The exit statuses are read after the executor's
+        thread is done with them (two threads reading one status race, and the loser sees 255).
         """
         executor, self.executor = self.executor, None
         if self.closed:
             raise PoolStalled("the pool is shut down")
         processes = list((getattr(executor, "_processes", None) or {}).values())
+        # Nothing of a broken executor is worth waiting for: a worker still alive is killed at once (one
+        # was seen idle on the task queue for good, keeping the executor's clean-up, and the build, waiting).
+        killed = [process for process in processes if _alive(process)]
+        for process in killed:
+            with suppress(OSError, ValueError):  # gone meanwhile, or closed by the executor's thread
+                process.kill()
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
             manager = getattr(executor, "_executor_manager_thread", None)
             if manager is not None:
                 manager.join(RETIRE_SECONDS)
-        killed = [process for process in processes if process.is_alive()]
-        for process in killed:
-            process.kill()
         for process in processes:
-            process.join(RETIRE_SECONDS)
-        ended = sorted({p.exitcode for p in processes if p.exitcode is not None and p not in killed})
+            with suppress(OSError, ValueError):
+                process.join(RETIRE_SECONDS)
+        ended = sorted({code for p in processes if p not in killed and (code := _exit_code(p)) is not None})
         # The executor ends the surviving workers with SIGTERM: that is its clean-up, not the cause.
         ended = [code for code in ended if code != -signal.SIGTERM] or ended
         words = [f"signal {-code} ({signal.Signals(-code).name})" if code < 0 and -code in signal.valid_signals()
@@ -155,13 +159,29 @@ class RecyclingPool:
             processes = list((getattr(executor, "_processes", None) or {}).values())
             executor.shutdown(wait=False, cancel_futures=True)
             for process in processes:  # a hung task would otherwise keep its worker, and a waiting shutdown, forever
-                if process.exitcode is None:
-                    process.kill()
+                if _alive(process):
+                    with suppress(OSError, ValueError):
+                        process.kill()
             if wait:
                 for process in processes:
-                    process.join()
+                    with suppress(OSError, ValueError):
+                        process.join(RETIRE_SECONDS)
         else:
             executor.shutdown(wait=wait)
+
+
+def _alive(process: Any) -> bool:
+    try:
+        return bool(process.is_alive())
+    except (OSError, ValueError):  # the executor's thread closed it: it has ended
+        return False
+
+
+def _exit_code(process: Any) -> int | None:
+    try:
+        return process.exitcode
+    except (OSError, ValueError):
+        return None
 
 
 class TaskResult:
