@@ -115,8 +115,10 @@ class RecyclingPool:
             with suppress(OSError, ValueError):  # gone meanwhile, or closed by the executor's thread
                 process.kill()
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            # Taken before shutdown(), which forgets it: the next executor must not be made while this
+            # thread still closes its pipes, or it may close a descriptor number the new one has reused.
             manager = getattr(executor, "_executor_manager_thread", None)
+            executor.shutdown(wait=False, cancel_futures=True)
             if manager is not None:
                 manager.join(RETIRE_SECONDS)
         for process in processes:
