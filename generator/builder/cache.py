@@ -127,26 +127,37 @@ _TABLES = {
 }
 
 
-def _kind(path: Path) -> str | None:
-    """None for a real folder or regular file (or nothing there), else what ``path`` is instead (never followed)."""
+def _lstat_mode(path: Path) -> int | None:
+    """The mode of what stands at ``path`` (never followed), or None when nothing does."""
     try:
-        mode = os.lstat(path).st_mode
+        return os.lstat(path).st_mode
     except FileNotFoundError:
         return None
-    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
-        return None
+
+
+def _described(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "a file"
     return "a symlink" if stat.S_ISLNK(mode) else "a FIFO, device or socket"
+
+
+def _kind(path: Path) -> str | None:
+    """None for a real folder or regular file (or nothing there), else what ``path`` is instead (never followed)."""
+    mode = _lstat_mode(path)
+    return None if mode is None or stat.S_ISDIR(mode) or stat.S_ISREG(mode) else _described(mode)
+
+
+def _instead_of_a_folder(path: Path) -> str | None:
+    """None for a real folder (or nothing there), else what stands at ``path`` instead (never followed)."""
+    mode = _lstat_mode(path)
+    return None if mode is None or stat.S_ISDIR(mode) else _described(mode)
 
 
 def _remove_if_not_a_folder(path: Path) -> str | None:
     """Remove what stands at ``path`` unless it is a real folder (the cache is safe to delete); why, if it was removed."""
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
+    kind = _instead_of_a_folder(path)
+    if kind is None:
         return None
-    if stat.S_ISDIR(mode):
-        return None
-    kind = _kind(path) or "a file"
     with suppress(OSError):
         os.unlink(path)  # never follows a symlink
     return f"{path.name} was {kind}, not a folder"
@@ -154,19 +165,14 @@ def _remove_if_not_a_folder(path: Path) -> str | None:
 
 def _not_followed(folder: Path) -> str | None:
     """Why the cache folder itself is not used: a symlink (a restored cache could point it anywhere) or not a folder."""
-    try:
-        mode = os.lstat(folder).st_mode
-    except FileNotFoundError:
-        return None
-    if stat.S_ISDIR(mode):
-        return None
-    return f"{folder.name} is {_kind(folder) or 'a file'}, not a folder: it is not followed"
+    kind = _instead_of_a_folder(folder)
+    return None if kind is None else f"{folder.name} is {kind}, not a folder: it is not followed"
 
 
 def _cache_folder_problem(root: Path) -> str | None:
     """Why a profile cannot be used as it is, after removing from the cache what must never be followed or read."""
     problems = [why for why in (_remove_if_not_a_folder(root), _remove_if_not_a_folder(root.parent / BYTECODE_DIR)) if why]
-    problems += [f"{name} is {_kind(root / name)}" for name in _PROFILE_FILES if _kind(root / name)]
+    problems += [f"{name} is {kind}" for name in _PROFILE_FILES if (kind := _kind(root / name))]
     return "; ".join(problems) or None
 
 
