@@ -107,23 +107,9 @@ class RecyclingPool:
         executor, self.executor = self.executor, None
         if self.closed:
             raise PoolStalled("the pool is shut down")
-        processes = list((getattr(executor, "_processes", None) or {}).values())
         # Nothing of a broken executor is worth waiting for: a worker still alive is killed at once (one
         # was seen idle on the task queue for good, keeping the executor's clean-up, and the build, waiting).
-        killed = [process for process in processes if _alive(process)]
-        for process in killed:
-            with suppress(OSError, ValueError):  # gone meanwhile, or closed by the executor's thread
-                process.kill()
-        if executor is not None:
-            # Taken before shutdown(), which forgets it: the next executor must not be made while this
-            # thread still closes its pipes, or it may close a descriptor number the new one has reused.
-            manager = getattr(executor, "_executor_manager_thread", None)
-            executor.shutdown(wait=False, cancel_futures=True)
-            if manager is not None:
-                manager.join(RETIRE_SECONDS)
-        for process in processes:
-            with suppress(OSError, ValueError):
-                process.join(RETIRE_SECONDS)
+        processes, killed = _stop_now(executor, wait=True)
         ended = sorted({code for p in processes if p not in killed and (code := _exit_code(p)) is not None})
         # The executor ends the surviving workers with SIGTERM: that is its clean-up, not the cause.
         ended = [code for code in ended if code != -signal.SIGTERM] or ended
@@ -172,19 +158,33 @@ class RecyclingPool:
         executor, self.executor = self.executor, None
         if executor is None:
             return
-        if cancel_futures:
-            processes = list((getattr(executor, "_processes", None) or {}).values())
-            executor.shutdown(wait=False, cancel_futures=True)
-            for process in processes:  # a hung task would otherwise keep its worker, and a waiting shutdown, forever
-                if _alive(process):
-                    with suppress(OSError, ValueError):
-                        process.kill()
-            if wait:
-                for process in processes:
-                    with suppress(OSError, ValueError):
-                        process.join(RETIRE_SECONDS)
+        if cancel_futures:  # a hung task would otherwise keep its worker, and a waiting shutdown, forever
+            _stop_now(executor, wait=wait)
         else:
             executor.shutdown(wait=wait)
+
+
+def _stop_now(executor: ProcessPoolExecutor | None, *, wait: bool) -> tuple[list[Any], list[Any]]:
+    """Kill the executor's live workers, then shut it down; with ``wait``, wait (bounded) for its thread and
+    workers. Returns its worker processes and those this killed."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    killed = [process for process in processes if _alive(process)]
+    for process in killed:
+        with suppress(OSError, ValueError):  # gone meanwhile, or closed by the executor's thread
+            process.kill()
+    if executor is None:
+        return processes, killed
+    # Taken before shutdown(), which forgets it: the next executor must not be made while this thread
+    # still closes its pipes, or it may close a descriptor number the new one has reused.
+    manager = getattr(executor, "_executor_manager_thread", None)
+    executor.shutdown(wait=False, cancel_futures=True)
+    if wait:
+        if manager is not None:
+            manager.join(RETIRE_SECONDS)
+        for process in processes:
+            with suppress(OSError, ValueError):
+                process.join(RETIRE_SECONDS)
+    return processes, killed
 
 
 def _alive(process: Any) -> bool:
