@@ -82,3 +82,48 @@ def test_a_forged_compiled_template_in_the_cache_is_never_run(tmp_path: Path) ->
     change_an_incident(project, 2)
     postmortem("build", "--format", "md", cwd=project, timeout=300, real=True)
     assert control.exists()
+
+
+COMPILE_PROBE = """
+import sys
+from jinja2 import Environment
+from generator.cli import main
+compiled = []
+real_parse = Environment._parse
+def counting_parse(self, source, name, filename):
+    compiled.append(name)
+    return real_parse(self, source, name, filename)
+Environment._parse = counting_parse
+try:
+    main(sys.argv[1:], standalone_mode=False)
+finally:
+    print("COMPILED", sorted(compiled), file=sys.stderr)
+"""
+
+
+def compiled_by_a_build(project: Path) -> list[str]:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", COMPILE_PROBE, "build", "--format", "md,html"], cwd=project,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("COMPILED ")]
+    import ast
+
+    return ast.literal_eval(line.removeprefix("COMPILED "))
+
+
+def test_a_build_compiles_each_template_once_and_the_next_build_none(tmp_path: Path) -> None:
+    """Every renderer shares one environment per kind, so the sealed cache serves every template it uses.
+
+    (Renderers once asked for ``make_environment(folder)`` and the build for ``make_environment(folder,
+    markdown=False)``: two environments, and every build compiled every template from source again.)
+    """
+    project = tmp_path / "p"
+    shutil.copytree(INCIDENTS.parent, project, ignore=shutil.ignore_patterns("output", ".postmortem-*"))
+    first = compiled_by_a_build(project)
+    assert "site/incident.html" in first and "status_post.html" in first and "postmortem.md" in first
+    assert len(first) == len(set(first)), first  # once each
+    change_an_incident(project, 1)
+    assert compiled_by_a_build(project) == []  # every template came from the sealed cache

@@ -39,12 +39,20 @@ def _finalize_markdown(value: object) -> object:
     return filters.md_inline(value)
 
 
-@lru_cache(maxsize=8)
 def make_environment(user_templates: Path | None = None, markdown: bool = False) -> Environment:
-    """Build (once per folder and kind) the environment for HTML/XML or Markdown templates.
+    """The environment for HTML/XML or Markdown templates: one per folder and kind, however it is asked for.
 
-    ``.css`` templates are autoescaped too, so a value placed in CSS without its
-    ``css_*`` filter still cannot close the ``<style>`` block it is included into.
+    (``lru_cache`` keys ``f(x)`` and ``f(x, markdown=False)`` apart: the build gave one of them the
+    sealed bytecode cache and compiled its templates while the renderers used the other, so every
+    build compiled every template from source again.)
+    """
+    return _environment(user_templates, markdown)
+
+
+@lru_cache(maxsize=8)
+def _environment(user_templates: Path | None, markdown: bool) -> Environment:
+    """Build the environment; ``.css`` templates are autoescaped too, so a value placed in CSS
+    without its ``css_*`` filter still cannot close the ``<style>`` block it is included into.
     """
     builtin = FileSystemLoader(str(builtin_templates()))
     loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
