@@ -8,12 +8,15 @@ runner inherits templates compiled by the test process and would never read the 
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import hmac
 import io
 import marshal
 import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from jinja2.bccache import bc_magic
@@ -46,10 +49,43 @@ def change_an_incident(project: Path, number: int) -> None:
     path.write_text(path.read_text("utf-8").replace("title: ", f"title: Changed {number} ", 1), "utf-8")
 
 
+COMPILE_PROBE = """
+import sys
+from jinja2 import Environment
+from generator.cli import main
+compiled = []
+real_parse = Environment._parse
+def counting_parse(self, source, name, filename):
+    compiled.append(name)
+    return real_parse(self, source, name, filename)
+Environment._parse = counting_parse
+try:
+    main(sys.argv[1:], standalone_mode=False)
+finally:
+    print("COMPILED", sorted(compiled), file=sys.stderr)
+"""
+
+
+def compiled_by_a_build(project: Path) -> list[str]:
+    """The templates a real ``build --format md,html`` compiled from source (not loaded from the cache)."""
+    result = subprocess.run([sys.executable, "-c", COMPILE_PROBE, "build", "--format", "md,html"], cwd=project,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("COMPILED ")]
+    return ast.literal_eval(line.removeprefix("COMPILED "))
+
+
 def test_a_forged_compiled_template_in_the_cache_is_never_run(tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(INCIDENTS, project / "incidents")
-    build(project)
+    # Every renderer shares one environment per kind, so the sealed cache serves every template a build uses.
+    # (Renderers once asked for make_environment(folder) and the build for make_environment(folder,
+    # markdown=False): two environments, and every build compiled every template from source again.)
+    first = compiled_by_a_build(project)
+    assert {"site/incident.html", "status_post.html", "postmortem.md"} <= set(first)
+    assert len(first) == len(set(first)), first  # once each
+    change_an_incident(project, 0)
+    assert compiled_by_a_build(project) == []  # every template came from the sealed cache
     folder = project / ".postmortem-cache" / "jinja"
     sealed = sorted(folder.glob("*.sealed"))
     assert sealed, "the build keeps its compiled templates"
@@ -83,47 +119,3 @@ def test_a_forged_compiled_template_in_the_cache_is_never_run(tmp_path: Path) ->
     postmortem("build", "--format", "md", cwd=project, timeout=300, real=True)
     assert control.exists()
 
-
-COMPILE_PROBE = """
-import sys
-from jinja2 import Environment
-from generator.cli import main
-compiled = []
-real_parse = Environment._parse
-def counting_parse(self, source, name, filename):
-    compiled.append(name)
-    return real_parse(self, source, name, filename)
-Environment._parse = counting_parse
-try:
-    main(sys.argv[1:], standalone_mode=False)
-finally:
-    print("COMPILED", sorted(compiled), file=sys.stderr)
-"""
-
-
-def compiled_by_a_build(project: Path) -> list[str]:
-    import subprocess
-    import sys
-
-    result = subprocess.run([sys.executable, "-c", COMPILE_PROBE, "build", "--format", "md,html"], cwd=project,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    [line] = [line for line in result.stderr.splitlines() if line.startswith("COMPILED ")]
-    import ast
-
-    return ast.literal_eval(line.removeprefix("COMPILED "))
-
-
-def test_a_build_compiles_each_template_once_and_the_next_build_none(tmp_path: Path) -> None:
-    """Every renderer shares one environment per kind, so the sealed cache serves every template it uses.
-
-    (Renderers once asked for ``make_environment(folder)`` and the build for ``make_environment(folder,
-    markdown=False)``: two environments, and every build compiled every template from source again.)
-    """
-    project = tmp_path / "p"
-    shutil.copytree(INCIDENTS.parent, project, ignore=shutil.ignore_patterns("output", ".postmortem-*"))
-    first = compiled_by_a_build(project)
-    assert "site/incident.html" in first and "status_post.html" in first and "postmortem.md" in first
-    assert len(first) == len(set(first)), first  # once each
-    change_an_incident(project, 1)
-    assert compiled_by_a_build(project) == []  # every template came from the sealed cache
