@@ -208,7 +208,7 @@ def test_a_full_cache_disk_is_a_warning_not_a_traceback(project: Path, tmp_path:
     options = BuildOptions(config=SiteConfig(), out_dir=project / "output", formats=("md", "html"), cache_dir=project / ".postmortem-cache",
                            state_dir=project / ".postmortem-state", jobs=1)
     try:
-        result = build(collect_sources([], project / SiteConfig().incidents_dir), options)
+        result = build(collect_sources([], project / SiteConfig().incidents_dir, project).files, options)
     except sqlite3.Error as exc:  # pragma: no cover - the failure this test guards against
         pytest.fail(f"a full cache disk escaped as {exc!r}")
     assert len(result.notices) == 1 and "not usable" in result.notices[0]

@@ -26,6 +26,7 @@ class BuildOptions:
     protected: tuple[Path, ...] = ()  # the project's own paths, which the output folder must never contain
     project_root: Path | None = None  # what PDFs name their incident file relative to ("Built from incidents/x.yaml"); None: the working folder
     force: bool = False
+    refused: tuple[Diagnostic, ...] = ()  # files refused unread (a symlink leading out of the project): errors of this build
     jobs: int = 1
 
 

@@ -261,7 +261,7 @@ class BuildRun:
         """Every problem of every file, cached or not, plus id collisions across files; raised before any template runs."""
         from generator.model.unique_ids import id_collisions  # the same check and positions as `validate`
 
-        diagnostics: list[Diagnostic] = []
+        diagnostics: list[Diagnostic] = list(self.options.refused)
         for entry in entries:
             if entry.validated is not None and not entry.fresh:
                 entry.diagnostics = [Diagnostic(**d) for d in entry.validated["warnings"]]

@@ -51,11 +51,11 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     config, root = load_site_config(config_path)
     if "pdf" in chosen:
         warn_if_pdfs_are_slow()
-    sources = collect_sources(files, root / config.incidents_dir)
+    sources, refused = collect_sources(files, root / config.incidents_dir, root)
     protected = (root, root / config.incidents_dir, *([config_path] if config_path else []), *([templates] if templates else []))
     options = BuildOptions(config=config, out_dir=out_dir, formats=chosen, internal=internal, strict=strict, templates=templates,
                            cache_dir=root / CACHE_DIR, state_dir=root / STATE_DIR, protected=protected, project_root=root, force=force,
-                           jobs=jobs or default_jobs())
+                           jobs=jobs or default_jobs(), refused=tuple(refused))
     private = (root / CACHE_DIR, root / STATE_DIR)
     reporting_errors(lambda: check_output_folder(out_dir, protected, private))  # before anything is written, the cache included
     progress = Progress.for_terminal(quiet)

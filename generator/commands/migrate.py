@@ -79,9 +79,9 @@ def export_statuspage(files: tuple[Path, ...], output: str, config_path: Path | 
     from generator.write import write_file_atomically
 
     config, root = load_site_config(config_path)
-    sources = collect_sources(files, root / config.incidents_dir)
+    sources, refused = collect_sources(files, root / config.incidents_dir, root)
     try:
-        loaded, warnings = load_valid(sources, config, strict=False)
+        loaded, warnings = load_valid(sources, config, strict=False, refused=refused)
     except InputError as exc:
         fail(exc.diagnostics)
     for warning in warnings:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.common import config_option, error, load_site_config, reporting_errors, templates_option, warn_if_pdfs_are_slow
+from generator.commands.common import config_option, error, fail, load_site_config, reporting_errors, templates_option, warn_if_pdfs_are_slow
 from generator.render.formats import FORMATS, INTERNAL_FORMATS
 
 
@@ -38,8 +38,11 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fr
         warn_if_pdfs_are_slow()
 
     def run() -> None:
+        from generator.load.sources import leads_out_of_project, outside_project
         from generator.write import write_output_file
 
+        if leads_out_of_project(incident_file, root):  # incidents/x.yaml -> /home/runner/.ssh/...: never read
+            fail([outside_project(incident_file)])
         loaded, diagnostics = load_valid([incident_file], config, strict=strict)
         for diagnostic in diagnostics:
             click.echo(diagnostic.format(), err=True)

@@ -106,6 +106,10 @@ def update(incident: str, text: str, status: str, at: str | None, components: tu
 
     config, root = load_site_config(config_path)
     path = _find(incident, root / config.incidents_dir)
+    from generator.load.sources import leads_out_of_project, outside_project
+
+    if leads_out_of_project(path, root, None if path == Path(incident) else root / config.incidents_dir):
+        fail([outside_project(path)])  # never read, nor written through
     body = sys.stdin.read() if text == "-" else text
     if not body.strip():
         raise click.BadParameter("the update text is empty", param_hint="TEXT")

@@ -22,12 +22,12 @@ def validate(files: tuple[Path, ...], strict: bool, output_format: str, config_p
     from generator.model.catalog import load_incidents
 
     config, root = load_site_config(config_path)
-    sources = collect_sources(files, root / config.incidents_dir)
+    sources, refused = collect_sources(files, root / config.incidents_dir, root)
     _loaded, diagnostics = load_incidents(sources, config)
-    ordered = sorted(set(diagnostics))
+    ordered = sorted(set(diagnostics + refused))
     failed = any(d.severity == "error" or strict for d in ordered)
     if output_format == "json":
-        click.echo(json.dumps({"valid": not failed, "files": len(sources), "diagnostics": [d.as_dict() for d in ordered]}, indent=2))
+        click.echo(json.dumps({"valid": not failed, "files": len(sources) + len(refused), "diagnostics": [d.as_dict() for d in ordered]}, indent=2))
         sys.exit(1 if failed else 0)
     if failed:
         fail(ordered)

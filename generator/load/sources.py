@@ -2,23 +2,77 @@
 
 Kept apart from the load pipeline (``generator.model.catalog``) because every build needs it, a
 no-op build included, and the pipeline imports the incident models and the Markdown parser.
+
+Git stores symlinks, so a pull request can add ``incidents/x.yaml -> /home/runner/.config/gh/hosts.yml``.
+A file whose path lies in the project folder must therefore also resolve inside it, or it is refused
+unread (``OUTSIDE_PROJECT``): its values would come back in error messages in a CI log, and a YAML file
+elsewhere on the machine could be built into a public page.  Files named on the command line by a
+path outside the project are the user's own choice and are read wherever they lead.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
+
+from generator.errors import Diagnostic
+
+OUTSIDE_PROJECT = ("a symlink leading outside the project folder: not read. Keep incidents inside the project "
+                   "(a symlink within it is fine), or name a file elsewhere on the command line by its own path")
 
 
-def collect_sources(paths: Iterable[Path], incidents_dir: Path) -> list[Path]:
-    """The files named on the command line (folders searched), or every incident under ``incidents_dir``."""
+class Sources(NamedTuple):
+    """The incident files to read, and the refusals (``path:1:1`` errors) of those that lead out of the project."""
+
+    files: list[Path]
+    refused: list[Diagnostic]
+
+
+def collect_sources(paths: Iterable[Path], incidents_dir: Path, project: Path) -> Sources:
+    """The files named on the command line (folders searched), or every incident under ``incidents_dir``.
+
+    ``project``: the project folder (the config's folder, else the working folder).
+    """
     chosen = list(paths)
+    found: list[tuple[Path, Path | None]] = []  # each file, and the folder it was found in (None: named on the command line)
     if chosen:
-        files: list[Path] = []
         for path in chosen:
-            files.extend(find_incident_files(path) if path.is_dir() else [path])
-        return files
-    return find_incident_files(incidents_dir)
+            found.extend(((f, path) for f in find_incident_files(path)) if path.is_dir() else [(path, None)])
+    else:
+        found = [(f, incidents_dir) for f in find_incident_files(incidents_dir)]
+    files: list[Path] = []
+    refused: list[Diagnostic] = []
+    for path, folder in found:
+        if leads_out_of_project(path, project, folder):
+            refused.append(outside_project(path))
+        else:
+            files.append(path)
+    return Sources(files, refused)
+
+
+def outside_project(path: Path | str) -> Diagnostic:
+    """The refusal of ``path`` (nothing of it is read, so nothing of it is quoted)."""
+    return Diagnostic(str(path), 1, 1, OUTSIDE_PROJECT)
+
+
+def leads_out_of_project(path: Path, project: Path, folder: Path | None = None) -> bool:
+    """True when ``path`` must not be read: it lies in the project as named but resolves outside it.
+
+    ``folder``: the folder ``path`` was found in.  A folder named (by the config or the command line)
+    by a path outside the project is the user's choice: its own tree is allowed too.  A file named on
+    the command line by a path outside the project (``folder`` None) is read wherever it leads.
+    """
+    project = Path(os.path.realpath(project))
+    allowed = [project]
+    named_outside = not Path(os.path.abspath(path)).is_relative_to(project)
+    if folder is not None and not Path(os.path.abspath(folder)).is_relative_to(project):
+        allowed.append(Path(os.path.realpath(folder)))
+    elif named_outside and folder is None:
+        return False
+    real = Path(os.path.realpath(path))
+    return not any(real.is_relative_to(root) for root in allowed)
 
 
 def find_incident_files(folder: Path) -> list[Path]:

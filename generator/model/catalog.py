@@ -7,6 +7,7 @@ or ``load_incident`` (``validate``, ``build``, ``serve``, ``update``, ``new`` an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,9 +74,14 @@ def load_incidents(paths: list[Path], config: SiteConfig) -> tuple[list[LoadedIn
     return loaded, diagnostics
 
 
-def load_valid(sources: list[Path], config: SiteConfig, *, strict: bool) -> tuple[list[LoadedIncident], list[Diagnostic]]:
-    """Every source loaded, and the warnings; raise ``InputError`` with all problems if any is fatal."""
+def load_valid(sources: list[Path], config: SiteConfig, *, strict: bool,
+               refused: Sequence[Diagnostic] = ()) -> tuple[list[LoadedIncident], list[Diagnostic]]:
+    """Every source loaded, and the warnings; raise ``InputError`` with all problems if any is fatal.
+
+    ``refused``: files refused unread (``generator.load.sources``), reported with the others' problems.
+    """
     loaded, diagnostics = load_incidents(sources, config)
+    diagnostics = [*refused, *diagnostics]
     if any(d.severity == "error" or strict for d in diagnostics):
         raise InputError(sorted(set(diagnostics)))
     return loaded, diagnostics

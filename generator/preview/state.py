@@ -100,8 +100,9 @@ class PreviewState:
         incidents: dict[str, LoadedIncident] = {}
         try:
             config, root = load_config(self.config_path)
-            sources = collect_sources(self.files, root / config.incidents_dir)
+            sources, refused = collect_sources(self.files, root / config.incidents_dir, root)
             loaded, diagnostics = load_incidents(sources, config)
+            diagnostics = [*refused, *diagnostics]
             failed = {Path(d.path) for d in diagnostics if d.severity == "error"}
             # Drop the broken files before keying by id: a file that reuses another's id must not hide the valid one.
             incidents = {item.incident.slug: item for item in loaded if item.source not in failed}

@@ -1,0 +1,138 @@
+"""An incident or logo that is a symlink leading out of the project is refused, never read (through the real command).
+
+Git stores symlinks, so a pull request can add ``incidents/x.yaml -> /home/runner/.config/gh/hosts.yml``.
+Read like any file, its values came back in error messages in a public CI log, and a YAML file
+elsewhere on the machine that happens to be a valid incident (another checkout's internal
+postmortem) was built into the public site.  A symlink that stays inside the project still works.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import INCIDENTS, SEED_IDS, postmortem
+
+SEED = SEED_IDS[0]
+CANARY = "gho_CANARY7f3a0000notForTheLog"
+PRIVATE_TITLE = "CANARY private outage of another checkout"
+REFUSAL = "a symlink leading outside the project folder: not read"
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    result = postmortem(*args, cwd=cwd, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture
+def machine(tmp_path: Path) -> Path:
+    """A CI machine: the project checkout, a YAML-shaped secret and another project's internal incident beside it."""
+    project = tmp_path / "work" / "project"
+    (project / "incidents").mkdir(parents=True)
+    shutil.copy(INCIDENTS / f"{SEED}.yaml", project / "incidents")
+    (project / "postmortem.yaml").write_text("company: Dotdigital\n", "utf-8")
+    secret = tmp_path / "home" / ".config" / "gh" / "hosts.yml"
+    secret.parent.mkdir(parents=True)
+    secret.write_text(f"github.com:\n  user: octocat\nstatus: {CANARY}\nzone: {CANARY}\n", "utf-8")
+    private = tmp_path / "work" / "private" / "incidents" / "secret-outage.yaml"
+    private.parent.mkdir(parents=True)
+    text = (INCIDENTS / f"{SEED}.yaml").read_text("utf-8")
+    private.write_text(text.replace(text.split("title:", 1)[1].split("\n", 1)[0], f" {PRIVATE_TITLE}", 1), "utf-8")
+    return tmp_path
+
+
+def test_validate_refuses_an_incident_symlinked_outside_the_project(machine: Path) -> None:
+    project = machine / "work" / "project"
+    (project / "incidents" / "hosts.yaml").symlink_to(machine / "home" / ".config" / "gh" / "hosts.yml")
+    result = run(project, "validate")
+    assert result.returncode == 1
+    assert CANARY not in result.stderr  # before the fix: "status: 'gho_CANARY…' is not allowed" in the CI log
+    assert "github.com" not in result.stderr  # nor its keys
+    lines = [line for line in result.stderr.splitlines() if "hosts.yaml" in line]
+    assert len(lines) == 1 and lines[0].endswith(f"incidents/hosts.yaml:1:1: error: {lines[0].split(': error: ')[1]}")
+    assert REFUSAL in lines[0]
+    as_json = run(project, "validate", "--format", "json")
+    assert as_json.returncode == 1 and CANARY not in as_json.stdout and REFUSAL in as_json.stdout
+    named = run(project, "validate", "incidents/hosts.yaml")  # named on the command line by its path in the project: the same
+    assert named.returncode == 1 and CANARY not in named.stderr and REFUSAL in named.stderr
+    folder = run(project, "validate", "incidents")
+    assert folder.returncode == 1 and CANARY not in folder.stderr and REFUSAL in folder.stderr
+
+
+def test_build_never_publishes_another_checkouts_incident(machine: Path) -> None:
+    project = machine / "work" / "project"
+    (project / "incidents" / "outage.yaml").symlink_to(machine / "work" / "private" / "incidents" / "secret-outage.yaml")
+    result = run(project, "build", "--format", "md,html")
+    assert result.returncode == 1, "the private incident was built into the public site"
+    assert not (project / "output").exists()
+    assert PRIVATE_TITLE not in result.stderr
+    assert [line for line in result.stderr.splitlines() if "outage.yaml" in line] == [
+        f"{project / 'incidents' / 'outage.yaml'}:1:1: error: {refusal_message()}"]
+    render = run(project, "render", "incidents/outage.yaml", "-f", "md", "-o", "-")
+    assert render.returncode == 1 and PRIVATE_TITLE not in render.stdout + render.stderr and REFUSAL in render.stderr
+
+
+def test_a_symlinked_incidents_folder_leading_out_is_refused_too(machine: Path) -> None:
+    project = machine / "work" / "project"
+    shutil.rmtree(project / "incidents")
+    (project / "incidents").symlink_to(machine / "home" / ".config" / "gh")  # the whole folder replaced in a pull request
+    result = run(project, "validate")
+    assert result.returncode == 1 and CANARY not in result.stderr and REFUSAL in result.stderr
+
+
+def test_symlinks_inside_the_project_and_files_named_outside_it_are_read(machine: Path) -> None:
+    project = machine / "work" / "project"
+    (project / "archive").mkdir()
+    shutil.move(project / "incidents" / f"{SEED}.yaml", project / "archive" / f"{SEED}.yaml")
+    (project / "incidents" / f"{SEED}.yaml").symlink_to(Path("..") / "archive" / f"{SEED}.yaml")  # a rename or a move
+    assert run(project, "validate").returncode == 0
+    build = run(project, "build", "--format", "md")
+    assert build.returncode == 0 and (project / "output" / f"{SEED}.md").is_file()
+    private = machine / "work" / "private" / "incidents" / "secret-outage.yaml"
+    named = run(project, "render", str(private), "-f", "md", "-o", "-")  # a file named outside the project: the user's own choice
+    assert named.returncode == 0 and PRIVATE_TITLE in named.stdout
+    link = machine / "elsewhere.yaml"
+    link.symlink_to(private)
+    assert run(project, "validate", str(link)).returncode == 0
+
+
+def test_an_incidents_folder_configured_outside_the_project_may_hold_its_own_symlinks(machine: Path) -> None:
+    project = machine / "work" / "project"
+    shared = machine / "work" / "private" / "incidents"
+    (shared / "renamed.yaml").symlink_to("secret-outage.yaml")
+    (shared / "leak.yaml").symlink_to(machine / "home" / ".config" / "gh" / "hosts.yml")
+    (project / "postmortem.yaml").write_text(f"company: Dotdigital\nincidents_dir: {os.path.relpath(shared, project)}\n", "utf-8")
+    result = run(project, "validate")
+    assert result.returncode == 1 and CANARY not in result.stderr
+    assert [line for line in result.stderr.splitlines() if ": error: " in line] == [
+        f"{project / os.path.relpath(shared, project) / 'leak.yaml'}:1:1: error: {refusal_message()}"]
+
+
+def refusal_message() -> str:
+    from generator.load.sources import OUTSIDE_PROJECT
+
+    return OUTSIDE_PROJECT
+
+
+def test_every_command_that_reads_the_incidents_folder_refuses_it(machine: Path) -> None:
+    """``report``, ``export statuspage``, ``update`` and the preview: the same refusal, nothing of the file quoted."""
+    project = machine / "work" / "project"
+    (project / "incidents" / "outage.yaml").symlink_to(machine / "work" / "private" / "incidents" / "secret-outage.yaml")
+    for args in (("report", "-f", "md", "-o", "-"), ("export", "statuspage", "-o", "-"),
+                 ("update", "outage", "--status", "resolved", "Fixed.")):
+        result = run(project, *args)
+        assert result.returncode == 1, args
+        assert PRIVATE_TITLE not in result.stdout + result.stderr and REFUSAL in result.stderr, args
+    assert "update:" not in (machine / "work" / "private" / "incidents" / "secret-outage.yaml").read_text("utf-8")
+
+    from generator.preview.state import PreviewState
+
+    state = PreviewState(project / "postmortem.yaml")
+    snapshot = state.reload()
+    assert [d.message for d in snapshot.diagnostics if d.path.endswith("outage.yaml")] == [refusal_message()]
+    assert all(item.incident.title != PRIVATE_TITLE for item in snapshot.incidents.values())
