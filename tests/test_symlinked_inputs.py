@@ -136,3 +136,15 @@ def test_every_command_that_reads_the_incidents_folder_refuses_it(machine: Path)
     snapshot = state.reload()
     assert [d.message for d in snapshot.diagnostics if d.path.endswith("outage.yaml")] == [refusal_message()]
     assert all(item.incident.title != PRIVATE_TITLE for item in snapshot.incidents.values())
+
+
+def test_an_import_source_symlinked_outside_the_project_is_refused(machine: Path) -> None:
+    project = machine / "work" / "project"
+    secret = machine / "home" / "credentials.json"
+    secret.write_text(f'{{"incidents": [{{"id": "{CANARY}", "name": 5}}]}}\n', "utf-8")
+    (project / "exports").mkdir()
+    (project / "exports" / "incidents.json").symlink_to(secret)
+    result = run(project, "import", "statuspage", "exports/incidents.json", "--dry-run")
+    assert result.returncode == 1 and CANARY not in result.stderr
+    assert result.stderr.splitlines()[0] == f"exports/incidents.json:1:1: error: {refusal_message()}"
+    assert run(project, "import", "statuspage", str(secret), "--dry-run").returncode == 1  # named by its own path: read (and invalid)

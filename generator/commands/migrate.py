@@ -36,12 +36,15 @@ def import_statuspage(export_file: Path, out_dir: Path | None, zone: str | None,
     import is skipped unless --force.
     """
     from generator.errors import InputError
+    from generator.load.sources import leads_out_of_project, outside_project
     from generator.migrate.import_files import write_import
     from generator.migrate.statuspage_import import convert_export
     from generator.migrate.statuspage_source import read_export
 
     config, root = load_site_config(config_path)
     target = out_dir if out_dir is not None else root / config.incidents_dir
+    if leads_out_of_project(export_file, root):  # exports/incidents.json -> a secret JSON file: never read
+        fail([outside_project(export_file)])
     try:
         export = read_export(export_file)
     except InputError as exc:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from generator.errors import Diagnostic
 
-OUTSIDE_PROJECT = ("a symlink leading outside the project folder: not read. Keep incidents inside the project "
+OUTSIDE_PROJECT = ("a symlink leading outside the project folder: not read. Keep the project's files inside it "
                    "(a symlink within it is fine), or name a file elsewhere on the command line by its own path")
 
 
