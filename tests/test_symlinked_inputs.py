@@ -148,3 +148,26 @@ def test_an_import_source_symlinked_outside_the_project_is_refused(machine: Path
     assert result.returncode == 1 and CANARY not in result.stderr
     assert result.stderr.splitlines()[0] == f"exports/incidents.json:1:1: error: {refusal_message()}"
     assert run(project, "import", "statuspage", str(secret), "--dry-run").returncode == 1  # named by its own path: read (and invalid)
+
+
+def test_a_logo_symlinked_outside_the_project_is_refused(machine: Path) -> None:
+    """Before, ``logo: brand.png -> /home/runner/<any PNG or JPEG>`` was embedded in every public page and PDF."""
+    import base64
+
+    project = machine / "work" / "project"
+    picture = b"\x89PNG\r\n\x1a\n" + CANARY.encode() * 3  # recognised by its bytes alone
+    (machine / "home" / "screenshot.png").write_bytes(picture)
+    (project / "brand.png").symlink_to(machine / "home" / "screenshot.png")
+    (project / "postmortem.yaml").write_text("company: Dotdigital\nlogo: brand.png\n", "utf-8")
+    result = run(project, "build", "--format", "html")
+    assert result.returncode == 1, "the file outside the project was embedded in the public site"
+    assert not (project / "output").exists()
+    assert result.stderr.splitlines()[0].startswith("postmortem.yaml:2:7: error: logo 'brand.png' is a symlink leading outside the project folder")
+    assert CANARY not in result.stderr and base64.b64encode(picture).decode()[:40] not in result.stderr
+    (project / "assets").mkdir()
+    (machine / "home" / "screenshot.png").rename(project / "assets" / "logo.png")
+    (project / "brand.png").unlink()
+    (project / "brand.png").symlink_to(Path("assets") / "logo.png")  # a symlink within the project is read
+    built = run(project, "build", "--format", "html")
+    assert built.returncode == 0, built.stderr
+    assert base64.b64encode(picture).decode() in (project / "output" / f"{SEED}.html").read_text("utf-8")

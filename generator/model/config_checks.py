@@ -4,7 +4,8 @@ The logo is read once here and embedded as a ``data:`` URI, so outputs never
 reference a local path and the sandboxed PDF engine (data: URLs only) can show it.
 Only PNG and JPEG are accepted, recognised by their bytes rather than their name:
 SVG can carry scripts and external references, and sanitising it is a project
-of its own.
+of its own.  A logo that is a symlink leading out of the config's folder is refused
+unread, like an incident (``generator.load.sources``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ def _logo(value: str, root: Path) -> tuple[str | None, str | None]:
     if path.is_absolute() or ".." in path.parts:
         return None, f"logo {value!r} must be a path inside the config's folder"
     target = root / path
+    from generator.load.sources import leads_out_of_project
+
+    if leads_out_of_project(target, root):  # brand.png -> any PNG on the CI machine, embedded in every public page
+        return None, (f"logo {value!r} is a symlink leading outside the project folder: not read. Put the image itself in the "
+                      "project (a symlink within it is fine)")
     if not target.is_file():
         return None, f"logo file {value!r} not found (looked for {target})"
     size = target.stat().st_size
