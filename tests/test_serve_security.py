@@ -165,10 +165,10 @@ def test_error_pages_quote_lines_only_to_this_machine_or_with_internal(tmp_path:
     state = PreviewState(tmp_path / "postmortem.yaml")
     state.reload()
     for path in ("/secret.html", "/secret.md", "/"):
-        remote = respond(state, path, excerpts=False).body.decode()
-        assert "bogus_key" in remote or path == "/"  # the problem is named ...
-        assert CANARY not in remote  # ... but no line of the file is quoted
-    assert CANARY in respond(state, "/secret.html", excerpts=True).body.decode()  # the author's own browser sees them
+        remote = respond(state, path, trusted=False).body.decode()
+        assert "secret.yaml:8:1: error: unknown key `…`" in remote or path == "/"  # the problem is named, not the key ...
+        assert CANARY not in remote and "bogus_key" not in remote  # ... and no line or value of the file is quoted
+    assert CANARY in respond(state, "/secret.html", trusted=True).body.decode()  # the author's own browser sees them
     assert from_this_machine(("127.0.0.1", 5000)) and from_this_machine(("::1", 5000, 0, 0))
     assert from_this_machine(("::ffff:127.0.0.1", 5000, 0, 0))
     assert not from_this_machine(("192.168.1.20", 5000)) and not from_this_machine(("fe80::1%eth0", 5000, 0, 2))

@@ -1,6 +1,9 @@
 """Preview-only HTML: the error page, the error banner, a plain index, and the reload script.
 
-Every value is escaped here; diagnostics quote the author's own text back.
+Every value is escaped here; diagnostics quote the author's own text back, so they are shown as they are
+only to a trusted viewer (this machine's browser, or anyone with ``serve --internal``).  Everyone else
+gets each problem's position and its message with every value taken out (``generator.preview.redact``): the values
+may be internal fields of an internal incident.
 """
 
 from __future__ import annotations
@@ -34,6 +37,15 @@ def reload_script(generation: int) -> str:
         f"<script>(function(){{var g={generation:d};setInterval(function(){{fetch('{GENERATION_PATH}',{{cache:'no-store'}})"
         ".then(function(r){return r.text()}).then(function(t){if(+t!==g)location.reload()}).catch(function(){})},1000)})();</script>"
     )
+
+
+def shown(diagnostic: Diagnostic, *, trusted: bool) -> str:
+    """The line a viewer sees for ``diagnostic``: all of it when ``trusted``, else with its values taken out."""
+    if trusted:
+        return diagnostic.format()
+    from generator.preview.redact import without_values
+
+    return without_values(diagnostic).format()
 
 
 def _quotable(path: Path) -> bool:
@@ -75,15 +87,18 @@ def _excerpt(diagnostic: Diagnostic) -> str:
     return "<pre>" + "\n".join(rows) + "</pre>"
 
 
-def errors_block(diagnostics: list[Diagnostic], *, excerpts: bool = True) -> str:
-    """Every diagnostic as ``path:line:col: error: message``, with source excerpts."""
+def errors_block(diagnostics: list[Diagnostic], *, trusted: bool = True, excerpts: bool = True) -> str:
+    """Every diagnostic as ``path:line:col: error: message``, with source excerpts.
+
+    Not ``trusted``: messages without their values (``redacted``) and no excerpts.
+    """
     if not diagnostics:
         return ""
     errors = sum(1 for d in diagnostics if d.severity == "error")
     items = []
     for diagnostic in diagnostics:
-        items.append(f"<p>{escape(diagnostic.format())}</p>")
-        if excerpts and diagnostic.severity == "error":
+        items.append(f"<p>{escape(shown(diagnostic, trusted=trusted))}</p>")
+        if trusted and excerpts and diagnostic.severity == "error":
             items.append(_excerpt(diagnostic))
     title = f"{errors} error(s): fix the file and this page reloads" if errors else f"{len(diagnostics)} warning(s)"
     return f'<section class="preview-errors" role="alert"><h2>{escape(title)}</h2>{"".join(items)}</section>'
@@ -97,27 +112,27 @@ def page(title: str, body: str, generation: int) -> bytes:
     ).encode()
 
 
-def error_page(title: str, diagnostics: list[Diagnostic], generation: int, *, excerpts: bool = True) -> bytes:
-    """A page listing the problems that stop a render (with the files' lines only when ``excerpts``)."""
-    return page(title, errors_block(diagnostics, excerpts=excerpts), generation)
+def error_page(title: str, diagnostics: list[Diagnostic], generation: int, *, trusted: bool = True) -> bytes:
+    """A page listing the problems that stop a render (with the files' lines and values only when ``trusted``)."""
+    return page(title, errors_block(diagnostics, trusted=trusted), generation)
 
 
-def plain_index(incidents: list[LoadedIncident], diagnostics: list[Diagnostic], generation: int, *, excerpts: bool = True) -> bytes:
+def plain_index(incidents: list[LoadedIncident], diagnostics: list[Diagnostic], generation: int, *, trusted: bool = True) -> bytes:
     """The fallback index when the site renderer is not available."""
     rows = []
-    for item in incidents:
+    for item in incidents if trusted else [i for i in incidents if i.incident.visibility == "public"]:
         slug = escape(item.incident.slug)
         links = " · ".join(f'<a href="{slug}{suffix}">{label}</a>' for suffix, label in
                            ((".html", "post"), (".md", "Markdown"), (".txt", "text"), (".pdf", "PDF")))
         rows.append(f"<li><strong>{escape(item.incident.title)}</strong> ({slug}, {escape(item.incident.visibility)}): {links}</li>")
     listing = "<ul>" + "".join(rows) + "</ul>" if rows else "<p>No valid incidents yet.</p>"
-    return page("Preview", f"{errors_block(diagnostics, excerpts=excerpts)}<main><h1>Incidents</h1>{listing}</main>", generation)
+    return page("Preview", f"{errors_block(diagnostics, trusted=trusted)}<main><h1>Incidents</h1>{listing}</main>", generation)
 
 
-def decorate(html: bytes, diagnostics: list[Diagnostic], generation: int) -> bytes:
+def decorate(html: bytes, diagnostics: list[Diagnostic], generation: int, *, trusted: bool = True) -> bytes:
     """Add the error banner (if any) after ``<body>`` and the reload script before ``</body>``."""
     text = html.decode("utf-8", errors="replace")
-    banner = errors_block([d for d in diagnostics if d.severity == "error"], excerpts=False)
+    banner = errors_block([d for d in diagnostics if d.severity == "error"], trusted=trusted, excerpts=False)
     if banner:
         start = text.find("<body")
         end = text.find(">", start) + 1 if start >= 0 else 0

@@ -67,7 +67,8 @@ def _site(snapshot: Snapshot, templates: Path | None) -> dict[str, bytes] | None
         return snapshot.site_files
 
 
-def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, templates: Path | None, state_internal: bool) -> Response | None:
+def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, templates: Path | None, state_internal: bool,
+                     trusted: bool) -> Response | None:
     item = snapshot.incidents.get(slug)
     if item is None or snapshot.config is None:
         return None
@@ -86,15 +87,16 @@ def _incident_output(snapshot: Snapshot, slug: str, fmt: str, internal: bool, te
 
     body = snapshot.cached(f"{slug}:{fmt}:{internal}", make)
     if fmt == "html":
-        body = pages.decorate(body, snapshot.diagnostics, snapshot.generation)
+        body = pages.decorate(body, snapshot.diagnostics, snapshot.generation, trusted=trusted)
     return Response(200, FORMATS[fmt].media_type, body)
 
 
-def respond(state: PreviewState, raw_path: str, *, excerpts: bool = True) -> Response:
+def respond(state: PreviewState, raw_path: str, *, trusted: bool = True) -> Response:
     """The response for one GET; never raises (failures become an error page).
 
-    ``excerpts``: error pages may quote the incident files' lines.  They hold internal
-    fields too, so only the machine's own browser gets them, or everyone with ``--internal``.
+    ``trusted``: error pages and banners may quote the incident files' lines and the values in
+    their messages.  They hold internal fields too, so only the machine's own browser gets them, or
+    everyone with ``--internal``; other viewers get each problem's position and its words only.
     """
     snapshot = state.snapshot
     try:
@@ -107,14 +109,15 @@ def respond(state: PreviewState, raw_path: str, *, excerpts: bool = True) -> Res
     if path == pages.GENERATION_PATH.lstrip("/"):
         return Response(200, "text/plain; charset=utf-8", str(snapshot.generation).encode())
     try:
-        return _route(state, snapshot, path, excerpts)
+        return _route(state, snapshot, path, trusted)
     except Exception as exc:  # a render failure must reach the browser, not kill the server
         LOGGER.exception("render of /%s failed", path)
-        return Response(500, _TYPES[".html"], pages.page("Render failed", pages.errors_block(snapshot.errors, excerpts=excerpts) +
-                        f"<main><h1>Render failed</h1><pre>{pages.escape(_render_error(exc))}</pre></main>", snapshot.generation))
+        reason = _render_error(exc) if trusted else "the reason is on the terminal that runs postmortem serve"  # it may quote a value
+        return Response(500, _TYPES[".html"], pages.page("Render failed", pages.errors_block(snapshot.errors, trusted=trusted) +
+                        f"<main><h1>Render failed</h1><pre>{pages.escape(reason)}</pre></main>", snapshot.generation))
 
 
-def _route(state: PreviewState, snapshot: Snapshot, path: str, excerpts: bool = True) -> Response:
+def _route(state: PreviewState, snapshot: Snapshot, path: str, trusted: bool = True) -> Response:
     name, dot, suffix = path.rpartition(".")
     if "/" not in path and dot and suffix in FORMATS and name != "index":
         internal = name.endswith(".internal") and suffix in INTERNAL_FORMATS
@@ -124,26 +127,27 @@ def _route(state: PreviewState, snapshot: Snapshot, path: str, excerpts: bool = 
                             "<p>Start <code>postmortem serve --internal</code> to preview internal reports.</p></main>", snapshot.generation))
         if snapshot.errors_for(slug):
             return Response(500, _TYPES[".html"], pages.error_page(f"{slug}: errors", snapshot.errors_for(slug), snapshot.generation,
-                                                                   excerpts=excerpts))
-        found = _incident_output(snapshot, slug, suffix, internal, state.templates, state.internal)
+                                                                   trusted=trusted))
+        found = _incident_output(snapshot, slug, suffix, internal, state.templates, state.internal, trusted)
         if found is not None:
             return found
     site = _site(snapshot, state.templates)
     if site is None:
         if path == "index.html":
             return Response(200, _TYPES[".html"], pages.plain_index(sorted(snapshot.incidents.values(), key=lambda i: i.incident.slug),
-                                                                    snapshot.diagnostics, snapshot.generation, excerpts=excerpts))
+                                                                    snapshot.diagnostics, snapshot.generation, trusted=trusted))
     else:
         key = path if path in site else posixpath.join(path, "index.html")
         if key in site:
             body = site[key]
             content_type = _TYPES.get(Path(key).suffix, "application/octet-stream")
             if key.endswith(".html"):
-                body = pages.decorate(body, snapshot.diagnostics, snapshot.generation)
+                body = pages.decorate(body, snapshot.diagnostics, snapshot.generation, trusted=trusted)
             return Response(200, content_type, body)
     if snapshot.config is None or path == "index.html":
-        return Response(500, _TYPES[".html"], pages.error_page("Errors", snapshot.diagnostics, snapshot.generation, excerpts=excerpts))
-    body = pages.page("Not found", pages.errors_block(snapshot.errors, excerpts=False) + f"<main><h1>Not found</h1><p>/{pages.escape(path)}</p>"
+        return Response(500, _TYPES[".html"], pages.error_page("Errors", snapshot.diagnostics, snapshot.generation, trusted=trusted))
+    banner = pages.errors_block(snapshot.errors, trusted=trusted, excerpts=False)
+    body = pages.page("Not found", banner + f"<main><h1>Not found</h1><p>/{pages.escape(path)}</p>"
                       '<p><a href="/">Back to the index</a></p></main>', snapshot.generation)
     return Response(404, _TYPES[".html"], body)
 
@@ -213,7 +217,7 @@ def make_handler(state: PreviewState, log: Callable[[str], None], bound_name: st
 
         def _send(self, *, head: bool) -> None:
             refusal = self._checked()
-            response = refusal or respond(state, self.path, excerpts=state.internal or from_this_machine(self.client_address))
+            response = refusal or respond(state, self.path, trusted=state.internal or from_this_machine(self.client_address))
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
