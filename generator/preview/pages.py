@@ -26,6 +26,7 @@ _BANNER_STYLE = """
 .preview-errors p { margin: .15rem 0; white-space: pre-wrap; }
 .preview-errors pre { background: #fff; border: 1px solid #f1c0c0; padding: .4rem .6rem; overflow-x: auto; margin: .25rem 0 .75rem; }
 .preview-errors mark { background: #fed7d7; }
+.preview-errors p.preview-note { font: italic 13px/1.45 system-ui, sans-serif; color: #6b3a3a; margin-top: .5rem; }
 """
 _CONTEXT_LINES = 2
 _MAX_SOURCE_BYTES = 1_000_000
@@ -101,6 +102,9 @@ def errors_block(diagnostics: list[Diagnostic], *, trusted: bool = True, excerpt
         if trusted and excerpts and diagnostic.severity == "error":
             items.append(_excerpt(diagnostic))
     title = f"{errors} error(s): fix the file and this page reloads" if errors else f"{len(diagnostics)} warning(s)"
+    if not trusted:
+        items.append('<p class="preview-note">Values from the files are shown as …: they may be internal. Open the preview on the '
+                     "machine that runs <code>postmortem serve</code> (or start it with <code>--internal</code>) to see them.</p>")
     return f'<section class="preview-errors" role="alert"><h2>{escape(title)}</h2>{"".join(items)}</section>'
 
 
