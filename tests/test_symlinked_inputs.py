@@ -171,3 +171,16 @@ def test_a_logo_symlinked_outside_the_project_is_refused(machine: Path) -> None:
     built = run(project, "build", "--format", "html")
     assert built.returncode == 0, built.stderr
     assert base64.b64encode(picture).decode() in (project / "output" / f"{SEED}.html").read_text("utf-8")
+
+
+def test_a_config_that_leads_out_of_the_working_folder_is_refused_one_named_outside_it_is_read(machine: Path) -> None:
+    project = machine / "work" / "project"
+    (project / "postmortem.yaml").unlink()
+    (project / "postmortem.yaml").symlink_to(machine / "home" / ".config" / "gh" / "hosts.yml")
+    result = run(project, "validate")
+    assert result.returncode == 1 and CANARY not in result.stderr
+    assert result.stderr.splitlines()[0] == f"postmortem.yaml:1:1: error: {refusal_message()}"
+    named = run(project, "validate", "--config", "postmortem.yaml")  # named by its path in the working folder: the same
+    assert named.returncode == 1 and CANARY not in named.stderr and REFUSAL in named.stderr
+    elsewhere = run(project, "validate", "--config", str(machine / "home" / ".config" / "gh" / "hosts.yml"))  # the user's choice
+    assert elsewhere.returncode == 1 and CANARY in elsewhere.stderr

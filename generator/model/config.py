@@ -107,6 +107,10 @@ def load_config(path: Path | None) -> tuple[SiteConfig, Path]:
         if not candidate.exists():
             return SiteConfig(), Path.cwd()
         path = candidate
+    from generator.load.sources import leads_out_of_project, outside_project
+
+    if leads_out_of_project(path, Path.cwd()):  # a pull request may make ./postmortem.yaml a symlink to a secret
+        raise InputError([outside_project(path)])
     document = read_yaml(path, known_keys={*SiteConfig.model_fields, *Labels.model_fields,
                                           *AvailabilityPolicy.model_fields, *AvailabilityWeights.model_fields})
     if document.data is None:
