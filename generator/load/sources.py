@@ -36,19 +36,23 @@ def collect_sources(paths: Iterable[Path], incidents_dir: Path, project: Path) -
     ``project``: the project folder (the config's folder, else the working folder).
     """
     chosen = list(paths)
-    found: list[tuple[Path, Path | None]] = []  # each file, and the folder it was found in (None: named on the command line)
-    if chosen:
-        for path in chosen:
-            found.extend(((f, path) for f in find_incident_files(path)) if path.is_dir() else [(path, None)])
-    else:
-        found = [(f, incidents_dir) for f in find_incident_files(incidents_dir)]
     files: list[Path] = []
     refused: list[Diagnostic] = []
-    for path, folder in found:
-        if leads_out_of_project(path, project, folder):
-            refused.append(outside_project(path))
-        else:
-            files.append(path)
+    for path in chosen or [incidents_dir]:
+        if chosen and not path.is_dir():
+            if leads_out_of_project(path, project):
+                refused.append(outside_project(path))
+            else:
+                files.append(path)
+            continue
+        allowed = _allowed(path, project)
+        folder_inside = _inside(Path(os.path.realpath(path)), allowed)
+        for found, linked in _walk(path):
+            # A file that is no symlink lies where its folder really is (the walk enters no symlinked folder): no realpath for it.
+            if _inside(Path(os.path.realpath(found)), allowed) if linked else folder_inside:
+                files.append(found)
+            else:
+                refused.append(outside_project(found))
     return Sources(files, refused)
 
 
@@ -64,15 +68,21 @@ def leads_out_of_project(path: Path, project: Path, folder: Path | None = None) 
     by a path outside the project is the user's choice: its own tree is allowed too.  A file named on
     the command line by a path outside the project (``folder`` None) is read wherever it leads.
     """
-    project = Path(os.path.realpath(project))
-    allowed = [project]
-    named_outside = not Path(os.path.abspath(path)).is_relative_to(project)
-    if folder is not None and not Path(os.path.abspath(folder)).is_relative_to(project):
-        allowed.append(Path(os.path.realpath(folder)))
-    elif named_outside and folder is None:
+    if folder is None and not Path(os.path.abspath(path)).is_relative_to(os.path.realpath(project)):
         return False
-    real = Path(os.path.realpath(path))
-    return not any(real.is_relative_to(root) for root in allowed)
+    return not _inside(Path(os.path.realpath(path)), _allowed(folder, project))
+
+
+def _inside(real: Path, allowed: list[Path]) -> bool:
+    return any(real.is_relative_to(root) for root in allowed)
+
+
+def _allowed(folder: Path | None, project: Path) -> list[Path]:
+    """Where files found in ``folder`` may lead: the project, and ``folder``'s own tree when it is named outside the project."""
+    project = Path(os.path.realpath(project))
+    if folder is not None and not Path(os.path.abspath(folder)).is_relative_to(project):
+        return [project, Path(os.path.realpath(folder))]
+    return [project]
 
 
 def find_incident_files(folder: Path) -> list[Path]:
@@ -81,4 +91,23 @@ def find_incident_files(folder: Path) -> list[Path]:
     A FIFO, device or broken symlink is listed too, so that reading it gives a
     clear error (it is never read: see ``generator.load.files``) instead of being skipped.
     """
-    return sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml"} and not p.is_dir())
+    return [path for path, _linked in _walk(folder)]
+
+
+def _walk(folder: Path) -> list[tuple[Path, bool]]:
+    """``find_incident_files`` with, for each, whether it is a symlink (from the folder listing: no call per file)."""
+    found: list[tuple[Path, bool]] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    path = current / entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(path)
+                    elif path.suffix in {".yaml", ".yml"} and not entry.is_dir():  # a symlinked folder is neither walked nor listed
+                        found.append((path, entry.is_symlink()))
+        except OSError:  # a missing or unreadable folder holds nothing, as for Path.rglob
+            continue
+    return sorted(found)
