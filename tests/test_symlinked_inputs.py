@@ -184,3 +184,34 @@ def test_a_config_that_leads_out_of_the_working_folder_is_refused_one_named_outs
     assert named.returncode == 1 and CANARY not in named.stderr and REFUSAL in named.stderr
     elsewhere = run(project, "validate", "--config", str(machine / "home" / ".config" / "gh" / "hosts.yml"))  # the user's choice
     assert elsewhere.returncode == 1 and CANARY in elsewhere.stderr
+
+
+def test_the_scan_lists_what_rglob_listed_and_checks_symlinks_at_any_depth(tmp_path: Path) -> None:
+    """In-process: the walk finds the files ``Path.rglob`` found (FIFOs and broken symlinks too, no symlinked folder)."""
+    from generator.load.sources import collect_sources, find_incident_files
+
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    (project / "incidents" / "sub" / "deep").mkdir(parents=True)
+    (project / "other").mkdir()
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("x: 1\n", "utf-8")
+    (project / "moved.yaml").write_text("x: 1\n", "utf-8")
+    (project / "other" / "hidden.yaml").write_text("x: 1\n", "utf-8")
+    incidents = project / "incidents"
+    (incidents / "a.yaml").write_text("x: 1\n", "utf-8")
+    (incidents / "notes.txt").write_text("x\n", "utf-8")
+    (incidents / "sub" / "b.yml").write_text("x: 1\n", "utf-8")
+    (incidents / "sub" / "deep" / "c.yaml").symlink_to(Path("..") / ".." / ".." / "moved.yaml")  # inside the project
+    (incidents / "sub" / "leak.yaml").symlink_to(outside / "secret.yaml")
+    (incidents / "sub" / "deep" / "broken.yaml").symlink_to(tmp_path / "nowhere.yaml")  # outside, and missing
+    (incidents / "dangling.yaml").symlink_to("gone.yaml")  # inside, missing: read, and an error there
+    (incidents / "linked-folder").symlink_to(project / "other")
+    (incidents / "folder.yaml").mkdir()
+    os.mkfifo(incidents / "fifo.yaml")
+    before = sorted(p for p in incidents.rglob("*") if p.suffix in {".yaml", ".yml"} and not p.is_dir())
+    assert find_incident_files(incidents) == before
+    files, refused = collect_sources([], incidents, project)
+    assert [p.relative_to(incidents).as_posix() for p in files] == ["a.yaml", "dangling.yaml", "fifo.yaml", "sub/b.yml", "sub/deep/c.yaml"]
+    assert [Path(d.path).relative_to(incidents).as_posix() for d in refused] == ["sub/deep/broken.yaml", "sub/leak.yaml"]
+    assert collect_sources([incidents / "sub"], incidents, project).refused == refused  # a folder named on the command line
+    assert collect_sources([], outside, project).files == [outside / "secret.yaml"]  # a folder named outside: its own tree
