@@ -276,3 +276,28 @@ def test_broken_file_leaves_the_other_incidents_listed_and_unrelated_files_do_no
     assert code == 0 and "Traceback" not in stderr
     changed = [line for line in stderr.splitlines() if line.startswith("changed:")]
     assert changed and all("reply-to-customer" not in line and "draft.md" not in line for line in changed), changed
+
+
+def test_the_watch_is_ready_only_after_its_catch_up_reload(tmp_path: Path) -> None:
+    """Before, ``ready`` was set first: a client could read the generation, then see it move by the catch-up reload
+    (of edits made before the watch) as if its own edit had been picked up (test_serve's reload test was flaky)."""
+    from generator.preview.server import watch
+
+    ready, stop = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    class State:
+        def reload(self) -> None:
+            seen.append(ready.is_set())
+
+        def reads(self, path: str) -> bool:
+            return False
+
+    watcher = threading.Thread(target=watch, args=(State(), stop, lambda line: None, [tmp_path], ready), daemon=True)
+    watcher.start()
+    try:
+        assert ready.wait(timeout=30)
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+    assert seen == [False]

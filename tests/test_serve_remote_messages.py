@@ -172,3 +172,4 @@ def serving(state) -> Iterator[Callable[[str], str]]:  # type: ignore[no-untyped
     finally:
         httpd.shutdown()
         httpd.server_close()
+

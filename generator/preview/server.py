@@ -257,9 +257,10 @@ def watch(state: PreviewState, stop: threading.Event, log: Callable[[str], None]
     for changes in watch_changes(*paths, watch_filter=_watch_filter(state), stop_event=stop, debounce=400, step=50,
                                  rust_timeout=200, yield_on_timeout=True, raise_interrupt=False):
         if not ready.is_set():  # the first timeout proves the OS watch is registered; catch edits made before it
-            ready.set()
             if not changes:
                 state.reload()
+            ready.set()  # after the catch-up reload: a client that reads the generation once ready sees it move only for its edits
+            if not changes:
                 continue
         if not changes:
             continue
