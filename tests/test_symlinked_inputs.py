@@ -215,3 +215,17 @@ def test_the_scan_lists_what_rglob_listed_and_checks_symlinks_at_any_depth(tmp_p
     assert [Path(d.path).relative_to(incidents).as_posix() for d in refused] == ["sub/deep/broken.yaml", "sub/leak.yaml"]
     assert collect_sources([incidents / "sub"], incidents, project).refused == refused  # a folder named on the command line
     assert collect_sources([], outside, project).files == [outside / "secret.yaml"]  # a folder named outside: its own tree
+
+
+def test_new_never_writes_through_an_incidents_folder_leading_out(machine: Path) -> None:
+    project = machine / "work" / "project"
+    shutil.rmtree(project / "incidents")
+    elsewhere = machine / "home" / "planted"
+    elsewhere.mkdir()
+    (project / "incidents").symlink_to(elsewhere, target_is_directory=True)
+    result = run(project, "new", "Checkout errors")
+    assert result.returncode == 1 and "symlink leading outside the project folder" in result.stderr
+    assert list(elsewhere.iterdir()) == []  # before: the new incident was written into ~/planted
+    named = run(project, "new", "Checkout errors", "--dir", str(elsewhere))  # named by its own path: the user's choice
+    assert named.returncode == 0, named.stderr
+    assert len(list(elsewhere.iterdir())) == 1

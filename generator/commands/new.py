@@ -43,6 +43,11 @@ def new(title: str, at: str | None, zone: str | None, folder: Path | None, confi
         raise click.BadParameter(str(exc), param_hint="--at") from None
 
     target_dir = folder if folder is not None else _shorter(root / config.incidents_dir)
+    from generator.load.sources import leads_out_of_project
+
+    if leads_out_of_project(target_dir, root):  # an incidents/ planted as a symlink: never written through
+        error(f"{target_dir} is a symlink leading outside the project folder; nothing written. Keep the incidents "
+              "inside the project, or name a folder elsewhere with --dir by its own path")
     target = target_dir / make_file_name(title, started)
     schema_file = root / SCHEMA_PATH
     schema_ref = Path(os.path.relpath(schema_file.resolve(), target_dir.resolve())).as_posix()
