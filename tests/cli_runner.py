@@ -135,6 +135,13 @@ class ForkedProcess:
         return outputs  # type: ignore[return-value]
 
 
+
+def run_checked(cwd: str | os.PathLike[str], *args: str | os.PathLike[str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """``postmortem ARGS`` in ``cwd``, which must end, whatever its exit code, without a traceback."""
+    result = postmortem(*args, cwd=cwd, timeout=timeout)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
 def spawn(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
           stdout: bool = False, stderr: bool = False, text: bool = False) -> ForkedProcess:
     """Start ``postmortem ARGS`` as a forked child and return at once; ``stdout``/``stderr``: pipe that stream (else discard it)."""

@@ -14,9 +14,9 @@ from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from tests import shared_pdfs
-from tests.cli_runner import CLI, postmortem
+from tests.cli_runner import CLI, postmortem, run_checked
 
-__all__ = ["CLI", "postmortem"]  # the one way tests run the command
+__all__ = ["CLI", "postmortem", "run_checked"]  # the one way tests run the command
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"

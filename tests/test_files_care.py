@@ -13,21 +13,17 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
 import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import INCIDENTS, SEED_IDS, postmortem
+from tests.conftest import INCIDENTS, SEED_IDS, run_checked
 
 SEED = SEED_IDS[0]
 
 
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = postmortem(*args, cwd=cwd, timeout=120)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+run = run_checked  # postmortem ARGS in a folder, never ending in a traceback
 
 
 @pytest.fixture

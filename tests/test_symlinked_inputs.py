@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import INCIDENTS, SEED_IDS, postmortem
+from tests.conftest import INCIDENTS, SEED_IDS, run_checked
 
 SEED = SEED_IDS[0]
 CANARY = "gho_CANARY7f3a0000notForTheLog"
@@ -23,10 +22,7 @@ PRIVATE_TITLE = "CANARY private outage of another checkout"
 REFUSAL = "a symlink leading outside the project folder: not read"
 
 
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = postmortem(*args, cwd=cwd, timeout=120)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+run = run_checked  # postmortem ARGS in a folder, never ending in a traceback
 
 
 @pytest.fixture
