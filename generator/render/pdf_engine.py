@@ -231,8 +231,9 @@ def html_to_pdf(
         "uncompressed_pdf": uncompressed,
         "pdf_identifier": _identifier(html, metadata, stylesheets),
         # Tagged PDF: headings, lists, tables and figures (a chart's <title> as its /Alt) in the structure
-        # tree, for screen readers and accessibility rules (pdfinfo: "Tagged: yes"). Measured: about 5 %
-        # more time for an incident report, bytes still reproducible.
+        # tree, for screen readers and accessibility rules (pdfinfo: "Tagged: yes"). Its cost grows with the
+        # number of tables, rows and paragraphs: +6 % to +29 % of an incident report's render time
+        # (benchmarks/README.md); the bytes stay reproducible.
         "pdf_tags": True,
     }
     document = HTML(string=html, base_url=_BASE_URL, url_fetcher=fetcher).render(font_config=fonts, **options)
