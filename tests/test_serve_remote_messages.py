@@ -145,6 +145,7 @@ def test_over_http_a_remote_client_gets_positions_and_this_machine_gets_values(p
             assert "people.yaml:" in page or path not in {"/people.html", "/"}
             assert C not in page.lower(), path
         assert "people[0].role: &#x27;…&#x27; is not allowed" in fetch("/people.html")
+        assert str(project) not in fetch("/people.html")  # nor the serving machine's folders: incidents/people.yaml
         assert "Values from the files are shown as …" in fetch("/people.html")  # and the viewer is told why
         assert C in fetch_internal("/people.html")  # --internal: everyone who can reach the port is trusted
 

@@ -93,5 +93,20 @@ def redacted(message: str) -> str:
 
 
 def without_values(diagnostic: Diagnostic) -> Diagnostic:
-    """``diagnostic`` at the same place, its message ``redacted``."""
-    return Diagnostic(diagnostic.path, diagnostic.line, diagnostic.column, redacted(diagnostic.message), diagnostic.severity)
+    """``diagnostic`` at the same place, its message ``redacted`` and its path ``project_path``."""
+    return Diagnostic(project_path(diagnostic.path), diagnostic.line, diagnostic.column, redacted(diagnostic.message),
+                      diagnostic.severity)
+
+
+def project_path(path: str) -> str:
+    """``path`` as a remote viewer sees it: relative to the folder ``serve`` runs in, else the file's name alone.
+
+    The serving machine's folders (``/home/<user>/…``) are none of a remote viewer's business.
+    """
+    absolute = Path(path)
+    if not absolute.is_absolute():
+        return path
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.name
