@@ -161,6 +161,25 @@ def test_pdf_id_is_fixed_and_content_derived() -> None:
     assert first[0] != other[0]
 
 
+
+def test_a_stylesheet_that_fetches_nothing_is_parsed_once_and_shared_without_changing_a_byte() -> None:
+    """A build's reports share one stylesheet; the engine parses it once per process (``_parsed_stylesheet``)."""
+    sheet = "@page { size: A5; @bottom-center { content: counter(page) } } p { color: #a30; font-size: 14pt }"
+    pdf_engine._parsed_stylesheet.cache_clear()
+    first = html_to_pdf(_doc(body="<p>One</p>"), METADATA, stylesheets=[sheet])
+    other = html_to_pdf(_doc(body="<h1>Two</h1><p>Two</p>" * 30), METADATA, stylesheets=[sheet])  # three pages
+    again = html_to_pdf(_doc(body="<p>One</p>"), METADATA, stylesheets=[sheet])
+    assert pdf_engine._parsed_stylesheet.cache_info().misses == 1  # parsed once, used three times
+    assert first == again  # rendering another document with the shared sheet changed nothing in it
+    assert len(pypdf.PdfReader(io.BytesIO(other)).pages) > 1 and "1" in _text(other)  # the @page rules applied
+    page = pypdf.PdfReader(io.BytesIO(first)).pages[0]
+    assert round(float(page.mediabox.width)) == 420  # A5: 148 mm
+    # A sheet that could fetch or declare a font is parsed for each render, with that render's fetcher and fonts.
+    for fetching in ("p { background: url(data:image/png;base64,AA==) }", "@import 'x.css';", "@font-face { font-family: x }",
+                     "p { background: \\75 rl(x) }"):
+        assert not pdf_engine._reusable(fetching), fetching
+
+
 def _canary_html(canary_file: Path) -> str:
     url = canary_file.as_uri()
     path = str(canary_file)

@@ -17,11 +17,16 @@ if TYPE_CHECKING:
     from generator.render.provenance import FileProvenance
 
 TEMPLATE = "report.html"
+STYLESHEET = "report.css"
 
 
 def report_html(incident: Incident, config: SiteConfig, *, internal: bool = False, templates: Path | None = None,
                 provenance: FileProvenance | None = None) -> str:
-    """The HTML that becomes the PDF (useful for previews and tests); ``provenance`` adds its "Built from" lines."""
+    """The HTML that becomes the PDF, its stylesheet inline (for previews and tests); ``provenance`` adds its "Built from" lines."""
+    return make_environment(templates).get_template(TEMPLATE).render(_report_context(incident, config, internal, provenance))
+
+
+def _report_context(incident: Incident, config: SiteConfig, internal: bool, provenance: FileProvenance | None) -> dict:
     context = build_context(incident, config, internal=internal)
     context["paper"] = config.paper
     context.update(picture_context(context))
@@ -30,7 +35,7 @@ def report_html(incident: Incident, config: SiteConfig, *, internal: bool = Fals
     context["built_from"] = None
     if provenance is not None:  # what the PDF was built from, in the report's language
         context["built_from"] = provenance.sentence(context["t"]["report"]["provenance"])
-    return make_environment(templates).get_template(TEMPLATE).render(context)
+    return context
 
 
 def _document_dates(incident: Incident) -> tuple[datetime, datetime]:
@@ -47,8 +52,13 @@ def render_pdf(incident: Incident, config: SiteConfig, *, internal: bool = False
     """The PDF report: the report template through the sandboxed WeasyPrint engine, with metadata from the incident."""
     from generator.render.pdf_engine import PdfMetadata, html_to_pdf  # imports WeasyPrint lazily
 
-    html = report_html(incident, config, internal=internal, templates=templates, provenance=provenance)
-    view = build_context(incident, config, internal=internal)["incident"]
+    context = _report_context(incident, config, internal, provenance)
+    environment = make_environment(templates)
+    # The stylesheet goes to the engine on its own, not in a <style>: it is the same for every report of a
+    # build (config, language, audience), so the engine parses it once (``pdf_engine._parsed_stylesheet``).
+    html = environment.get_template(TEMPLATE).render({**context, "inline_css": False})
+    stylesheet = environment.get_template(STYLESHEET).render(context)
+    view = context["incident"]
     created, modified = _document_dates(view)
     metadata = PdfMetadata(
         title=view.title,
@@ -59,4 +69,4 @@ def render_pdf(incident: Incident, config: SiteConfig, *, internal: bool = False
         modified=modified,
         lang=config.locale,
     )
-    return html_to_pdf(html, metadata)
+    return html_to_pdf(html, metadata, stylesheets=(stylesheet,))
