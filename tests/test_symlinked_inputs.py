@@ -225,3 +225,17 @@ def test_new_never_writes_through_an_incidents_folder_leading_out(machine: Path)
     named = run(project, "new", "Checkout errors", "--dir", str(elsewhere))  # named by its own path: the user's choice
     assert named.returncode == 0, named.stderr
     assert len(list(elsewhere.iterdir())) == 1
+
+
+def test_import_never_reads_a_link_in_its_folder_that_leads_out_of_it(machine: Path) -> None:
+    """Earlier imports are found by the provenance line in each file's head: a link leading out is not read for it."""
+    from generator.migrate.import_files import existing_files
+
+    project = machine / "work" / "project"
+    outside = machine / "home" / "notes.yaml"
+    outside.write_text("# statuspage: page=p1 incident=planted\ntitle: x\n", "utf-8")
+    (project / "incidents" / "planted.yaml").symlink_to(outside)
+    (project / "incidents" / "earlier.yaml").write_text("# statuspage: page=p1 incident=mine\ntitle: y\n", "utf-8")
+    by_source, stems = existing_files(project / "incidents")
+    assert by_source == {"mine": project / "incidents" / "earlier.yaml"}  # before: "planted" led to the link
+    assert "planted" in stems  # its name is still taken: no import writes a file of that name beside it

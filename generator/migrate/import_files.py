@@ -9,6 +9,7 @@ in memory before anything is written.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,8 +41,11 @@ def existing_files(out_dir: Path) -> tuple[dict[str, Path], set[str]]:
     stems: set[str] = set()
     if not out_dir.is_dir():
         return by_source, stems
+    folder = Path(os.path.realpath(out_dir))
     for path in find_incident_files(out_dir):
         stems.add(path.stem.casefold())
+        if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(folder):
+            continue  # a link leading out of the folder is never read (nor taken for an earlier import)
         try:
             head = read_capped(path).decode("utf-8", errors="replace")[:2000]
         except OSError:
