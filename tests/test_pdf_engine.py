@@ -176,8 +176,9 @@ def test_a_stylesheet_that_fetches_nothing_is_parsed_once_and_shared_without_cha
     assert round(float(page.mediabox.width)) == 420  # A5: 148 mm
     # A sheet that could fetch or declare a font is parsed for each render, with that render's fetcher and fonts.
     for fetching in ("p { background: url(data:image/png;base64,AA==) }", "@import 'x.css';", "@font-face { font-family: x }",
-                     "p { background: \\75 rl(x) }"):
+                     "p { background: \\75 rl(x) }", "@\\69 mport 'x.css';", "@font-\\66\tace { font-family: x }"):
         assert not pdf_engine._reusable(fetching), fetching
+    assert pdf_engine._reusable('p::after { content: "Acme\\2C  Inc\\2E " }')  # a company name's escapes: still shared
 
 
 def _canary_html(canary_file: Path) -> str:

@@ -26,6 +26,7 @@ def new(title: str, at: str | None, zone: str | None, folder: Path | None, confi
     from generator.clock import ClockError, now_in
     from generator.commands.scaffold import file_name as make_file_name
     from generator.commands.scaffold import scaffold
+    from generator.load.sources import leads_out_of_project
     from generator.model.catalog import check_incident_text, load_incident
     from generator.model.types import MAX_LINE_CHARS, check_single_line, check_zone
 
@@ -43,8 +44,6 @@ def new(title: str, at: str | None, zone: str | None, folder: Path | None, confi
         raise click.BadParameter(str(exc), param_hint="--at") from None
 
     target_dir = folder if folder is not None else _shorter(root / config.incidents_dir)
-    from generator.load.sources import leads_out_of_project
-
     if leads_out_of_project(target_dir, root):  # an incidents/ planted as a symlink: never written through
         error(f"{target_dir} is a symlink leading outside the project folder; nothing written. Keep the incidents "
               "inside the project, or name a folder elsewhere with --dir by its own path")

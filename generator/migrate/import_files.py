@@ -9,13 +9,12 @@ in memory before anything is written.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import Diagnostic
 from generator.load.files import read_capped
-from generator.load.sources import find_incident_files
+from generator.load.sources import find_incident_files, leads_out_of_project
 from generator.migrate.incident_yaml import dump_body, incident_file, source_of, unedited
 from generator.migrate.statuspage_import import ImportedIncident
 from generator.model.catalog import check_incident_text
@@ -41,10 +40,9 @@ def existing_files(out_dir: Path) -> tuple[dict[str, Path], set[str]]:
     stems: set[str] = set()
     if not out_dir.is_dir():
         return by_source, stems
-    folder = Path(os.path.realpath(out_dir))
     for path in find_incident_files(out_dir):
         stems.add(path.stem.casefold())
-        if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(folder):
+        if leads_out_of_project(path, out_dir, out_dir):  # the folder as its own project, even when it is a link
             continue  # a link leading out of the folder is never read (nor taken for an earlier import)
         try:
             head = read_capped(path).decode("utf-8", errors="replace")[:2000]

@@ -21,6 +21,7 @@ import ctypes.util
 import functools
 import hashlib
 import logging
+import re
 import threading
 import warnings
 from collections.abc import Sequence
@@ -193,10 +194,18 @@ def _setup() -> type[URLFetcher]:
     return _fetcher_class
 
 
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n]?|\\(.)", re.DOTALL)
+
+
 def _reusable(stylesheet: str) -> bool:
-    """A stylesheet that fetches nothing and declares no font can be parsed once and shared by every render."""
-    lowered = stylesheet.lower()
-    return not any(marker in lowered for marker in ("url(", "@import", "@font-face", "\\"))
+    """A stylesheet that fetches nothing and declares no font can be parsed once and shared by every render.
+
+    Read with its escapes decoded (``\\75 rl(`` is ``url(``, ``@\\69 mport`` is ``@import``); the
+    report's own escapes (a company name in ``css_string``) then still let it be shared.
+    """
+    decoded = _CSS_ESCAPE.sub(lambda m: chr(min(int(m[1], 16), 0x10FFFF) or 0xFFFD) if m[1] else m[2], stylesheet)
+    lowered = decoded.lower()
+    return not any(marker in lowered for marker in ("url(", "@import", "@font-face"))
 
 
 @functools.lru_cache(maxsize=16)
@@ -204,13 +213,13 @@ def _parsed_stylesheet(text: str) -> Any:
     """``text`` parsed once per process: a build's reports share one stylesheet (its config, language and
     audience), and parsing and compiling its selectors cost WeasyPrint ~15 ms a PDF.
 
-    Only for ``_reusable`` sheets: without ``url()``, ``@import`` or ``@font-face`` (nor escapes that could
-    spell them), parsing one touches neither the fetcher nor a font configuration, so the shared object
-    is the same whichever render parsed it.
+    Only for ``_reusable`` sheets: without ``url()``, ``@import`` or ``@font-face``, however escaped,
+    parsing one touches neither the fetcher nor a font configuration, so the shared object is the same
+    whichever render parsed it.
     """
     from weasyprint import CSS
 
-    return CSS(string=text, base_url=_BASE_URL, url_fetcher=_fetcher_class(), font_config=None)
+    return CSS(string=text, base_url=_BASE_URL, url_fetcher=_setup()(), font_config=None)
 
 
 def _identifier(html: str, metadata: PdfMetadata, stylesheets: Sequence[str]) -> bytes:
