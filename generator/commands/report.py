@@ -55,7 +55,6 @@ def report(since_text: str | None, until_text: str | None, component: str | None
         from zoneinfo import ZoneInfo
 
         from generator.builder import workers
-        from generator.errors import InputError
         from generator.load.sources import collect_sources
         from generator.render.provenance import provenance
         from generator.report.document import build_report
@@ -67,13 +66,8 @@ def report(since_text: str | None, until_text: str | None, component: str | None
 
         incidents_folder = root / config.incidents_dir
         sources, refused = collect_sources([], root / config.incidents_dir, root)
-        try:
-            shown, diagnostics = load_catalog(sources, config, strict=strict, internal=internal, pool=workers.cheap_pool,
-                                              while_loading=import_renderer)
-        except InputError as exc:  # the refused files' errors with every other file's problems, in one run
-            raise InputError(sorted({*refused, *exc.diagnostics})) from None
-        if refused:
-            raise InputError(sorted({*refused, *diagnostics}))
+        shown, diagnostics = load_catalog(sources, config, strict=strict, internal=internal, pool=workers.cheap_pool,
+                                          while_loading=import_renderer, refused=refused)
         for diagnostic in diagnostics:
             click.echo(diagnostic.format(), err=True)
         if component is not None and not any(names_component(i, component) for i in shown):

@@ -260,8 +260,6 @@ def watch(state: PreviewState, stop: threading.Event, log: Callable[[str], None]
             if not changes:
                 state.reload()
             ready.set()  # after the catch-up reload: a client that reads the generation once ready sees it move only for its edits
-            if not changes:
-                continue
         if not changes:
             continue
         snapshot = state.reload()

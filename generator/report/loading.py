@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,12 +67,13 @@ def load_views(sources: list[str], config: SiteConfig, internal: bool) -> list[L
 
 def load_catalog(sources: list[Path], config: SiteConfig, *, strict: bool, internal: bool,
                  pool: Callable[[int], Any] | None = None, while_loading: Callable[[], object] | None = None,
-                 ) -> tuple[list[Incident], list[Diagnostic]]:
+                 refused: Sequence[Diagnostic] = ()) -> tuple[list[Incident], list[Diagnostic]]:
     """The views of every valid incident, ordered by id, and the warnings; raise ``InputError`` with every
     problem of every file if any is fatal (or any at all with ``strict``).
 
     ``pool(processes)`` makes the fork pool (``None``: load here); ``while_loading`` runs in this
-    process while the workers load (the report imports its renderer then).
+    process while the workers load (the report imports its renderer then); ``refused``: files refused
+    unread (``generator.load.sources``), reported with the others' problems.
     """
     processes = min(os.cpu_count() or 1, MAX_PROCESSES)
     names = [str(s) for s in sources]
@@ -90,7 +91,7 @@ def load_catalog(sources: list[Path], config: SiteConfig, *, strict: bool, inter
             results = [loaded for future in futures for loaded in future.result()]
         finally:
             executor.shutdown(wait=True)
-    diagnostics = [d for loaded in results for d in loaded.diagnostics]
+    diagnostics = [*refused, *(d for loaded in results for d in loaded.diagnostics)]
     diagnostics.extend(id_collisions((loaded.slug, Path(loaded.source)) for loaded in results if loaded.slug is not None))
     if any(d.severity == "error" or strict for d in diagnostics):
         raise InputError(sorted(set(diagnostics)))
