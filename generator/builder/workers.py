@@ -232,5 +232,5 @@ def cheap_pool(workers: int) -> ProcessPoolExecutor:
 def pdf_pool(workers: int) -> RecyclingPool:
     """A forkserver pool of recycled workers that notices a lost one; the server preloads WeasyPrint once."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["generator.render.report", "generator.render.pdf_engine", "weasyprint"])
+    context.set_forkserver_preload(["generator.render.report", "generator.render.pdf_engine", "generator.render.weasyprint_import"])
     return RecyclingPool(workers, context, PDF_TASKS_PER_CHILD, initializer=quiet_interrupts)

@@ -47,9 +47,8 @@ def report(since_text: str | None, until_text: str | None, component: str | None
         import generator.report.render
 
         if fmt == "pdf":
-            import weasyprint  # noqa: F401
-
-            import generator.render.pdf_engine  # noqa: F401
+            import generator.render.pdf_engine
+            import generator.render.weasyprint_import  # noqa: F401
 
     def run() -> None:
         from zoneinfo import ZoneInfo

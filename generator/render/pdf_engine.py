@@ -82,16 +82,14 @@ def harfbuzz_subset_available() -> bool:
     Without it WeasyPrint falls back to fontTools, which is several times slower
     and does not give reproducible font subsets.
     """
-    candidates = [_HARFBUZZ_SUBSET_SONAME, ctypes.util.find_library("harfbuzz-subset")]
-    for name in candidates:
-        if not name:
-            continue
+    def loads(name: str | None) -> bool:
         try:
-            ctypes.CDLL(name)
+            return name is not None and bool(ctypes.CDLL(name))
         except OSError:
-            continue
-        return True
-    return False
+            return False
+
+    # find_library runs ldconfig and gcc in subprocesses: only when the soname does not load.
+    return loads(_HARFBUZZ_SUBSET_SONAME) or loads(ctypes.util.find_library("harfbuzz-subset"))
 
 
 def _w3c_date(value: datetime) -> str:
@@ -184,6 +182,8 @@ def _setup() -> type[URLFetcher]:
                     RuntimeWarning,
                     stacklevel=3,
                 )
+            import generator.render.weasyprint_import  # noqa: F401 - first, so the library search is quick
+
             logging.getLogger("weasyprint").addFilter(_LOG_FILTER)
             from generator.render.svg_text import install as install_svg_text
 
