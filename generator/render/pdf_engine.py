@@ -186,8 +186,10 @@ def _setup() -> type[URLFetcher]:
 
             logging.getLogger("weasyprint").addFilter(_LOG_FILTER)
             from generator.render.svg_text import install as install_svg_text
+            from generator.render.svg_values import install as install_svg_values
 
             install_svg_text()  # charts' labels laid out as words, not letter by letter (see svg_text)
+            install_svg_values()  # lengths, colours and URLs in SVGs parsed once (see svg_values)
             _fetcher_class = _make_fetcher_class()
             _setup_done = True
     assert _fetcher_class is not None
