@@ -249,11 +249,17 @@ def html_to_pdf(
     streams readable, for tests.
     """
     fetcher_class = _setup()
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+    from generator.render.shared_fonts import font_configuration
 
     fetcher = fetcher_class()
-    fonts = FontConfiguration()
+    with font_configuration() as fonts:
+        return _render(html, metadata, stylesheets, uncompressed, fetcher, fonts)
+
+
+def _render(html: str, metadata: PdfMetadata, stylesheets: Sequence[str], uncompressed: bool, fetcher: Any, fonts: Any) -> bytes:
+    """WeasyPrint's PDF of ``html`` with ``fonts``: metadata from ``metadata``, nothing attached."""
+    from weasyprint import CSS, HTML
+
     css = [_parsed_stylesheet(text) if _reusable(text) else
            CSS(string=text, base_url=_BASE_URL, url_fetcher=fetcher, font_config=fonts) for text in stylesheets]
     options: dict[str, Any] = {
