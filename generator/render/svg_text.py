@@ -16,8 +16,10 @@ its middle or end is moved left by its width (or half), which the layout has jus
 WeasyPrint would draw it into a group of its own, measure the group and move it (``draw_node``
 below); and one with a plain fill colour and no stroke sets just its fill, where WeasyPrint's
 ``set_graphical_state`` also writes dash, cap, join and miter settings that filled text never uses.
-tests/test_svg_text.py checks that every word lands where WeasyPrint's own code puts it. Bound to WeasyPrint 70 (pinned in pyproject.toml); if its internals
-move, ``install()`` leaves WeasyPrint as it is.
+tests/test_svg_text.py checks that every word lands where WeasyPrint's own code puts it.
+
+Bound to WeasyPrint 70 (pinned in pyproject.toml); if its internals move, ``install()`` leaves
+WeasyPrint as it is.
 """
 
 from __future__ import annotations
