@@ -95,7 +95,7 @@ def main() -> None:
             return f"{median[name] * 1000:5.0f}ms {(by_round[name] - 1) * 100:+5.1f}%"
 
         print(f"{slug:40} {median['without'] * 1000:6.0f}ms {added('picture'):>14} {added('box'):>14} {added('both'):>14}"
-              f" {svg_ms:8.2f}ms {pages['without']}→{pages[order[-1]]:<3}")
+              f" {svg_ms:8.2f}ms {pages['without']}→{pages[variants[-1]]:<3}")
 
 
 if __name__ == "__main__":
