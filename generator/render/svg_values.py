@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +26,6 @@ LOGGER = logging.getLogger("generator.pdf")
 _LONGEST_REMEMBERED = 64  # characters: every value in the charts is shorter
 _MODULES = ("weasyprint.svg", "weasyprint.svg.utils", "weasyprint.svg.bounding_box", "weasyprint.svg.css",
             "weasyprint.svg.defs", "weasyprint.svg.path", "weasyprint.svg.shapes", "weasyprint.svg.text")
-_lock = threading.Lock()
-_installed = False
 
 
 def _remembered(parse: Callable[..., Any], copy: Callable[[Any], Any] | None = None) -> Callable[..., Any]:
@@ -47,32 +44,28 @@ def _remembered(parse: Callable[..., Any], copy: Callable[[Any], Any] | None = N
     return remembered
 
 
+@functools.cache  # once per process (pdf_engine calls it under its setup lock)
 def install() -> bool:
-    """Install the memos once; False when WeasyPrint's modules are not the ones expected."""
-    global _installed
-    with _lock:
-        if _installed:
-            return True
-        try:
-            modules = [importlib.import_module(name) for name in _MODULES]
-            utils = importlib.import_module("weasyprint.svg.utils")
-            from tinycss2.color4 import Color
-        except ImportError:  # pragma: no cover - another WeasyPrint
-            LOGGER.debug("SVG value memos not installed: WeasyPrint's modules differ")
+    """Install the memos; False when WeasyPrint's modules are not the ones expected."""
+    try:
+        modules = [importlib.import_module(name) for name in _MODULES]
+        utils = importlib.import_module("weasyprint.svg.utils")
+        from tinycss2.color4 import Color
+    except ImportError:  # pragma: no cover - another WeasyPrint
+        LOGGER.debug("SVG value memos not installed: WeasyPrint's modules differ")
+        return False
+
+    def copy_color(value: Any) -> Any:
+        return Color(value.space, value.coordinates, value.alpha) if type(value) is Color else value
+
+    replacements = {}
+    for name, copy in (("size", None), ("normalize", None), ("parse_url", None), ("color", copy_color)):
+        original = getattr(utils, name, None)
+        if not callable(original):  # pragma: no cover - another WeasyPrint
             return False
-
-        def copy_color(value: Any) -> Any:
-            return Color(value.space, value.coordinates, value.alpha) if type(value) is Color else value
-
-        replacements = {}
-        for name, copy in (("size", None), ("normalize", None), ("parse_url", None), ("color", copy_color)):
-            original = getattr(utils, name, None)
-            if not callable(original):  # pragma: no cover - another WeasyPrint
-                return False
-            replacements[name] = (original, _remembered(original, copy))
-        for module in modules:
-            for name, (original, remembered) in replacements.items():
-                if getattr(module, name, None) is original:
-                    setattr(module, name, remembered)
-        _installed = True
-        return True
+        replacements[name] = (original, _remembered(original, copy))
+    for module in modules:
+        for name, (original, remembered) in replacements.items():
+            if getattr(module, name, None) is original:
+                setattr(module, name, remembered)
+    return True
