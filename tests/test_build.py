@@ -219,7 +219,7 @@ def test_a_pdf_pool_that_lost_its_tasks_does_not_hang_the_build(tmp_path: Path, 
     """Seen once in a 1,000-incident build: a result lost with its worker, and the build waited forever."""
     from generator.builder import workers
 
-    monkeypatch.setattr(workers, "pdf_pool", lambda _workers: _LostTasksPool())
+    monkeypatch.setattr(workers, "pdf_pool", lambda _workers, *_start: _LostTasksPool())
     monkeypatch.setattr(_LostTasksPool, "submitted", 0)
     monkeypatch.setattr(_LostTasksPool, "stopped", [])
     project = seed_project(tmp_path / "p", copies=2)
@@ -237,7 +237,7 @@ def test_an_incident_whose_pdf_kills_the_renderer_twice_fails_the_build_with_its
     from generator.builder import workers
     from generator.errors import InputError
 
-    monkeypatch.setattr(workers, "pdf_pool", lambda _workers: _LostTasksPool())
+    monkeypatch.setattr(workers, "pdf_pool", lambda _workers, *_start: _LostTasksPool())
     monkeypatch.setattr(_LostTasksPool, "lost", True)
     project = seed_project(tmp_path / "p", copies=2)
     (project / "output").mkdir()

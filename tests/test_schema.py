@@ -5,6 +5,7 @@ Also the pre-commit hook definition and ``validate --format json``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -38,6 +39,7 @@ def as_editor_sees(value: Any) -> Any:
     return value
 
 
+@functools.cache  # checking the schema itself is most of a validation's cost: once per kind
 def _validator(kind: str) -> jsonschema.Draft202012Validator:
     schema = json.loads((SCHEMAS / f"{kind}.schema.json").read_text("utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)

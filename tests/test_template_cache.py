@@ -119,3 +119,36 @@ def test_a_forged_compiled_template_in_the_cache_is_never_run(tmp_path: Path) ->
     postmortem("build", "--format", "md", cwd=project, timeout=300, real=True)
     assert control.exists()
 
+
+
+def test_pdf_workers_take_the_reports_templates_from_the_sealed_store_and_only_sealed_ones(tmp_path: Path) -> None:
+    """The PDF pool's workers start from a fork server that compiled nothing: they read the same sealed store."""
+    project = tmp_path / "p"
+    (project / "incidents").mkdir(parents=True)
+    for path in sorted(INCIDENTS.glob("*.yaml"))[:3]:  # three PDFs: enough for the pool
+        shutil.copy(path, project / "incidents")
+    first = postmortem("build", "--format", "pdf", "--jobs", "2", cwd=project, timeout=300)
+    assert first.returncode == 0, first.stderr
+    from generator.render.environment import builtin_templates
+
+    def sealed_file(name: str) -> Path:  # Jinja's bucket key: the template's name and file
+        key = hashlib.sha1(name.encode() + ("|" + str(builtin_templates() / name)).encode()).hexdigest()
+        return project / ".postmortem-cache" / "jinja" / f"{key}.sealed"
+
+    report = sealed_file("report.html")
+    assert report.is_file() and sealed_file("report.css").is_file(), "the workers sealed the report's templates"
+    stored = report.read_bytes()[32:]
+    checksum = pickle.load(io.BytesIO(stored[len(bc_magic):]))
+    secret = (project / ".postmortem-state" / "cache.key").read_bytes()
+
+    # Forged (no valid seal): never run, the template is compiled again and the PDFs are made.
+    forged_marker = tmp_path / "ran-forged"
+    report.write_bytes(hashlib.sha256(b"guess").digest() + jinja_file(planted(forged_marker), checksum))
+    assert postmortem("build", "--format", "pdf", "--jobs", "2", "--force", cwd=project, timeout=300).returncode == 0
+    assert not forged_marker.exists()
+    # Sealed with the project's key: the workers load it (and run it), so they do read the store.
+    sealed_marker = tmp_path / "ran-sealed"
+    data = jinja_file(planted(sealed_marker), checksum)
+    report.write_bytes(hmac.new(secret, b"jinja:" + report.stem.encode() + b"\0" + data, "sha256").digest() + data)
+    postmortem("build", "--format", "pdf", "--jobs", "2", "--force", cwd=project, timeout=300)
+    assert sealed_marker.exists()

@@ -39,6 +39,7 @@ import stat
 import time
 from collections.abc import Mapping
 from contextlib import suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +116,24 @@ KEY_FILE = "cache.key"
 KEY_VARIABLE = "POSTMORTEM_CACHE_KEY"  # a CI secret: the key when the state folder is not kept between runs
 INDEX = "index.sealed"
 _MAC_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Seal:
+    """What seals with the project's key, on its own: it can be handed to the PDF workers (it pickles), which load
+    and store compiled templates in the same sealed store as the build (``template_cache``)."""
+
+    secret: bytes = field(repr=False)
+
+    def seal(self, data: bytes, context: str = "") -> bytes:
+        return hmac.new(self.secret, context.encode() + b"\0" + data, "sha256").digest() + data
+
+    def unseal(self, sealed: bytes, context: str = "") -> bytes | None:
+        mac, data = sealed[:_MAC_BYTES], sealed[_MAC_BYTES:]
+        expected = hmac.new(self.secret, context.encode() + b"\0" + data, "sha256").digest()
+        return data if len(mac) == _MAC_BYTES and hmac.compare_digest(mac, expected) else None
+
+
 MAX_INDEX_BYTES = 256 * 1024 * 1024  # ~40x the index of 10,000 incidents; a bigger file is not read
 MAX_OBJECT_BYTES = 256 * 1024 * 1024  # far above any output; a bigger blob is never loaded (SQLite gives its length alone)
 BYTECODE_DIR = "jinja"
@@ -243,6 +262,7 @@ class BuildCache:
         self.bytecode_dir = folder / BYTECODE_DIR if folder is not None else None  # compiled templates, sealed
         self.secret = _project_secret(folder) if folder is not None else os.urandom(32)
         self.key_id = hashlib.sha256(self.secret).hexdigest()[:16]  # in the keys of sealed outputs: another key's never match
+        self.sealer = Seal(self.secret)
         self.index: dict[str, Any] = self._read_index() if self.problem is None else self._empty_index()
         self.started_ns = time.time_ns()
         self.used_sources: dict[str, list[Any]] = {}
@@ -331,13 +351,11 @@ class BuildCache:
     # -- seals -------------------------------------------------------------------------------
     def seal(self, data: bytes, context: str = "") -> bytes:
         """``data`` with an HMAC made with the project's key (bound to ``context``), so only this project's pickles are loaded."""
-        return hmac.new(self.secret, context.encode() + b"\0" + data, "sha256").digest() + data
+        return self.sealer.seal(data, context)
 
     def unseal(self, sealed: bytes, context: str = "") -> bytes | None:
         """The data of a sealed blob, or None when its HMAC does not match."""
-        mac, data = sealed[:_MAC_BYTES], sealed[_MAC_BYTES:]
-        expected = hmac.new(self.secret, context.encode() + b"\0" + data, "sha256").digest()
-        return data if len(mac) == _MAC_BYTES and hmac.compare_digest(mac, expected) else None
+        return self.sealer.unseal(sealed, context)
 
     def _query(self, sql: str, parameters: Any = ()) -> Any:
         """Run one statement on the store; a database error means an unusable cache."""

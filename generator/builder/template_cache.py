@@ -22,7 +22,7 @@ from jinja2.bccache import BytecodeCache
 from generator.write.files import write_file_atomically
 
 if TYPE_CHECKING:
-    from generator.builder.cache import BuildCache
+    from generator.builder.cache import BuildCache, Seal
 
 SUFFIX = ".sealed"
 MAX_BYTES = 8 * 1024 * 1024  # far above any compiled template; a bigger file is not read
@@ -31,7 +31,7 @@ MAX_BYTES = 8 * 1024 * 1024  # far above any compiled template; a bigger file is
 class SealedBytecodeCache(BytecodeCache):
     """Jinja bytecode in ``folder``, one sealed file per template; a failed write is skipped."""
 
-    def __init__(self, folder: Path, cache: BuildCache) -> None:
+    def __init__(self, folder: Path, cache: BuildCache | Seal) -> None:
         self.folder, self.cache = folder, cache
 
     def _path(self, bucket: Any) -> Path:
