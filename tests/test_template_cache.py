@@ -152,3 +152,17 @@ def test_pdf_workers_take_the_reports_templates_from_the_sealed_store_and_only_s
     report.write_bytes(hmac.new(secret, b"jinja:" + report.stem.encode() + b"\0" + data, "sha256").digest() + data)
     postmortem("build", "--format", "pdf", "--jobs", "2", "--force", cwd=project, timeout=300)
     assert sealed_marker.exists()
+
+
+def test_a_broken_report_template_is_reported_with_its_line_not_as_a_dead_pdf_worker(tmp_path: Path) -> None:
+    """The workers compile the report's templates as they start; a project's broken one must still be the usual error."""
+    project = tmp_path / "p"
+    (project / "incidents").mkdir(parents=True)
+    for path in sorted(INCIDENTS.glob("*.yaml"))[:3]:  # three PDFs: the pool
+        shutil.copy(path, project / "incidents")
+    (project / "templates").mkdir()
+    (project / "templates" / "report.html").write_text("{% if %}broken\n", "utf-8")
+    result = postmortem("build", "--format", "pdf", "--jobs", "2", "--templates", "templates", cwd=project, timeout=300)
+    assert result.returncode == 1
+    assert "templates/report.html:1: template error" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "worker process ended" not in result.stderr, result.stderr

@@ -248,6 +248,11 @@ def start_pdf_worker(settings: RenderSettings, bytecode_dir: Path | None, seal: 
     """
     quiet_interrupts()
     if bytecode_dir is not None and seal is not None:
+        from jinja2 import TemplateError
+
         from generator.builder.template_cache import SealedBytecodeCache
 
-        prepare(settings, ("pdf",), SealedBytecodeCache(bytecode_dir, seal))
+        try:
+            prepare(settings, ("pdf",), SealedBytecodeCache(bytecode_dir, seal))
+        except (TemplateError, OSError):  # a broken or missing template of the project's: its render reports it, with file and line
+            pass
