@@ -374,11 +374,12 @@ class BuildRun:
         if not jobs:
             return []
         in_process = len(jobs) <= 2 or (self.options.jobs <= 1 and len(jobs) <= PDF_TASKS_PER_CHILD)
+        pool = None
         if in_process:  # the report's compiled templates from the sealed store, as the workers take them
             workers.prepare(self.settings, ("pdf",), self.template_cache())
-        seal = self.cache.sealer if self.bytecode_dir is not None else None
-        pool = None if in_process else workers.pdf_pool(min(self.options.jobs, len(jobs)), self.settings, self.bytecode_dir, seal)
-        if pool is not None:
+        else:
+            seal = self.cache.sealer if self.bytecode_dir is not None else None
+            pool = workers.pdf_pool(min(self.options.jobs, len(jobs)), self.settings, self.bytecode_dir, seal)
             self.pools.append(pool)
             self.pdf_pool = pool
         return [(entry, pool.submit(workers.render_jobs, [job], self.settings) if pool else None, job) for entry, job in zip(todo, jobs, strict=True)]

@@ -38,6 +38,7 @@ from generator.render.formats import BUILD_FORMATS, RenderSettings, render_docum
 from generator.render.provenance import FileProvenance
 
 if TYPE_CHECKING:
+    from generator.builder.cache import Seal
     from generator.model.incident import Incident
 
 PDF_TASKS_PER_CHILD = 25
@@ -231,7 +232,7 @@ def cheap_pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
-def pdf_pool(workers: int, settings: RenderSettings, bytecode_dir: Path | None, seal: Any = None) -> RecyclingPool:
+def pdf_pool(workers: int, settings: RenderSettings, bytecode_dir: Path | None, seal: Seal | None) -> RecyclingPool:
     """A forkserver pool of recycled workers that notices a lost one; the server preloads WeasyPrint once."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.render.report", "generator.render.pdf_engine", "generator.render.weasyprint_import"])
@@ -239,7 +240,7 @@ def pdf_pool(workers: int, settings: RenderSettings, bytecode_dir: Path | None, 
     return RecyclingPool(workers, context, PDF_TASKS_PER_CHILD, initializer=start)
 
 
-def start_pdf_worker(settings: RenderSettings, bytecode_dir: Path | None, seal: Any) -> None:
+def start_pdf_worker(settings: RenderSettings, bytecode_dir: Path | None, seal: Seal | None) -> None:
     """Pool initializer of a PDF worker: quiet interrupts, and the report's templates from the build's sealed store.
 
     A worker starts from the fork server, which has compiled nothing: without the store each worker (a new one
