@@ -43,29 +43,22 @@ def _shared_class() -> type:
     return SharedFontConfiguration
 
 
-def _new_configuration(shared: bool) -> Any:
-    from weasyprint.text.fonts import FontConfiguration
-
-    return _shared_class()() if shared else FontConfiguration()
-
-
 @contextmanager
 def font_configuration() -> Iterator[Any]:
     """The font configuration for one render: the shared one when it is free, else a fresh one."""
     global _shared
     if not _lock.acquire(blocking=False):
-        yield _new_configuration(shared=False)
+        from weasyprint.text.fonts import FontConfiguration
+
+        yield FontConfiguration()
         return
     try:
         if _shared is None:
-            _shared = _new_configuration(shared=True)
-        fonts = _shared
-        try:
-            yield fonts
-        finally:
-            if fonts.declared_fonts:  # this document's own fonts must not reach the next one
-                _shared = None
+            _shared = _shared_class()()
+        yield _shared
     finally:
+        if _shared is not None and _shared.declared_fonts:  # this document's own fonts must not reach the next one
+            _shared = None
         _lock.release()
 
 
