@@ -20,6 +20,7 @@ read its output while it runs, kill it at some moment, or talk to a server.
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import os
@@ -64,6 +65,8 @@ def _prepare() -> None:
             for internal in (False, True):
                 render_document(incident, fmt, RenderSettings(SiteConfig(), internal=internal))
     render_site([incident], SiteConfig())
+    gc.collect()
+    gc.freeze()  # what the set-up made is kept for good: no later collection, here or in a child, walks it again
     _prepared = True
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "generator"
@@ -209,7 +211,10 @@ def private_uses(module: Module, modules: dict[str, Module]) -> Iterator[str]:
             yield f"{where}: {ast.unparse(node)} (a private attribute defined in another module)"
 
 
-MODULES = project_modules()
+@pytest.fixture(scope="module")
+def modules() -> dict[str, Module]:
+    """The real package, read when a test asks (not at collection, which every xdist worker repeats)."""
+    return project_modules()
 
 
 def test_the_walk_sees_every_kind_of_import() -> None:
@@ -246,15 +251,15 @@ def test_a_package_importing_a_submodule_that_imports_it_back_is_a_cycle() -> No
     assert strongly_connected(import_graph(modules)) == [["generator.site", "generator.site.api"]]
 
 
-def test_the_walk_reads_the_real_package() -> None:
-    assert len(MODULES) > 40 and "generator.cli" in MODULES
+def test_the_walk_reads_the_real_package(modules: dict[str, Module]) -> None:
+    assert len(modules) > 40 and "generator.cli" in modules
 
 
-def test_no_import_cycle_in_generator() -> None:
-    cycles = strongly_connected(import_graph(MODULES))
+def test_no_import_cycle_in_generator(modules: dict[str, Module]) -> None:
+    cycles = strongly_connected(import_graph(modules))
     assert not cycles, "modules that import each other (directly or in a loop):\n" + "\n".join(" <-> ".join(c) for c in cycles)
 
 
-def test_no_module_uses_another_modules_private_names() -> None:
-    problems = [problem for module in MODULES.values() for problem in private_uses(module, MODULES)]
+def test_no_module_uses_another_modules_private_names(modules: dict[str, Module]) -> None:
+    problems = [problem for module in modules.values() for problem in private_uses(module, modules)]
     assert not problems, "private names of another module:\n" + "\n".join(problems)
