@@ -6,14 +6,10 @@ then review the diff of tests/golden/site/ before committing.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import posixpath
 import random
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +21,7 @@ from generator.model.incident import Incident, StrictModel
 from generator.model.visibility import is_public_field
 from generator.render.status_post import render_status_post
 from generator.site import render_site
-from tests.conftest import ROOT, SEED_IDS, TESTS, assert_matches_golden
+from tests.conftest import SEED_IDS, TESTS, assert_matches_golden
 from tests.test_site_support import CANARY, SEED_CONFIG, canary_incident, internal_incident, scan, seeds, synthetic
 
 GOLDEN = TESTS / "golden" / "site"
@@ -264,28 +260,5 @@ def test_input_order_does_not_change_a_single_byte() -> None:
         assert render_site(shuffled, BASE) == reference
 
 
-_DIGEST_SCRIPT = """
-import hashlib, random, sys
-sys.path.insert(0, sys.argv[1])
-from tests.test_site import BASE, _all_incidents
-from generator.site import render_site
-incidents = _all_incidents()
-random.Random(int(sys.argv[2])).shuffle(incidents)
-digest = hashlib.sha256()
-for path, body in render_site(incidents, BASE).items():
-    digest.update(path.encode() + b"\\0" + body + b"\\0")
-print(digest.hexdigest())
-"""
-
-
-def test_same_bytes_under_any_tz_hash_seed_and_clock() -> None:
-    """Separate processes (so the clock differs too) with different TZ and PYTHONHASHSEED."""
-    digests = set()
-    for n, zone in enumerate(["UTC", "America/Los_Angeles", "Asia/Kolkata"]):
-        env = {**os.environ, "TZ": zone, "PYTHONHASHSEED": str(n + 1)}
-        result = subprocess.run([sys.executable, "-c", _DIGEST_SCRIPT, str(ROOT), str(n)], env=env, capture_output=True, text=True, check=True)
-        digests.add(result.stdout.strip())
-    in_process = hashlib.sha256()
-    for path, body in render_site(_all_incidents(), BASE).items():
-        in_process.update(path.encode() + b"\0" + body + b"\0")
-    assert digests == {in_process.hexdigest()}
+# The same bytes from other interpreters, zones, hash seeds and clocks: the whole site, built twice by real processes,
+# in tests/test_build.py (test_builds_are_byte_identical_across_file_order_time_zone_and_hash_seed).
