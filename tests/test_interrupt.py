@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.builder.orchestrator import MIN_POOL_JOBS
 from tests.conftest import CLI
 from tests.test_write_atomic import build, leftovers, snapshot, write_incidents
 
@@ -31,10 +32,11 @@ def interrupt_at(project: Path, step: str, *args: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("step", ["rendering", "staging"])
 def test_ctrl_c_exits_130_with_one_line_and_leaves_the_output_intact(tmp_path: Path, step: str) -> None:
-    write_incidents(tmp_path, 40, "Before")
+    count = 2 * MIN_POOL_JOBS  # a build on the worker pool, in more than one chunk
+    write_incidents(tmp_path, count, "Before")
     assert build(tmp_path).returncode == 0
     before = snapshot(tmp_path / "output")
-    write_incidents(tmp_path, 40, "After")
+    write_incidents(tmp_path, count, "After")
     code, stderr = interrupt_at(tmp_path, step)
     assert code == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
