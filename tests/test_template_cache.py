@@ -121,8 +121,32 @@ def test_a_forged_compiled_template_in_the_cache_is_never_run(tmp_path: Path) ->
 
 
 
+WORKER_START = """
+import sys
+from pathlib import Path
+from generator.builder.cache import Seal
+from generator.builder.workers import start_pdf_worker
+from generator.model.config import SiteConfig
+from generator.render.formats import RenderSettings
+start_pdf_worker(RenderSettings(SiteConfig()), Path(sys.argv[1]), Seal(Path(sys.argv[2]).read_bytes()))
+print("STARTED")
+"""
+
+
+def start_a_pdf_worker(project: Path) -> subprocess.CompletedProcess[str]:
+    """A PDF worker's start in a new interpreter (which has compiled nothing, like one from the fork server),
+    given what the build gives its pool: the settings, the store's folder and the project's seal."""
+    return subprocess.run([sys.executable, "-c", WORKER_START, str(project / ".postmortem-cache" / "jinja"),
+                           str(project / ".postmortem-state" / "cache.key")], capture_output=True, text=True, timeout=120)
+
+
 def test_pdf_workers_take_the_reports_templates_from_the_sealed_store_and_only_sealed_ones(tmp_path: Path) -> None:
-    """The PDF pool's workers start from a fork server that compiled nothing: they read the same sealed store."""
+    """The PDF pool's workers start from a fork server that compiled nothing: they read the same sealed store.
+
+    A real build on the pool shows that its workers use the store (they sealed the report's templates: the build
+    itself renders no PDF). What a worker does with forged and sealed files is then seen through the function the
+    pool runs as each worker starts, in a new interpreter: a pool build costs a fork server that imports WeasyPrint.
+    """
     project = tmp_path / "p"
     (project / "incidents").mkdir(parents=True)
     for path in sorted(INCIDENTS.glob("*.yaml"))[:3]:  # three PDFs: enough for the pool
@@ -141,16 +165,17 @@ def test_pdf_workers_take_the_reports_templates_from_the_sealed_store_and_only_s
     checksum = pickle.load(io.BytesIO(stored[len(bc_magic):]))
     secret = (project / ".postmortem-state" / "cache.key").read_bytes()
 
-    # Forged (no valid seal): never run, the template is compiled again and the PDFs are made.
+    # Forged (no valid seal): never run; the worker compiles the template again and starts.
     forged_marker = tmp_path / "ran-forged"
     report.write_bytes(hashlib.sha256(b"guess").digest() + jinja_file(planted(forged_marker), checksum))
-    assert postmortem("build", "--format", "pdf", "--jobs", "2", "--force", cwd=project, timeout=300).returncode == 0
+    forged = start_a_pdf_worker(project)
+    assert forged.returncode == 0 and forged.stdout == "STARTED\n", forged.stderr
     assert not forged_marker.exists()
-    # Sealed with the project's key: the workers load it (and run it), so they do read the store.
+    # Sealed with the project's key: the worker loads it (and runs it), so it does read the store.
     sealed_marker = tmp_path / "ran-sealed"
     data = jinja_file(planted(sealed_marker), checksum)
     report.write_bytes(hmac.new(secret, b"jinja:" + report.stem.encode() + b"\0" + data, "sha256").digest() + data)
-    postmortem("build", "--format", "pdf", "--jobs", "2", "--force", cwd=project, timeout=300)
+    start_a_pdf_worker(project)
     assert sealed_marker.exists()
 
 
