@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import yaml
 
-from tests.conftest import CLI, INCIDENTS, ROOT
+from tests.conftest import INCIDENTS, ROOT, postmortem
 
 EXAMPLES = ROOT / "examples" / "ci"
 
@@ -40,14 +39,12 @@ def test_a_restored_cache_is_used_by_a_fresh_checkout_only_with_the_key_the_jobs
     assert build_step["env"]["POSTMORTEM_CACHE_KEY"] == "${{ secrets.POSTMORTEM_CACHE_KEY }}"
     assert "POSTMORTEM_CACHE_KEY" in (EXAMPLES / "gitlab-pages.yml").read_text("utf-8")
     shutil.copytree(INCIDENTS, tmp_path / "incidents")
-    build = [*CLI, "build", "--format", "md,html"]
-
     def fresh_clone_build(key: str | None) -> str:
         shutil.rmtree(tmp_path / "output", ignore_errors=True)
         shutil.rmtree(tmp_path / ".postmortem-state", ignore_errors=True)
         env = {name: value for name, value in os.environ.items() if name != "POSTMORTEM_CACHE_KEY"}
-        result = subprocess.run(build, cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                                env=env | ({"POSTMORTEM_CACHE_KEY": key} if key else {}))
+        result = postmortem("build", "--format", "md,html", cwd=tmp_path, timeout=300,
+                            env=env | ({"POSTMORTEM_CACHE_KEY": key} if key else {}))
         assert result.returncode == 0, result.stderr
         return result.stderr
 
