@@ -22,6 +22,7 @@ Two pools, two start methods, chosen deliberately:
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import os
 import pickle
@@ -246,6 +247,10 @@ def start_pdf_worker(settings: RenderSettings, bytecode_dir: Path | None, seal: 
     A worker starts from the fork server, which has compiled nothing: without the store each worker (a new one
     every ``PDF_TASKS_PER_CHILD`` PDFs) compiled the report's templates from source, ~130 ms. With it the first
     worker compiles and seals them, and every later one, in this build or the next, loads them.
+
+    Then everything the worker holds so far (WeasyPrint, its fonts, the templates) is frozen out of the garbage
+    collector: a render makes many objects, and each full collection it set off walked all of those as well. The
+    worker lives for a few dozen PDFs, so what is frozen with it is never a growing leak.
     """
     quiet_interrupts()
     if bytecode_dir is not None and seal is not None:
@@ -257,3 +262,4 @@ def start_pdf_worker(settings: RenderSettings, bytecode_dir: Path | None, seal: 
             prepare(settings, ("pdf",), SealedBytecodeCache(bytecode_dir, seal))
         except (TemplateError, OSError):  # a broken or missing template of the project's: its render reports it, with file and line
             pass
+    gc.freeze()
