@@ -69,16 +69,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "shared_pdfs: PDF renders of the same inputs are shared between tests (tests/shared_pdfs.py)")
 
 
-# The modules that take the most CPU, longest first (measured 2026-12-01). scripts/test hands whole modules to the
-# two xdist workers (--dist loadfile) in collection order (--no-loadscope-reorder; xdist would otherwise start with
+# The modules that keep a worker longest, longest first (wall time on a worker, measured 2026-12-01). scripts/test
+# hands whole modules to the xdist workers (--dist loadfile) in collection order (--no-loadscope-reorder; xdist would otherwise start with
 # the modules that have the most tests, and end on a long module with few tests while the other worker idles).
 # Starting with the long ones lets the many short ones fill in at the end. Only the order changes; a module that is
 # renamed or missing here just runs later.
-LONGEST_FIRST = ["test_build", "test_fidelity_model", "test_write_atomic", "test_branding_locale", "test_validation", "test_pdf_report",
-                 "test_report", "test_site", "test_interrupt", "test_cli", "test_publish_spare", "test_pdf_engine",
-                 "test_incident_provenance", "test_markdown_safety", "test_site_browser", "test_schema", "test_cache_untrusted",
-                 "test_work_caps", "test_files_care", "test_validate_matches_build", "test_pdf_layout", "test_import_shapes",
-                 "test_build_never_crashes", "test_build_site_records"]
+LONGEST_FIRST = ["test_build", "test_write_atomic", "test_report", "test_site_browser", "test_fidelity_model",
+                 "test_branding_locale", "test_pdf_engine", "test_publish_spare", "test_template_cache", "test_cli",
+                 "test_cache_hostile_files", "test_cache_untrusted", "test_incident_provenance", "test_pdf_report",
+                 "test_serve", "test_markdown_safety", "test_validation", "test_interrupt", "test_work_caps",
+                 "test_files_care", "test_build_incremental", "test_weasyprint_import", "test_serve_security",
+                 "test_markdown_document", "test_visibility", "test_build_never_crashes", "test_build_site_records",
+                 "test_recycling_pool", "test_shared_fonts", "test_site"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
