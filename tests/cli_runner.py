@@ -24,6 +24,7 @@ import gc
 import io
 import logging
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -177,7 +178,25 @@ def _read(stream: tempfile._TemporaryFileWrapper) -> bytes:  # type: ignore[type
 
 
 def _wait(pid: int, timeout: float, argv: list[str], kill: bool = True) -> int:
-    """The child's exit code; past ``timeout``, TimeoutExpired (the child killed first when ``kill``, as ``subprocess.run`` does)."""
+    """The child's exit code; past ``timeout``, TimeoutExpired (the child killed first when ``kill``, as ``subprocess.run`` does).
+
+    A pidfd wakes this process the moment the child ends (a poll every few ms overshot by ~10 ms a command, on
+    hundreds of commands); where there is none, the child is polled.
+    """
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return _poll(pid, timeout, argv, kill)
+    try:
+        ended = select.select([pidfd], [], [], timeout)[0]
+    finally:
+        os.close(pidfd)
+    if not ended:
+        return _poll(pid, 0, argv, kill)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def _poll(pid: int, timeout: float, argv: list[str], kill: bool) -> int:
     deadline = time.monotonic() + timeout
     delay = 0.001
     while True:
