@@ -114,10 +114,8 @@ def test_letter_paper_by_option() -> None:
     assert (round(float(letter.width)), round(float(letter.height))) == (612, 792)
 
 
-@pytest.mark.shared_pdfs(False)  # two real renders
-def test_same_input_gives_identical_bytes() -> None:
-    incident = load_sample(SEED_IDS[1])
-    assert render_pdf(incident, SiteConfig()) == render_pdf(incident, SiteConfig())
+# The same input twice in one process gives the same bytes: test_shared_fonts.py renders each of two reports twice,
+# the second time after another report went through the same fonts; across processes: test_pdf_engine.py, test_build.py.
 
 
 @pytest.mark.shared_pdfs(False)  # the sandbox: a real render
