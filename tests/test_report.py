@@ -286,10 +286,11 @@ def test_command_pdf_is_byte_reproducible(tmp_path: Path) -> None:
                  "-o", str(tmp_path / "r.pdf"), env=env)
     assert result.returncode == 0, result.stderr
     data = (tmp_path / "r.pdf").read_bytes()
-    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "r.pdf").pages)
+    reader = PdfReader(tmp_path / "r.pdf")
+    text = "".join(page.extract_text() for page in reader.pages)
     assert "Build date" in text and "2024-11-01 00:00 UTC" in text and "Insights (Reporting)" in text
     assert "Platform (API)" not in text  # --component keeps that component's incidents and figures only
-    catalog = PdfReader(tmp_path / "r.pdf").trailer["/Root"]
+    catalog = reader.trailer["/Root"]
     assert catalog["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in catalog  # tagged, for screen readers
     alts = figure_alts(catalog["/StructTreeRoot"])  # each chart's <title> and <desc> as its /Alt
     assert len(alts) == 5
