@@ -188,7 +188,9 @@ def _wait(pid: int, timeout: float, argv: list[str], kill: bool = True) -> int:
     except (AttributeError, OSError):
         return _poll(pid, timeout, argv, kill)
     try:
-        ended = select.select([pidfd], [], [], timeout)[0]
+        waiting = select.poll()  # not select(), which refuses a descriptor numbered over 1023
+        waiting.register(pidfd, select.POLLIN)
+        ended = waiting.poll(timeout * 1000)
     finally:
         os.close(pidfd)
     if not ended:
