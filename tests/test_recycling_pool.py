@@ -82,6 +82,25 @@ def test_a_task_broken_by_its_siblings_crash_runs_again_and_only_the_killer_is_b
         recycling.shutdown(wait=True, cancel_futures=True)
 
 
+def test_a_task_handed_over_after_its_executor_broke_runs_on_a_fresh_one() -> None:
+    """A task is handed to the executor while an earlier task's crash breaks it (seen once in ~10 suite runs: the
+    sibling-crash test above raised BrokenProcessPool out of ``result``). Here the crash is awaited first."""
+    recycling = pool(2, 10)
+    try:
+        killer = recycling.submit(signal.raise_signal, signal.SIGKILL)
+        executor = recycling.executor
+        deadline = time.monotonic() + 120
+        while not getattr(executor, "_broken", False) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert getattr(executor, "_broken", False), "the executor never noticed its dead worker"
+        later = recycling.submit(os.getpid)  # handed to the broken executor
+        with pytest.raises(WorkerLost, match="SIGKILL"):
+            killer.result(120)
+        assert later.result(120) > 0
+    finally:
+        recycling.shutdown(wait=True, cancel_futures=True)
+
+
 def test_a_hung_task_gives_pool_stalled_and_shutdown_kills_its_worker() -> None:
     recycling = pool(1, 10)
     hung = recycling.submit(time.sleep, 3600)

@@ -65,7 +65,7 @@ class RecyclingPool:
         if number < self.generation_size:
             if self.executor is None:
                 self.executor = self._executor()
-            self.futures.append(self.executor.submit(function, *args))
+            self.futures.append(self._hand_over(function, args))
             self.started = number + 1
         return TaskResult(self, number)
 
@@ -126,15 +126,30 @@ class RecyclingPool:
         retired and made once more, up to three times.
         """
         for attempt in range(3):
-            assert self.executor is not None
             try:
-                return self.executor.submit(function, *args)
+                return self._hand_over(function, args)
             except OSError:
                 if attempt == 2:
                     raise
                 self._retire_broken_executor()
                 self.executor = self._executor()
         raise AssertionError("unreachable")
+
+    def _hand_over(self, function: Callable[..., Any], args: tuple[Any, ...]) -> Future[Any]:
+        """The current executor's future for ``function(*args)``; one that has failed with ``BrokenProcessPool`` when
+        the executor broke before it took the task.
+
+        A task handed over earlier may kill its worker at any moment, also between two hand-overs: the task
+        then fails as every unfinished task of that executor does, and ``result`` runs it again on a fresh one
+        (seen once in about ten suite runs, where ``submit`` raised ``BrokenProcessPool`` out of ``result``).
+        """
+        assert self.executor is not None
+        try:
+            return self.executor.submit(function, *args)
+        except BrokenProcessPool as broken:
+            failed: Future[Any] = Future()
+            failed.set_exception(broken)
+            return failed
 
     def _next_generation(self, timeout: float | None) -> None:
         """Retire the current executor once its tasks are collected, and hand the next tasks to a fresh one."""
@@ -146,7 +161,7 @@ class RecyclingPool:
             self.executor.shutdown(wait=True)
         self.executor = self._executor()
         end = min(len(self.tasks), self.started + self.generation_size)
-        self.futures.extend(self.executor.submit(function, *args) for function, args in self.tasks[self.started:end])
+        self.futures.extend(self._hand_over(function, args) for function, args in self.tasks[self.started:end])
         self.started = end
 
     def _executor(self) -> ProcessPoolExecutor:
