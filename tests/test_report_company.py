@@ -1,7 +1,9 @@
-"""A built PDF names the site's company in its facts table (a build clears each incident's own ``company``).
+"""A built PDF and a built status post name the site's company (a build clears each incident's own ``company``).
 
 Before, every PDF of ``postmortem build`` read "Company None": the table printed the incident's
-``company``, which ``site_wide`` sets to None so that one company names the whole site.
+``company``, which ``site_wide`` sets to None so that one company names the whole site. The status
+post's page header did the same until 2026-12-01 (seen in a screenshot of a built post): both now
+print the render context's ``company``, the one name every document shows.
 """
 
 from __future__ import annotations
@@ -23,3 +25,18 @@ def test_a_built_pdf_names_the_sites_company(tmp_path: Path) -> None:
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "output" / f"{SEED_IDS[0]}.pdf").pages)
     assert "None" not in text
     assert text.count("Example Site Inc.") >= 2  # the heading and the facts table
+
+
+def test_a_built_status_post_is_headed_by_the_sites_company_and_a_rendered_one_by_its_own(tmp_path: Path) -> None:
+    (tmp_path / "incidents").mkdir()
+    source = INCIDENTS / "2019-07-02-cloudflare-waf-cpu-exhaustion.yaml"  # its own company: Cloudflare
+    shutil.copy(source, tmp_path / "incidents")
+    (tmp_path / "postmortem.yaml").write_text("company: Example Site Inc.\n", "utf-8")
+    result = postmortem("build", "--format", "html", cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    built = (tmp_path / "output" / f"{source.stem}.html").read_text("utf-8")
+    assert '<header class="site-header"><p>Example Site Inc.</p></header>' in built
+    assert ">None<" not in built and "Incident Report for Example Site Inc." in built
+    rendered = postmortem("render", str(source), "-f", "html", "-o", "-", cwd=tmp_path)
+    assert rendered.returncode == 0, rendered.stderr
+    assert '<header class="site-header"><p>Cloudflare</p></header>' in rendered.stdout

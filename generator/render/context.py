@@ -165,6 +165,7 @@ def build_context(incident: Incident, config: SiteConfig, *, internal: bool) -> 
 def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dict[str, Any]:
     text = strings(config.locale, config.labels.model_dump())
     zone_name = view.zone or config.zone
+    company = view.company or config.company  # a build clears each incident's own: one company names the site (site_wide)
     components = [c.display_name for c in view.components]
     affected_text = text["maintenance_affected" if view.is_maintenance else "affected"]
     affected = affected_text.format(components=formatting.join_and(components, text["and"])) if components else ""
@@ -202,5 +203,6 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
         "timeline_caption": text["times_in"].format(zone=zone_label) if zone_label else "",
         "confidential": config.confidentiality or text["fields"]["confidential"],
         "posted_parts": tuple(text["posted"].split("{when}", 1)),
-        "report_for": text[report_key].format(company=view.company or config.company),
+        "company": company,
+        "report_for": text[report_key].format(company=company),
     }
