@@ -10,13 +10,11 @@ Refresh every golden file after an intended change:  UPDATE_GOLDEN=1 python -m p
 from __future__ import annotations
 
 import functools
-import io
 import re
 from pathlib import Path
 
 import pytest
 import yaml
-from pypdf import PdfReader
 
 from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
@@ -30,6 +28,7 @@ from generator.render.status_post import render_status_post
 from generator.render.text_post import render_text
 from generator.site import render_site
 from tests.conftest import INCIDENTS, TESTS, assert_matches_golden
+from tests.shared_pdfs import page_texts
 
 GOLDEN = TESTS / "golden" / "fidelity"
 EVERYTHING = TESTS / "inputs" / "fidelity" / "everything.yaml"
@@ -45,7 +44,7 @@ def _load(path: Path, config: SiteConfig | None = None) -> Incident:
 
 
 def _pdf_text(data: bytes) -> str:
-    return "\n".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(data)).pages) + "\n"
+    return "\n".join(" ".join(page.split()) for page in page_texts(data)) + "\n"
 
 
 def _render(kind: str, incident: Incident) -> str:

@@ -7,11 +7,10 @@ import json
 import re
 from pathlib import Path
 
-from pypdf import PdfReader
-
 from generator.load import read_yaml
 from generator.migrate.statuspage_import import EMPTY_BODY, merge_postmortem
 from tests.conftest import postmortem
+from tests.shared_pdfs import pdf_text
 
 EXPORT = Path(__file__).parent / "fixtures" / "statuspage" / "management-api-postmortem-update.json"
 POSTMORTEM = "A schema migration locked the sessions table for 62 minutes"
@@ -52,7 +51,7 @@ def test_postmortem_body_reaches_every_output(tmp_path: Path) -> None:
     for path in (out / f"{slug}.md", out / f"{slug}.html", out / "incidents" / slug / "index.html"):
         text = " ".join(path.read_text("utf-8").split())
         assert POSTMORTEM in text and NOTICE in text, path
-    pdf = " ".join(" ".join(page.extract_text() for page in PdfReader(out / f"{slug}.pdf").pages).split())
+    pdf = pdf_text(out / f"{slug}.pdf")
     assert POSTMORTEM in pdf and NOTICE in pdf
     api = json.loads((out / "api" / "v2" / "incidents.json").read_text("utf-8"))
     bodies = [u["body"] for i in api["incidents"] if i["id"] == slug for u in i["incident_updates"] if u["status"] == "postmortem"]

@@ -20,6 +20,7 @@ from generator.render import provenance as provenance_module
 from generator.render.provenance import FileProvenance, file_provenance
 from generator.render.report import report_html
 from tests.conftest import INCIDENTS, SEED_IDS, load_sample, postmortem
+from tests.shared_pdfs import pdf_text
 
 FIRST, SECOND = SEED_IDS
 
@@ -154,7 +155,7 @@ def test_the_cache_re_renders_a_pdf_only_when_its_own_file_changes(project: Path
 
 
 def text_of(pdf: bytes) -> str:
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+    return pdf_text(pdf)
 
 
 def test_render_states_the_source_and_same_input_gives_the_same_bytes(project: Path) -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from icalendar import Calendar
-from pypdf import PdfReader
 
 from generator.cli import main
 from generator.model.config import SiteConfig
@@ -23,6 +22,7 @@ from generator.render.text_post import render_text
 from generator.site import render_site
 from generator.site.calendar import event_uid
 from tests.conftest import load_sample, postmortem
+from tests.shared_pdfs import page_texts
 
 MAINTENANCE = "2024-07-10-database-cluster-maintenance"
 LONDON = SiteConfig(company="Example Pay", zone="Europe/London", base_url="https://status.example.com/")
@@ -41,7 +41,7 @@ def _text_files(folder: Path) -> dict[str, str]:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.relative_to(folder).as_posix()
         if path.suffix == ".pdf":
-            found[name] = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+            found[name] = "\n".join(page_texts(path))
         else:
             found[name] = path.read_text("utf-8")
     return found

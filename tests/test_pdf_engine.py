@@ -28,6 +28,7 @@ import pytest
 
 from generator.render import pdf_engine
 from generator.render.pdf_engine import PdfMetadata, html_to_pdf
+from tests.shared_pdfs import page_texts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,8 +63,7 @@ def _doc(head: str = "", body: str = "<p>Hello</p>") -> str:
 
 
 def _text(pdf: bytes) -> str:
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
+    return "\n".join(page_texts(pdf))
 
 
 def _image_count(pdf: bytes) -> int:

@@ -8,15 +8,14 @@ table on the next, or a single update alone on the last page).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
 
 from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
 from generator.render.report import render_pdf
+from tests.shared_pdfs import page_texts
 
 BASE = """title: Pagination probe
 company: Example
@@ -55,7 +54,7 @@ def _pages(tmp_path: Path, source: str, *, internal: bool = False) -> list[str]:
     path.write_text(source, encoding="utf-8")
     incident, diagnostics = load_incident(path, SiteConfig())
     assert incident is not None, diagnostics
-    return [page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(incident, SiteConfig(), internal=internal))).pages]
+    return list(page_texts(render_pdf(incident, SiteConfig(), internal=internal)))
 
 
 def _probe(paragraphs: int, updates: int) -> str:

@@ -15,7 +15,6 @@ from pathlib import Path
 import html5lib
 import pytest
 import tinycss2
-from pypdf import PdfReader
 
 from generator.model.config import SiteConfig
 from generator.model.ids import RESERVED_IDS
@@ -26,6 +25,7 @@ from generator.render.report import report_html
 from generator.render.status_post import render_status_post
 from generator.site import render_site
 from tests.conftest import INCIDENTS, load_sample, postmortem
+from tests.shared_pdfs import pdf_text
 
 BASE = Path(__file__).parent / "inputs" / "base.yaml"
 STYLE_ATTACK = ("A</style><style>h1,h2,h3,table,p,li{display:none!important}"
@@ -106,10 +106,10 @@ def test_css_context_through_the_real_command(tmp_path: Path) -> None:
     (tmp_path / "attack.yaml").write_text(text, "utf-8")
     result = postmortem("render", "attack.yaml", "-f", "pdf", "-o", "attack.pdf", cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
-    pdf_text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "attack.pdf").pages)
+    text = pdf_text(tmp_path / "attack.pdf")
     for heading in ("Checkout errors", "Summary of impact", "Root Cause", "Mitigation timeline", "Updates", "Alerts fired."):
-        assert heading in pdf_text
-    assert "All systems normal'}" in pdf_text  # the payload is printed as text, not applied
+        assert heading in text
+    assert "All systems normal'}" in text  # the payload is printed as text, not applied
 
 
 def test_css_context_through_import_page_name(tmp_path: Path) -> None:

@@ -4,12 +4,14 @@ per format, its usage and input errors, and byte reproducibility."""
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from generator.load.sources import find_incident_files
 from generator.model.catalog import check_incident_text, load_incidents
@@ -26,6 +28,7 @@ from generator.report.period import Period, choose_period
 from generator.report.render import render_report
 from generator.report.statistics import bootstrap_difference, compare, median, nearest_rank, sample
 from tests.conftest import ROOT, postmortem
+from tests.shared_pdfs import pdf_text
 
 EXAMPLE = ROOT / "examples" / "quarterly"
 Q3 = Period(date(2024, 8, 1), date(2024, 10, 31), "Europe/London")
@@ -279,15 +282,13 @@ def figure_alts(node: object) -> list[str]:
 
 def test_command_pdf_is_byte_reproducible(tmp_path: Path) -> None:
     """One PDF through the real command, one in-process from the same input: the same bytes."""
-    from pypdf import PdfReader
-
     env = {"SOURCE_DATE_EPOCH": "1730419200"}
     result = run("--since", "2024-08-01", "--until", "2024-10-31", "--component", "Reporting", "-f", "pdf",
                  "-o", str(tmp_path / "r.pdf"), env=env)
     assert result.returncode == 0, result.stderr
     data = (tmp_path / "r.pdf").read_bytes()
-    reader = PdfReader(tmp_path / "r.pdf")
-    text = "".join(page.extract_text() for page in reader.pages)
+    text = pdf_text(data)
+    reader = PdfReader(io.BytesIO(data))
     assert "Build date" in text and "2024-11-01 00:00 UTC" in text and "Insights (Reporting)" in text
     assert "Platform (API)" not in text  # --component keeps that component's incidents and figures only
     catalog = reader.trailer["/Root"]
@@ -458,16 +459,13 @@ def test_an_english_report_is_unchanged_by_the_string_table() -> None:
 
 
 def test_a_pdf_in_another_language_is_tagged_with_it() -> None:
-    import io
-
-    from pypdf import PdfReader
-
     config = SiteConfig(zone="Europe/London", locale="fr")
     report = build_report(visible(example_incidents(), internal=False), config, Q3, NO_GIT)
-    reader = PdfReader(io.BytesIO(render_report(report, "pdf")))  # reproducible bytes: test_command_pdf_is_byte_reproducible
+    data = render_report(report, "pdf")
+    reader = PdfReader(io.BytesIO(data))  # reproducible bytes: test_command_pdf_is_byte_reproducible
     assert reader.metadata is not None and reader.metadata.title == "Bilan de fiabilité : 1 août 2024 – 31 oct. 2024"
     assert reader.trailer["/Root"]["/Lang"] == "fr"
-    assert "Rapidité de réaction" in "".join(page.extract_text() for page in reader.pages)
+    assert "Rapidité de réaction" in pdf_text(data)
     assert figure_alts(reader.trailer["/Root"]["/StructTreeRoot"])[0].startswith("Incidents par mois et par impact. ")
 
 

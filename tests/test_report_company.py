@@ -11,9 +11,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pypdf import PdfReader
-
 from tests.conftest import INCIDENTS, SEED_IDS, postmortem
+from tests.shared_pdfs import pdf_text
 
 
 def test_a_built_pdf_names_the_sites_company(tmp_path: Path) -> None:
@@ -22,7 +21,7 @@ def test_a_built_pdf_names_the_sites_company(tmp_path: Path) -> None:
     (tmp_path / "postmortem.yaml").write_text("company: Example Site Inc.\n", "utf-8")
     result = postmortem("build", "--format", "pdf", cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr
-    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "output" / f"{SEED_IDS[0]}.pdf").pages)
+    text = pdf_text(tmp_path / "output" / f"{SEED_IDS[0]}.pdf")
     assert "None" not in text
     assert text.count("Example Site Inc.") >= 2  # the heading and the facts table
 

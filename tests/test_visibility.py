@@ -39,6 +39,7 @@ from generator.model.incident import (
 from generator.model.types import PUBLIC, Line
 from generator.model.visibility import is_public_field, public_view
 from tests.conftest import load_sample, postmortem
+from tests.shared_pdfs import page_texts
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 BASE = yaml.safe_load((INPUTS / "base.yaml").read_text("utf-8"))
@@ -288,14 +289,10 @@ def test_a_view_is_its_own_view_even_after_the_memo_forgets_it() -> None:
 
 def _pdf_texts(data: bytes) -> str:
     """Everything a reader can get out of a PDF: its extracted text and every (inflated) stream, strings in any encoding."""
-    import io
     import re
     import zlib
 
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    parts = [page.extract_text() for page in reader.pages]
+    parts = list(page_texts(data))
     for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
         try:
             parts.append(zlib.decompress(match.group(1)).decode("latin-1"))
