@@ -36,6 +36,7 @@ from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "generator"]
+GC_THRESHOLDS = gc.get_threshold()  # the interpreter's own, before tests/conftest.py raises them for the test process
 
 _prepared = False
 
@@ -250,6 +251,7 @@ def _child(argv: list[str], cwd: str | os.PathLike[str] | None, env: dict[str, s
             os.environ.clear()
             os.environ.update(env)
         time.tzset()
+        gc.set_threshold(*GC_THRESHOLDS)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         logging.root.handlers.clear()  # pytest's capture handlers: a fresh interpreter prints warnings to stderr
