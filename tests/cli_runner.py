@@ -48,7 +48,7 @@ def _prepare() -> None:
     fonts up: about a second per command that the children inherit instead. Every module of the package is
     imported too, and what the PDF pools import from multiprocessing: the commands import most of theirs
     when they run, and a forked build imported ~25 modules again each time (~25 ms, and pages it then
-    owns: a forked ``--version`` wrote 2,100 pages, 1,160 with these imported).
+    owns: a forked ``--version`` wrote 2,130 pages, 1,730 with these imported).
     """
     global _prepared
     if _prepared:

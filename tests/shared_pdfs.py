@@ -1,8 +1,8 @@
 """PDF renders and their extracted text, shared between tests that need the same ones.
 
 A PDF render takes WeasyPrint 0.3-1.5 s; many tests render the same incident with the same settings only to
-read it. Both are pure functions of their inputs (the
-PDF engine fetches nothing but ``data:`` URLs, and its bytes are reproducible: tests/test_pdf_engine.py), so:
+read it. A render and its text are pure functions of their inputs (the PDF engine fetches nothing but ``data:``
+URLs, and its bytes are reproducible: tests/test_pdf_engine.py), so:
 
 - in tests marked ``shared_pdfs`` (and in the commands they fork), ``html_to_pdf`` keeps each PDF in a folder
   shared by every xdist worker, keyed by a digest of all of its inputs (HTML, metadata, stylesheets, options):

@@ -145,17 +145,13 @@ def test_the_cache_re_renders_a_pdf_only_when_its_own_file_changes(project: Path
     edit(project / "incidents" / f"{FIRST}.yaml", "title: Issue with Campaign Reports", "title: Issue with campaign reports")
     changed, dirty = build_pdfs(project)  # the edit, not yet committed
     assert changed == 1 and dirty[f"{SECOND}.pdf"] == first[f"{SECOND}.pdf"]
-    assert "with uncommitted changes" in text_of(dirty[f"{FIRST}.pdf"])
+    assert "with uncommitted changes" in pdf_text(dirty[f"{FIRST}.pdf"])
     touched = commit_all(project, "retitle", when="2024-11-06T09:00:00+00:00")
     changed, committed = build_pdfs(project)  # same bytes in, but the statement changes: re-rendered
     assert changed == 1 and committed[f"{SECOND}.pdf"] == first[f"{SECOND}.pdf"]
-    assert f"Built from incidents/{FIRST}.yaml at commit {touched[:12]} (2024-11-06)" in text_of(committed[f"{FIRST}.pdf"])
+    assert f"Built from incidents/{FIRST}.yaml at commit {touched[:12]} (2024-11-06)" in pdf_text(committed[f"{FIRST}.pdf"])
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1730000000")  # what a CI job sets anew on every run
     assert build_pdfs(project) == (0, committed)
-
-
-def text_of(pdf: bytes) -> str:
-    return pdf_text(pdf)
 
 
 def test_render_states_the_source_and_same_input_gives_the_same_bytes(project: Path) -> None:
@@ -167,7 +163,7 @@ def test_render_states_the_source_and_same_input_gives_the_same_bytes(project: P
         assert result.returncode == 0, result.stderr
         runs.append((project / name).read_bytes())
     assert runs[0] == runs[1]
-    text = text_of(runs[0])
+    text = pdf_text(runs[0])
     assert re.search(rf"Built from incidents/{re.escape(FIRST)}\.yaml at commit {head[:12]} \(2024-10-29\)", text)
     assert "SOURCE_DATE_EPOCH" not in text and "2024-10-27" not in text
     assert PdfReader(io.BytesIO(runs[0])).metadata["/Producer"].startswith("WeasyPrint")
