@@ -48,7 +48,7 @@ def _prepare() -> None:
     fonts up: about a second per command that the children inherit instead. Every module of the package is
     imported too, and what the PDF pools import from multiprocessing: the commands import most of theirs
     when they run, and a forked build imported ~25 modules again each time (~25 ms, and pages it then
-    owns: a forked ``--version`` wrote 2,130 pages, 1,730 with these imported).
+    owns: a forked ``--version`` wrote 2,130 pages, 1,160 now).
     """
     global _prepared
     if _prepared:
@@ -58,9 +58,11 @@ def _prepare() -> None:
 
     import generator.cli
 
-    for module in pkgutil.walk_packages(generator.__path__, "generator."):
-        if not module.name.endswith(".__main__"):  # it would run the command
-            importlib.import_module(module.name)
+    modules = [module.name for module in pkgutil.walk_packages(generator.__path__, "generator.")]
+    pools = ["multiprocessing.forkserver", "multiprocessing.popen_fork", "multiprocessing.popen_forkserver", "multiprocessing.synchronize"]
+    for name in [*modules, *pools]:
+        if not name.endswith(".__main__"):  # it would run the command
+            importlib.import_module(name)
     from generator.model.catalog import load_incident
     from generator.model.config import SiteConfig
     from generator.render.formats import FORMATS, RenderSettings, render_document
@@ -256,7 +258,8 @@ def _child(argv: list[str], cwd: str | os.PathLike[str] | None, env: dict[str, s
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         logging.root.handlers.clear()  # pytest's capture handlers: a fresh interpreter prints warnings to stderr
         _forget_the_parents_fork_server()
-        logging.root.setLevel(logging.WARNING)
+        if logging.root.level != logging.WARNING:  # setLevel clears every logger's cache, writing to their pages
+            logging.root.setLevel(logging.WARNING)
         main = types.ModuleType("__main__")
         main.__package__ = "generator"  # click names the program "python -m generator", as a real run does
         sys.modules["__main__"] = main
