@@ -194,6 +194,28 @@ def test_milestones_of_the_incident_timeline_get_a_lane() -> None:
         ("declared", "Incident declared: May 02, 2024 - 09:03 UTC"), ("OUTAGE BEGINS", "OUTAGE BEGINS: May 02, 2024 - 09:50 UTC")]
 
 
+def test_words_inside_the_plot_sit_on_the_background_so_guide_lines_stop_at_them() -> None:
+    """The Cloudflare sample's milestones sit on the response's guide lines: each label inside the plot
+    (milestones, post times, a bar's span) has a patch of background under its whole width."""
+    root = picture(load_sample("2019-07-02-cloudflare-waf-cpu-exhaustion"))
+    guides = [float(line.get("x1")) for g in groups(root, "tl-guides") for line in g.iter(f"{NS}line")]  # type: ignore[arg-type]
+    crossed = 0
+    for cls in ("tl-milestone", "tl-post", "tl-bar"):
+        for group in groups(root, cls):
+            children = list(group)
+            labels = [(i, c) for i, c in enumerate(children) if c.tag == f"{NS}text" and float(c.get("x") or 0) > timeline.PLOT_LEFT]
+            for index, label in labels:
+                ground = children[index - 1]
+                assert ground.tag == f"{NS}rect" and ground.get("fill") == timeline.BACKGROUND, (cls, label.text)
+                left, width = float(label.get("x") or 0), timeline.text_width(label.text or "", float(label.get("font-size") or 0))
+                if label.get("text-anchor") == "end":
+                    left -= width
+                x, w = float(ground.get("x") or 0), float(ground.get("width") or 0)
+                assert x <= left and x + w >= left + width, (cls, label.text)
+                crossed += sum(1 for g in guides if left < g < left + width)
+    assert crossed >= 3  # the sample really has words where guide lines run (Detected, Mitigated, Resolved)
+
+
 def test_nothing_to_draw_gives_no_picture_and_pages_leave_the_figure_out() -> None:
     incident = make(started_at=None, resolved_at=None, updates=[], status="investigating")
     assert timeline_svg(incident, EN, "UTC") is None

@@ -141,6 +141,16 @@ def _text(parent: Element, x: float, y: float, words: str, *, size: float = 10, 
                       fill=fill, font_weight=weight, class_=cls)
 
 
+def _label(parent: Element, x: float, y: float, words: str, *, size: float, anchor: str = "start") -> Element:
+    """A label inside the plot, on a patch of the background: the guide lines drawn behind the lanes
+    stop at its words instead of striking through them."""
+    width = text_width(words, size)
+    left = x - width * {"start": 0.0, "middle": 0.5, "end": 1.0}[anchor]
+    parent.add("rect", x=left - 1, y=y - size * 0.8, width=width + 2, height=size * 1.05, fill=BACKGROUND,
+               class_="tl-label-ground")
+    return _text(parent, x, y, words, size=size, anchor=anchor)
+
+
 def _shape(parent: Element, kind: str, x: float, y: float, *, fill: str = MARK_COLOUR, r: float = 5) -> Element:
     """A marker shape centred on (x, y): the shape itself says which moment it is."""
     if kind == "diamond":
@@ -341,9 +351,9 @@ class _Drawing:
             span_text = f"{words.short(bar.start)} – {end_text}"
             width = text_width(span_text, 9.5) + 6
             if x1 + width <= WIDTH - 2:
-                _text(group, x1 + 4, y + ROW / 2 + 3.5, span_text, size=9.5)
+                _label(group, x1 + 4, y + ROW / 2 + 3.5, span_text, size=9.5)
             elif x0 - width >= PLOT_LEFT:
-                _text(group, x0 - 4, y + ROW / 2 + 3.5, span_text, anchor="end", size=9.5)
+                _label(group, x0 - 4, y + ROW / 2 + 3.5, span_text, anchor="end", size=9.5)
             else:
                 _text(group, x0 + 4, y + ROW / 2 + 3.5, span_text, size=9.5, fill=BACKGROUND)
             self.y += ROW
@@ -365,7 +375,7 @@ class _Drawing:
                 _shape(mark, "post", x, y + ROW / 2 - 3, fill=POST_COLOUR, r=4.5)
                 placed = post_labels.place(x - 3, words.clock(post.at), 9)
                 if placed is not None:
-                    _text(mark, placed[1], y + ROW / 2 + 10, words.clock(post.at), size=9)
+                    _label(mark, placed[1], y + ROW / 2 + 10, words.clock(post.at), size=9)
             self.y += ROW + 8
             if self.more_posts > 0:
                 self.notes.append(c["more_posts"].format(count=self.more_posts))
@@ -388,7 +398,7 @@ class _Drawing:
                 _shape(mark, "star", x, y + 6, r=5.5)
                 placed = milestone_labels.place(x - 3, word, 9)
                 if placed is not None:
-                    _text(mark, placed[1], y + 19 + placed[0] * 10, word, size=9)
+                    _label(mark, placed[1], y + 19 + placed[0] * 10, word, size=9)
             self.y += ROW + 12
             if self.more_milestones > 0:
                 self.notes.append(c["more_milestones"].format(count=self.more_milestones))
