@@ -33,7 +33,9 @@ from tests.shared_pdfs import page_texts
 GOLDEN = TESTS / "golden" / "fidelity"
 EVERYTHING = TESTS / "inputs" / "fidelity" / "everything.yaml"
 CLOUDFLARE = INCIDENTS / "2019-07-02-cloudflare-waf-cpu-exhaustion.yaml"
-SOURCES = {"everything": EVERYTHING, "cloudflare": CLOUDFLARE}
+# The transcriptions of real postmortems name their published source in their first lines.
+GITHUB = TESTS / "inputs" / "fidelity" / "github.yaml"
+SOURCES = {"everything": EVERYTHING, "cloudflare": CLOUDFLARE, "github": GITHUB}
 
 
 def _load(path: Path, config: SiteConfig | None = None) -> Incident:
@@ -128,6 +130,26 @@ def test_internal_outputs_show_internal_parts(everything: Incident, kind: str) -
         assert shown in text, (kind, shown)
     if kind == "internal.md":
         assert "[Support ticket](https://support.example.com/t/4411)" in text  # evidence links: internal only
+
+
+# --- a day-long incident across midnight (GitHub, 21-22 October 2018) --------------------------------
+
+GITHUB_FACTS = [
+    "Oct 21, 2018 - 22:52 UTC", "Oct 22, 2018 - 23:03 UTC",  # impact began, ended (and resolved) the next day
+    "Oct 22, 00:05", "Oct 22, 23:03",  # timeline entries after midnight carry their day
+    "Oct 22, 2018 - 07:46 UTC", "Oct 30, 2018",  # the update during the incident, the postmortem eight days later
+    "43 seconds", "about 200,000",  # impact figures as the report states them
+]
+
+
+@pytest.mark.parametrize("kind", ["md", "html", "txt", "site.html", "pdf.txt", "internal.md", "internal.pdf.txt"])
+def test_a_day_long_incident_keeps_every_moment_on_its_day(kind: str) -> None:
+    text = " ".join(_rendered(kind, "github").split())
+    for fact in GITHUB_FACTS:
+        assert fact in text, (kind, fact)
+    if kind not in {"html", "txt"}:  # the customer's post leaves out the response times
+        assert "1d 11m" in text and "17h 32m" in text, kind  # duration and time to mitigate, across midnight
+    assert "Example Inc." not in text or kind == "site.html", kind
 
 
 # --- times known less than exactly ------------------------------------------------------------
