@@ -39,6 +39,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "incidents").mkdir()
     for incident_id in SEED_IDS:
         shutil.copy(INCIDENTS / f"{incident_id}.yaml", tmp_path / "incidents")
+    (tmp_path / "postmortem.yaml").write_text("company: Dotdigital\n", "utf-8")  # the seeds' own company
     return tmp_path
 
 
@@ -79,10 +80,10 @@ def test_changing_a_template_re_renders_everything_it_affects(project: Path) -> 
 
 
 def test_changing_the_config_re_renders_everything(project: Path) -> None:
-    (project / "postmortem.yaml").write_text("locale: en\n", "utf-8")
+    (project / "postmortem.yaml").write_text("company: Dotdigital\nlocale: en\n", "utf-8")
     build(project, "--format", "md")
     english = (project / "output" / f"{FIRST}.md").read_bytes()
-    (project / "postmortem.yaml").write_text("locale: de\n", "utf-8")
+    (project / "postmortem.yaml").write_text("company: Dotdigital\nlocale: de\n", "utf-8")
     assert build(project, "--format", "md") == (2, 2)
     assert (project / "output" / f"{FIRST}.md").read_bytes() != english
 

@@ -39,6 +39,7 @@ def project(tmp_path: Path) -> Path:
     folder = tmp_path / "project"
     (folder / "incidents").mkdir(parents=True)
     shutil.copy(INCIDENTS / f"{SEED_IDS[0]}.yaml", folder / "incidents")
+    (folder / "postmortem.yaml").write_text("company: Dotdigital\n", "utf-8")  # the seed's own: no warning to hide others
     return folder
 
 

@@ -16,7 +16,7 @@ from generator.render.text_post import render_text
 from tests.conftest import postmortem
 
 SOURCE = """title: Reference links
-company: Example
+company: Example Inc.
 impact: minor
 status: resolved
 zone: Europe/London

@@ -3,7 +3,9 @@
 Before, every PDF of ``postmortem build`` read "Company None": the table printed the incident's
 ``company``, which ``site_wide`` sets to None so that one company names the whole site. The status
 post's page header did the same until 2026-12-01 (seen in a screenshot of a built post): both now
-print the render context's ``company``, the one name every document shows.
+print the render context's ``company``, the one name every document shows. A file that names another
+company than the site's gets a warning from ``validate``, ``build``, ``serve`` and ``report`` (its own name
+would silently not be shown); ``render`` names the file's own and says nothing.
 """
 
 from __future__ import annotations
@@ -33,9 +35,16 @@ def test_a_built_status_post_is_headed_by_the_sites_company_and_a_rendered_one_b
     (tmp_path / "postmortem.yaml").write_text("company: Example Site Inc.\n", "utf-8")
     result = postmortem("build", "--format", "html", cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr
+    # The file names a company the built post will not show: the build says so at the value, once.
+    warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    assert warnings == [f"{tmp_path / 'incidents' / source.name}:9:10: warning: `company` is 'Cloudflare' but the site's company is "
+                        "'Example Site Inc.' (postmortem.yaml): a build names 'Example Site Inc.' on this incident's pages, "
+                        "post and report, and only `postmortem render` names 'Cloudflare'; set `company` in postmortem.yaml, "
+                        "or leave it out here"]
     built = (tmp_path / "output" / f"{source.stem}.html").read_text("utf-8")
     assert '<header class="site-header"><p>Example Site Inc.</p></header>' in built
     assert ">None<" not in built and "Incident Report for Example Site Inc." in built
     rendered = postmortem("render", str(source), "-f", "html", "-o", "-", cwd=tmp_path)
     assert rendered.returncode == 0, rendered.stderr
     assert '<header class="site-header"><p>Cloudflare</p></header>' in rendered.stdout
+    assert "warning" not in rendered.stderr  # render names the file's own company: nothing to warn about

@@ -72,7 +72,7 @@ def test_implicit_typing_never_applies(scalar: str) -> None:
 
 
 def test_implicit_typing_through_the_model() -> None:
-    incident, diagnostics = load_incident(INPUTS / "good" / "implicit-typing.yaml", SiteConfig())
+    incident, diagnostics = load_incident(INPUTS / "good" / "implicit-typing.yaml", SiteConfig(), in_site=False)
     assert diagnostics == [] and incident is not None
     assert (incident.title, incident.company, incident.summary) == ("no", "12:30", "true")
     assert (incident.components[0].name, incident.components[0].group) == ("012", "012")

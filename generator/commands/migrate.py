@@ -84,7 +84,7 @@ def export_statuspage(files: tuple[Path, ...], output: str, config_path: Path | 
     config, root = load_site_config(config_path)
     sources, refused = collect_sources(files, root / config.incidents_dir, root)
     try:
-        loaded, warnings = load_valid(sources, config, strict=False, refused=refused)
+        loaded, warnings = load_valid(sources, config, strict=False, refused=refused, in_site=False)  # speaks for the original page
     except InputError as exc:
         fail(exc.diagnostics)
     for warning in warnings:

@@ -43,7 +43,7 @@ def render(incident_file: Path, fmt: str, output: str | None, internal: bool, fr
 
         if leads_out_of_project(incident_file, root):  # incidents/x.yaml -> /home/runner/.ssh/...: never read
             fail([outside_project(incident_file)])
-        loaded, diagnostics = load_valid([incident_file], config, strict=strict)
+        loaded, diagnostics = load_valid([incident_file], config, strict=strict, in_site=False)  # names its own company
         for diagnostic in diagnostics:
             click.echo(diagnostic.format(), err=True)
         incident = loaded[0].incident

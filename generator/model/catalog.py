@@ -40,14 +40,33 @@ def _fill_defaults(document: Document, config: SiteConfig) -> None:
         data["zone"] = config.zone
 
 
-def load_incident(path: Path, config: SiteConfig) -> tuple[Incident | None, list[Diagnostic]]:
-    """Read, validate and check one incident file."""
+def _other_company(incident: Incident | None, document: Document, config: SiteConfig) -> list[Diagnostic]:
+    """A warning when the file names a company that is not the site's: every built page, post and report of it
+    names the site's company (one company per site), so what the file says would silently not be shown."""
+    if incident is None or incident.company is None or incident.company == config.company:
+        return []
+    where = "postmortem.yaml" if "company" in config.model_fields_set else "the default: postmortem.yaml sets none"
+    message = (f"`company` is {incident.company!r} but the site's company is {config.company!r} ({where}): a build names "
+               f"{config.company!r} on this incident's pages, post and report, and only `postmortem render` names "
+               f"{incident.company!r}; set `company` in postmortem.yaml, or leave it out here")
+    return [Diagnostic(document.path, *document.positions.of_value(("company",)), message, "warning")]
+
+
+def load_incident(path: Path, config: SiteConfig, *, in_site: bool = True) -> tuple[Incident | None, list[Diagnostic]]:
+    """Read, validate and check one incident file.
+
+    ``in_site``: the file is read for the site (``build``, ``serve``, ``validate``, ``report``), which names the site
+    config's company; ``postmortem render`` of the file alone names its own and passes False.
+    """
     try:
         document = read_yaml(path, str(path), known_keys=incident_keys())
     except InputError as exc:
         return None, exc.diagnostics
     _fill_defaults(document, config)
-    return check_document(document)
+    incident, diagnostics = check_document(document)
+    if in_site:
+        diagnostics = [*diagnostics, *_other_company(incident, document, config)]
+    return incident, diagnostics
 
 
 def check_incident_text(text: str, path: Path, config: SiteConfig) -> tuple[Incident | None, list[Diagnostic]]:
@@ -60,12 +79,12 @@ def check_incident_text(text: str, path: Path, config: SiteConfig) -> tuple[Inci
     return check_document(document)
 
 
-def load_incidents(paths: list[Path], config: SiteConfig) -> tuple[list[LoadedIncident], list[Diagnostic]]:
+def load_incidents(paths: list[Path], config: SiteConfig, *, in_site: bool = True) -> tuple[list[LoadedIncident], list[Diagnostic]]:
     """Load every file; also reject ids that collide across files."""
     loaded: list[LoadedIncident] = []
     diagnostics: list[Diagnostic] = []
     for path in paths:
-        incident, found = load_incident(path, config)
+        incident, found = load_incident(path, config, in_site=in_site)
         diagnostics.extend(found)
         if incident is not None:
             loaded.append(LoadedIncident(incident, path))
@@ -74,13 +93,13 @@ def load_incidents(paths: list[Path], config: SiteConfig) -> tuple[list[LoadedIn
     return loaded, diagnostics
 
 
-def load_valid(sources: list[Path], config: SiteConfig, *, strict: bool,
-               refused: Sequence[Diagnostic] = ()) -> tuple[list[LoadedIncident], list[Diagnostic]]:
+def load_valid(sources: list[Path], config: SiteConfig, *, strict: bool, refused: Sequence[Diagnostic] = (),
+               in_site: bool = True) -> tuple[list[LoadedIncident], list[Diagnostic]]:
     """Every source loaded, and the warnings; raise ``InputError`` with all problems if any is fatal.
 
     ``refused``: files refused unread (``generator.load.sources``), reported with the others' problems.
     """
-    loaded, diagnostics = load_incidents(sources, config)
+    loaded, diagnostics = load_incidents(sources, config, in_site=in_site)
     diagnostics = [*refused, *diagnostics]
     if any(d.severity == "error" or strict for d in diagnostics):
         raise InputError(sorted(set(diagnostics)))
