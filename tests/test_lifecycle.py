@@ -15,10 +15,13 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from generator.cli import main
+from generator.i18n import strings
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.postmortem import render_markdown
+from generator.render.report import report_html
 from generator.render.text_post import render_text
+from generator.render.timeline import timeline_svg
 from generator.site import render_site
 from generator.site.calendar import event_uid
 from tests.conftest import load_sample, postmortem
@@ -169,6 +172,44 @@ def test_a_resolved_incident_is_never_ongoing_and_a_live_one_has_no_postmortem()
     assert "Summary of impact" not in render_markdown(held_back, LONDON), "a resolved incident's draft can be held back"
     internal = render_markdown(held_back, LONDON, internal=True)
     assert "Summary of impact" in internal and "## Postmortem _(draft, not published" in internal, "internal reports show the draft"
+
+
+def _facts(html: str) -> dict[str, str]:
+    """The PDF report's facts table, label -> value, as plain text."""
+    table = html.split('<table class="facts">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", table, re.S)
+    return {re.sub("<[^>]+>", "", th): re.sub("<[^>]+>", "", td).strip() for th, td in rows}
+
+
+def test_the_end_of_impact_is_named_for_what_it_is_in_every_document() -> None:
+    """An attack pass found a live incident whose Markdown and PDF said "Resolved", a resolved one whose picture
+    said "ongoing", and a maintenance not yet begun whose PDF said "Resolved" and "Time to first public update: 0s"."""
+    seed = load_sample("2021-09-13-campaign-reports")
+    # Live, every window has ended, nothing else recorded: impact ended with the last window; nothing is resolved.
+    live = _view(seed, status="monitoring", resolved_at=None,
+                 updates=[u for u in seed.updates if u.status not in {"resolved", "postmortem"}])
+    facts = _facts(report_html(live, LONDON))
+    assert facts["Impact ended"] == "Sep 14, 2021 - 18:21 BST" and "Resolved" not in facts
+    assert "| Impact ended | Duration |" in render_markdown(live, LONDON)
+    # Resolved, with no end anywhere: "not recorded" in the table and the picture, never "ongoing".
+    unknown = _view(seed, resolved_at=None, impact_windows=[], started_at=seed.impact_windows[0].start,
+                    updates=[u for u in seed.updates if u.status != "resolved"])
+    facts = _facts(report_html(unknown, LONDON))
+    assert facts["Resolved"] == "not recorded" and "Impact ended" not in facts
+    svg = timeline_svg(unknown, strings("en"), "Europe/London")
+    assert svg is not None and "ongoing" not in svg and "end not recorded" in svg and "tl-bar-end-unknown" in svg
+    still_open = timeline_svg(_view(unknown, status="identified"), strings("en"), "Europe/London")
+    assert still_open is not None and "to ongoing" in still_open and "tl-bar-ongoing" in still_open
+    assert _facts(report_html(_view(unknown, status="identified"), LONDON))["Impact ended"] == "ongoing"
+    # A maintenance is read by its window: announced (not begun), then completed before the window's end.
+    maintenance = load_sample(MAINTENANCE, LONDON)
+    announced = _view(maintenance, status="scheduled", resolved_at=None, updates=[u for u in maintenance.updates if u.status == "scheduled"])
+    facts = _facts(report_html(announced, LONDON))
+    assert facts["Scheduled window"] == "Jul 10, 2024 - 22:00 – 23:30 BST"
+    assert not {"Resolved", "Completed", "Impact started", "Impact ended", "First public update"} & set(facts), facts
+    facts = _facts(report_html(maintenance, LONDON))
+    assert facts["Completed"] == "Jul 10, 2024 - 23:12 BST", "closed when the completed post says, not at the window's end"
+    assert not {"Resolved", "Impact started", "First public update"} & set(facts), facts
 
 
 def test_maintenance_page_shows_its_window_and_is_measured_by_it() -> None:

@@ -389,6 +389,6 @@ def test_the_internal_report_marks_internal_windows_and_never_draws_internal_upd
     assert svg is not None
     root = ET.fromstring(svg)
     assert [(g.get("data-label"), g.get("class")) for g in groups(root, "tl-bar")] == [
-        ("EU", "tl-bar"), ("Staff tools", "tl-bar tl-bar-ongoing tl-internal")]
+        ("EU", "tl-bar"), ("Staff tools", "tl-bar tl-bar-end-unknown tl-internal")]  # resolved: its end was not recorded
     assert "Staff tools (internal)" in title(groups(root, "tl-bar")[1])
     assert [g.get("data-at") for g in groups(root, "tl-post")] == ["2024-05-02T09:20:00Z"]

@@ -365,15 +365,23 @@ class Incident(StrictModel):
             return self.scheduled_until
         if self.impact_ended_at is not None:
             return self.impact_ended_at
+        if self.resolution is not None:
+            return self.resolution
+        ends = [w.end for w in self.impact_windows]
+        if ends and all(e is not None for e in ends):
+            return max(e for e in ends if e is not None)
+        return None
+
+    @property
+    def resolution(self) -> datetime | None:
+        """When the incident was closed: ``resolved_at``, else, once it is resolved, its last ``resolved`` (or
+        ``completed``) post; None while it is open, or when nothing records the moment."""
         if self.resolved_at is not None:
             return self.resolved_at
         if self.is_resolved:
             resolved = [u.posted_at for u in self.updates if u.status in {"resolved", "completed"}]
             if resolved:
                 return max(resolved)
-        ends = [w.end for w in self.impact_windows]
-        if ends and all(e is not None for e in ends):
-            return max(e for e in ends if e is not None)
         return None
 
     @property
@@ -383,7 +391,7 @@ class Incident(StrictModel):
             return "windows"
         if self.impact_ended_at is not None:
             return "impact_ended"
-        if self.resolved_at is not None or (self.is_resolved and any(u.status in {"resolved", "completed"} for u in self.updates)):
+        if self.resolution is not None:
             return "resolved"
         return "windows" if self.impact_end is not None else None
 

@@ -11,7 +11,7 @@ from generator.i18n import LOCALES, strings
 from generator.model.config import SiteConfig
 from generator.model.incident import SECTION_KEYS, STANDARD_MILESTONES, CustomSection, EvidenceLink, Incident, Problem
 from generator.model.memo import IdentityMemo
-from generator.model.metrics import compute_metrics
+from generator.model.metrics import compute_metrics, first_public_update
 from generator.model.types import precision
 from generator.model.visibility import public_view
 from generator.render import formatting
@@ -180,9 +180,14 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
         formats = {"date_format": text.get("date_format", formatting.EN_DATE), "stamp_format": text.get("stamp_format", formatting.EN_STAMP)}
         window = formatting.time_range(view.scheduled_for, view.scheduled_until, zone_name, text["months"], **formats)
     report_key = "maintenance_report_for" if view.is_maintenance else "report_for"
+    # The one "end" column of a summary table says which moment it shows: impact ended (recorded, or the last
+    # window's end), else the resolution; with neither, "Resolved: not recorded" once closed, "Impact ended: ongoing" before.
+    resolved_end = view.impact_end_source == "resolved" or (view.impact_end is None and view.is_resolved)
     return {
         "incident": view,
         "maintenance_window": window,
+        "end_label": text["fields"]["resolved"] if resolved_end else text["report"]["impact_ended"],
+        "first_update": first_public_update(view),
         # Internal outputs show the sections before they are public: say so, so nobody pastes them as published.
         "postmortem_draft": internal and not view.postmortem_is_published,  # (start text, end text) in the display zone, for a maintenance
         "internal": internal,

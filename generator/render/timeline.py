@@ -300,6 +300,8 @@ class _Drawing:
         self.drawn_posts, self.more_posts = posts[:MAX_POSTS], len(posts) - MAX_POSTS
         self.drawn_milestones, self.more_milestones = milestones[:MAX_MILESTONES], len(milestones) - MAX_MILESTONES
         self.bar_colour = BAR_COLOURS.get(view.impact, BAR_COLOURS["none"])
+        # A window without a known end: "ongoing" while the incident is open, "end not recorded" once it is closed.
+        self.open_end = t["fields"]["not_recorded"] if view.is_resolved else self.c["ongoing"]
         self.body = Element("g", font_size=10, fill=INK)
         self.y = 14.0
         self.labels = _Labels(3)  # the header's words: key moments and clock changes
@@ -333,14 +335,14 @@ class _Drawing:
             y = self.y
             x0 = self.axis.x(bar.start)
             x1 = self.axis.x(bar.end) if bar.end else PLOT_RIGHT
-            end_text = words.short(bar.end) if bar.end else c["ongoing"]
+            end_text = words.short(bar.end) if bar.end else self.open_end
             label = f"{bar.label} ({t['fields']['internal']})" if bar.internal else bar.label
-            group = rows.add("g", class_="tl-bar" + ("" if bar.end else " tl-bar-ongoing") + (" tl-internal" if bar.internal else ""),
+            open_class = " tl-bar-end-unknown" if self.view.is_resolved else " tl-bar-ongoing"
+            group = rows.add("g", class_="tl-bar" + ("" if bar.end else open_class) + (" tl-internal" if bar.internal else ""),
                              data_label=bar.label,
                              data_components="; ".join(bar.components) or None,
                              data_start=_utc(bar.start), data_end=_utc(bar.end) if bar.end else None)
-            title = c["window_title"].format(label=label, start=words.full(bar.start),
-                                             end=words.full(bar.end) if bar.end else c["ongoing"])
+            title = _window_title(c, label, words.full(bar.start), words.full(bar.end) if bar.end else None, self.view.is_resolved)
             if bar.components:
                 title += " " + c["window_components"].format(components=", ".join(bar.components))
             group.add("title", title)
@@ -535,14 +537,21 @@ class _Drawing:
         return Picture(root.to_string(), title, desc)
 
 
+def _window_title(c: dict[str, Any], label: str, start: str, end: str | None, resolved: bool) -> str:
+    """A window's words: from its start to its end, "to ongoing" while open, "end not recorded" once resolved."""
+    if end is None and resolved:
+        return c["window_title_end_unknown"].format(label=label, start=start)
+    return c["window_title"].format(label=label, start=start, end=end or c["ongoing"])
+
+
 def _description(view: Incident, t: dict[str, Any], words: _Writer, bars: list[Bar], keys: list[tuple[str, datetime]],
                  posts: list[_Post], untimed_posts: int) -> str:
     """The picture in sentences, for screen readers (``<desc>``)."""
     c = t["report"]["timeline_chart"]
     sentences = []
     for bar in bars[:MAX_BARS]:
-        end = words.full(bar.end) if bar.end else c["ongoing"]
-        sentences.append(c["window_title"].format(label=bar.label, start=words.full(bar.start), end=end) + ".")
+        sentences.append(_window_title(c, bar.label, words.full(bar.start), words.full(bar.end) if bar.end else None,
+                                       view.is_resolved) + ".")
     for key, moment in keys:
         sentences.append(f"{t['report']['milestones'][key]}: {words.full(moment)}.")
     if posts:
