@@ -110,6 +110,13 @@ def spoil(project: Path, how: str) -> None:
     elif how == "edited objects":
         with sqlite3.connect(store(project)) as db:
             db.execute("UPDATE objects SET data = ?", (b"<script>edited</script>",))
+    elif how == "objects stored as text":  # SQLite keeps any type in any column: bytes(str) raised a TypeError
+        with sqlite3.connect(store(project)) as db:
+            db.execute("UPDATE objects SET data = CAST(data AS TEXT)")
+    elif how == "objects and models stored as numbers":  # bytes(10**12) would allocate a terabyte; bytes(-1) raised
+        with sqlite3.connect(store(project)) as db:
+            db.execute("UPDATE objects SET data = CASE WHEN rowid % 2 THEN 1000000000000 ELSE -1 END")
+            db.execute("UPDATE models SET data = 1000000000000")
     elif how == "unwritable cache":
         for profile in (project / ".postmortem-cache").glob("*"):
             if profile.name != "jinja":
@@ -121,7 +128,7 @@ def spoil(project: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["random bytes in the database", "truncated database", "malformed index", "truncated index",
                                  "index naming missing objects", "forged index", "index from another project", "edited objects",
-                                 "unwritable cache"])
+                                 "objects stored as text", "objects and models stored as numbers", "unwritable cache"])
 def test_a_spoiled_cache_gives_one_warning_and_a_clean_build(project: Path, tmp_path: Path, how: str) -> None:
     spoil(project, how)
     change_an_incident(project)
@@ -171,6 +178,12 @@ def test_replaced_pickles_are_never_loaded(project: Path, tmp_path: Path) -> Non
     result = run(project, "--templates", "templates")  # every output is missing: the models would be used
     assert result.returncode == 0, result.stderr
     assert not marker.exists(), "a pickle from the cache was loaded"
+
+    with sqlite3.connect(store(project)) as db:  # a number where the sealed model belongs: bytes(10**12) is a terabyte
+        db.execute("UPDATE models SET data = 1000000000000")
+    (project / "templates" / "postmortem.md").write_text('{% extends "builtin/postmortem.md" %}\n\n')
+    result = run(project, "--templates", "templates")
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_full_cache_disk_is_a_warning_not_a_traceback(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

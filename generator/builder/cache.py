@@ -136,6 +136,13 @@ class Seal:
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024  # ~40x the index of 10,000 incidents; a bigger file is not read
 MAX_OBJECT_BYTES = 256 * 1024 * 1024  # far above any output; a bigger blob is never loaded (SQLite gives its length alone)
+
+
+def _blob(digest: str, value: object) -> bytes:
+    """A stored object's bytes; anything else in its place (text, a number) makes the cache unusable."""
+    if not isinstance(value, bytes):
+        raise CacheCorruptError(f"object {digest[:16]}… is not stored as bytes")
+    return value
 BYTECODE_DIR = "jinja"
 _PROFILE_FILES = (INDEX, "index.json", STORE, f"{STORE}-journal", f"{STORE}-wal", f"{STORE}-shm")
 _TABLES = {
@@ -345,8 +352,10 @@ class BuildCache:
             return self.new_models[load_key]
         if self.store is None:
             return None
-        row = self._query("SELECT data FROM models WHERE key = ? AND length(data) <= ?", (load_key, MAX_OBJECT_BYTES)).fetchone()
-        return self.unseal(bytes(row[0]), load_key) if row else None
+        # typeof: a restored cache may hold text or an integer there (bytes(10**12) would allocate a terabyte).
+        row = self._query("SELECT data FROM models WHERE key = ? AND typeof(data) = 'blob' AND length(data) <= ?",
+                          (load_key, MAX_OBJECT_BYTES)).fetchone()
+        return self.unseal(row[0], load_key) if row and isinstance(row[0], bytes) else None
 
     # -- seals -------------------------------------------------------------------------------
     def seal(self, data: bytes, context: str = "") -> bytes:
@@ -438,19 +447,22 @@ class BuildCache:
         row = self._query("SELECT data FROM objects WHERE digest = ?", (digest,)).fetchone()
         if row is None:
             raise CacheCorruptError(f"object {digest[:16]}… is missing")
-        data = bytes(row[0])
+        data = _blob(digest, row[0])
         if hashlib.sha256(data).hexdigest() != digest:
             raise CacheCorruptError(f"object {digest[:16]}… does not match its digest")
         return data
 
     def _refuse_oversized(self, digests: list[str]) -> None:
-        """Check the sizes before any blob is loaded: a restored cache could hold gigabytes under a digest the index names."""
+        """Check types and sizes before any blob is loaded: a restored cache could hold gigabytes under a digest the index
+        names, or text or an integer where bytes belong (SQLite gives the length of an integer's digits)."""
         for start in range(0, len(digests), 500):
             chunk = digests[start:start + 500]
-            query = f"SELECT digest FROM objects WHERE digest IN ({','.join('?' * len(chunk))}) AND length(data) > ? LIMIT 1"
+            query = (f"SELECT digest, typeof(data) FROM objects WHERE digest IN ({','.join('?' * len(chunk))}) "
+                     "AND (typeof(data) != 'blob' OR length(data) > ?) LIMIT 1")
             row = self._query(query, [*chunk, MAX_OBJECT_BYTES]).fetchone()
             if row is not None:
-                raise CacheCorruptError(f"object {str(row[0])[:16]}… is over {MAX_OBJECT_BYTES:,} bytes")
+                what = f"over {MAX_OBJECT_BYTES:,} bytes" if row[1] == "blob" else f"stored as {str(row[1])[:10]}, not bytes"
+                raise CacheCorruptError(f"object {str(row[0])[:16]}… is {what}")
 
     def read_objects(self, digests: list[str]) -> dict[str, bytes]:
         """Many objects in a few queries (a query per object would dominate a small rebuild)."""
@@ -462,7 +474,7 @@ class BuildCache:
         for start in range(0, len(unique), 500):
             chunk = unique[start:start + 500]
             query = f"SELECT digest, data FROM objects WHERE digest IN ({','.join('?' * len(chunk))})"
-            found.update((digest, bytes(data)) for digest, data in self._query(query, chunk))
+            found.update((digest, _blob(digest, data)) for digest, data in self._query(query, chunk))
         missing = set(unique) - set(found)
         if missing:
             raise CacheCorruptError(f"object {min(missing)[:16]}… is missing")
