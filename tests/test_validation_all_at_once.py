@@ -40,6 +40,25 @@ def test_schema_and_cross_field_errors_in_one_real_run(tmp_path: Path) -> None:
     assert lines[-1] == "4 error(s), 0 warning(s)"
 
 
+def test_a_bad_config_and_bad_incidents_are_reported_in_one_run(tmp_path: Path) -> None:
+    """A bad postmortem.yaml used to end validate and build before any incident was read: fix it, run again, and
+    only then learn of the incidents' problems. The keys that are valid alone (here incidents_dir) still apply."""
+    (tmp_path / "postmortem.yaml").write_text('company: "Co\\nX"\nzone: Mars/Base\nincidents_dir: reports\n', "utf-8")
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "a.yaml").write_text(BASE.replace("impact: major", "impact: huge"), "utf-8")
+    expected = ["postmortem.yaml:1:10: error: company: must be a single line",
+                "postmortem.yaml:2:7: error: zone: unknown time zone 'Mars/Base'"]
+    for command in ("validate", "build"):
+        result = postmortem(command, cwd=tmp_path, timeout=120)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        lines = result.stderr.splitlines()
+        assert [line for line in lines if line.startswith("postmortem.yaml")] == expected, command
+        assert any(line.endswith("a.yaml:4:9: error: impact: 'huge' is not allowed; expected none, minor, major, critical "
+                                 "or maintenance") for line in lines), (command, lines)
+        assert lines[-1] == "3 error(s), 0 warning(s)", command
+        assert not (tmp_path / "output").exists()
+
+
 def test_a_check_that_depends_on_an_invalid_value_stays_quiet(tmp_path: Path) -> None:
     # started_at is malformed: no "give started_at" and no "before the impact started" on top of it.
     messages = _messages(tmp_path, BASE.replace("started_at: 2023-10-28T09:00:00Z", "started_at: yesterday"))

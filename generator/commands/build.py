@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from generator.commands.common import config_option, load_site_config, reporting_errors, templates_option, warn_if_pdfs_are_slow
+from generator.commands.common import (
+    config_option,
+    fail,
+    reporting_errors,
+    templates_option,
+    warn_if_pdfs_are_slow,
+)
 
 
 @click.command()
@@ -48,10 +54,17 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
         source_date()  # the site's "now"; checked before anything is read or written
     except SourceDateError as exc:
         raise click.UsageError(str(exc)) from None
-    config, root = load_site_config(config_path)
+    from generator.model.config import load_config_or_stand_in
+
+    config, root, config_problems = load_config_or_stand_in(config_path)
+    sources, refused = collect_sources(files, root / config.incidents_dir, root)
+    if config_problems:  # nothing is built; the incidents' problems are reported with the config's, as `validate` does
+        from generator.model.catalog import load_incidents
+
+        _loaded, diagnostics = load_incidents(sources, config, in_site=False)
+        fail(sorted(set(config_problems + diagnostics + refused)))
     if "pdf" in chosen:
         warn_if_pdfs_are_slow()
-    sources, refused = collect_sources(files, root / config.incidents_dir, root)
     protected = (root, root / config.incidents_dir, *([config_path] if config_path else []), *([templates] if templates else []))
     options = BuildOptions(config=config, out_dir=out_dir, formats=chosen, internal=internal, strict=strict, templates=templates,
                            cache_dir=root / CACHE_DIR, state_dir=root / STATE_DIR, protected=protected, project_root=root, force=force,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.common import config_option, fail, load_site_config
+from generator.commands.common import config_option, fail
 
 
 @click.command()
@@ -20,11 +20,13 @@ def validate(files: tuple[Path, ...], strict: bool, output_format: str, config_p
     """Check incident files; print every problem as path:line:col and exit 1 if any."""
     from generator.load.sources import collect_sources
     from generator.model.catalog import load_incidents
+    from generator.model.config import load_config_or_stand_in
 
-    config, root = load_site_config(config_path)
+    config, root, config_problems = load_config_or_stand_in(config_path)
     sources, refused = collect_sources(files, root / config.incidents_dir, root)
-    _loaded, diagnostics = load_incidents(sources, config)
-    ordered = sorted(set(diagnostics + refused))
+    # With a bad config, the incidents are checked against a stand-in: their company is not compared with it.
+    _loaded, diagnostics = load_incidents(sources, config, in_site=not config_problems)
+    ordered = sorted(set(config_problems + diagnostics + refused))
     failed = any(d.severity == "error" or strict for d in ordered)
     if output_format == "json":
         click.echo(json.dumps({"valid": not failed, "files": len(sources) + len(refused), "diagnostics": [d.as_dict() for d in ordered]}, indent=2))

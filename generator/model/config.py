@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
-from generator.errors import InputError
+from generator.errors import Diagnostic, InputError
 from generator.load import read_yaml
 from generator.model.base import StrictModel
 from generator.model.types import Flag, Line, Url, Zone
@@ -125,3 +125,45 @@ def load_config(path: Path | None) -> tuple[SiteConfig, Path]:
         raise InputError(problems)
     config._logo_uri = logo_uri
     return config, path.parent.resolve()
+
+
+def load_config_or_stand_in(path: Path | None) -> tuple[SiteConfig, Path, list[Diagnostic]]:
+    """``load_config``; for a config with problems, those problems and a stand-in to check the incidents with.
+
+    ``validate`` and ``build`` report every problem of every file in one run: a bad ``postmortem.yaml`` must not hide
+    the incidents' problems. The stand-in keeps the keys that are valid on their own (``incidents_dir``, ``zone``...),
+    else the defaults; it is never rendered with. A config refused unread (a symlink leading out) is not read here either.
+    """
+    try:
+        config, root = load_config(path)
+    except InputError as exc:
+        return _stand_in(path), (path or Path(CONFIG_FILE)).parent.resolve(), exc.diagnostics
+    return config, root, []
+
+
+def _stand_in(path: Path | None) -> SiteConfig:
+    """The keys of the config file that are valid each on its own, as a config (the defaults when none is)."""
+    from pydantic import ValidationError
+
+    from generator.load.sources import leads_out_of_project
+
+    path = path or Path(CONFIG_FILE)
+    if leads_out_of_project(path, Path.cwd()):
+        return SiteConfig()
+    try:
+        data = read_yaml(path).data
+    except InputError:
+        return SiteConfig()
+    if not isinstance(data, dict):
+        return SiteConfig()
+    valid = {}
+    for key, value in data.items():
+        try:
+            SiteConfig.model_validate({key: value})
+        except ValidationError:
+            continue
+        valid[key] = value
+    try:
+        return SiteConfig.model_validate(valid)
+    except ValidationError:  # keys valid alone but not together
+        return SiteConfig()
