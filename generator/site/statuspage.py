@@ -86,7 +86,12 @@ def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
     chronological = [u for _, u in sorted(enumerate(view.updates), key=lambda pair: (pair[1].posted_at, pair[0]))]
     seen: dict[tuple[str, str], int] = {}
     updates = []
+    # Statuspage has no "update" status: a post that changes nothing carries the status in force (the page shows
+    # it as "Update"); clients that check the value against the documented list would refuse ours.
+    in_force = "scheduled" if view.is_maintenance else "investigating"
     for update in chronological:
+        if update.status not in {"update", "postmortem"}:
+            in_force = update.status
         key = (update.posted_at.isoformat(), update.status)
         seen[key] = seen.get(key, -1) + 1
         transitions = [
@@ -96,7 +101,8 @@ def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
         when = stamp(update.posted_at)
         updates.append({
             "id": short_id("update", item.slug, *key, str(seen[key])),
-            "status": update.status, "body": statuspage_html(update.body), "incident_id": item.slug,
+            "status": in_force if update.status == "update" else update.status, "body": statuspage_html(update.body),
+            "incident_id": item.slug,
             "created_at": when, "updated_at": when, "display_at": when,
             "affected_components": transitions or None,
             "deliver_notifications": True, "custom_tweet": None, "tweet_id": None,
