@@ -14,13 +14,14 @@ import pytest
 from pypdf import PdfReader
 
 from generator.load.sources import find_incident_files
+from generator.model.availability import describe
 from generator.model.catalog import check_incident_text, load_incidents
 from generator.model.config import AvailabilityPolicy, SiteConfig
 from generator.model.incident import Incident
 from generator.render.colour import contrast
 from generator.render.provenance import Provenance, provenance
 from generator.report import charts
-from generator.report.availability import availability, describe
+from generator.report.availability import availability
 from generator.report.document import build_report
 from generator.report.follow_through import causes, open_items, state_of, tracked
 from generator.report.gather import ReportIncident, gather, visible

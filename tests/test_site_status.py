@@ -13,6 +13,7 @@ a real incident export carries (the fixture).
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -20,7 +21,8 @@ from typing import Any
 import pytest
 
 from generator.clock import SourceDateError
-from generator.model.config import SiteConfig
+from generator.model.availability import STATUS_OF_IMPACT, weight_of
+from generator.model.config import AvailabilityPolicy, SiteConfig
 from generator.model.incident import Incident
 from generator.site import render_site
 from generator.site.components import natural_components
@@ -164,7 +166,8 @@ def _record(slug: str, impact: str, spans: list[tuple[datetime, datetime | None]
     return SiteRecord(slug=slug, title=f"Title {slug}", impact=impact, status="resolved", start=spans[0][0], end=spans[-1][1],
                       created=spans[0][0], updated=spans[0][0], sentence="", components=((None, "API"),), entry=None,  # type: ignore[arg-type]
                       transitions=(), api={}, scheduled_for=None, scheduled_until=None, feed_content=None,
-                      spans=tuple(Span((None, "API"), start, end) for start, end in spans))
+                      spans=tuple(Span((None, "API"), start, end, weight_of(STATUS_OF_IMPACT[impact], AvailabilityPolicy()))
+                                  for start, end in spans))
 
 
 def test_uptime_bar_colours_each_day_by_its_worst_impact_and_weighs_downtime_like_statuspage() -> None:
@@ -246,3 +249,49 @@ def test_a_build_names_the_sites_company_links_posts_back_and_render_keeps_the_i
     assert 'href="index.html"' not in alone.stdout  # a post rendered on its own has no site beside it
     bad = postmortem("build", "--quiet", cwd=tmp_path, env={**__import__("os").environ, "SOURCE_DATE_EPOCH": "soon"})
     assert bad.returncode == 2 and "SOURCE_DATE_EPOCH='soon'" in bad.stderr
+
+
+def test_the_home_page_and_the_report_compute_one_availability() -> None:
+    """An attack pass found "Web (Search) 99.93 % uptime" on the home page and 100.000 % in the report for one
+    incident: the site weighed the incident's impact, the report the status posted for the component. Both now
+    go through ``generator.model.availability`` under the config's policy, regions and maintenance included."""
+    from generator.model.availability import region_count
+    from generator.model.metrics import compute_metrics
+    from generator.model.visibility import public_view
+    from generator.report.availability import availability
+    from generator.report.gather import ReportIncident
+    from generator.site.components import site_components
+    from generator.site.incident import site_incident
+    from generator.site.record import site_record
+
+    now = datetime(2024, 10, 27, 12, 0, tzinfo=UTC)
+    at = datetime(2024, 10, 20, 10, 0, tzinfo=UTC)
+    policy = AvailabilityPolicy(weights={"partial_outage": 0.5, "degraded_performance": 0.1}, count_maintenance=True,
+                                regional_windows="by_region", regions=["EU", "US"])
+    config = SiteConfig(zone="UTC", availability=policy)
+    incidents = [
+        Incident.model_validate({  # major impact, but the post said the component was only degraded
+            "id": "degraded", "title": "Slow search", "impact": "major", "status": "resolved", "zone": "UTC",
+            "started_at": at, "resolved_at": at + timedelta(hours=2), "components": [{"name": "Search"}],
+            "updates": [{"status": "resolved", "posted_at": at + timedelta(hours=2), "body": "ok",
+                         "components": [{"component": "Search", "new_status": "degraded_performance"}]}]}),
+        Incident.model_validate({  # one region of two down for an hour
+            "id": "eu", "title": "EU down", "impact": "critical", "status": "resolved", "zone": "UTC",
+            "started_at": at + timedelta(days=1), "resolved_at": at + timedelta(days=1, hours=1), "components": [{"name": "Search"}],
+            "impact_windows": [{"label": "EU", "start": at + timedelta(days=1), "end": at + timedelta(days=1, hours=1)}]}),
+        Incident.model_validate({  # maintenance, counted by this policy
+            "id": "upgrade", "title": "Upgrade", "impact": "maintenance", "status": "completed", "zone": "UTC",
+            "started_at": at - timedelta(days=3), "scheduled_for": at + timedelta(days=2),
+            "scheduled_until": at + timedelta(days=2, minutes=30), "components": [{"name": "Search"}]}),
+    ]
+    views = [public_view(incident) for incident in incidents]
+    records = [site_record(site_incident(view), config) for view in views if view is not None]
+    component = site_components(records)[0]
+    bar = uptime_bar(component, now, "UTC", region_count(policy))
+    start = datetime(2024, 7, 30, tzinfo=UTC)  # the bar's first day, midnight in the site's zone
+    reported = availability([ReportIncident(v, v.impact_start, compute_metrics(v)) for v in views if v is not None],
+                            ["Search"], start, now, policy)[0]
+    lost = 0.1 * 120 + 0.5 * 60 + 1.0 * 30  # minutes: degraded 2 h, half of the component 1 h, maintenance 30 min
+    assert reported.downtime == timedelta(minutes=lost)
+    assert reported.percent is not None and bar.availability == math.floor(reported.percent * 100) / 100
+    assert bar.availability == math.floor((1 - lost / ((now - start).total_seconds() / 60)) * 10000) / 100

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from generator.i18n import strings
+from generator.model.availability import describe
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.render.provenance import Provenance
@@ -74,7 +75,7 @@ def build_report(incidents: Iterable[Incident], config: SiteConfig, period: Peri
         counts=count(gathered.current, gathered.previous, period),
         measures=measures(gathered.current, gathered.previous),
         availability=availability_stage.availability(gathered.dated, gathered.components, period.start, end, policy),
-        availability_end=end, policy=availability_stage.describe(policy, strings(config.locale)["period_report"]),
+        availability_end=end, policy=describe(policy, strings(config.locale)["period_report"]),
         actions=actions, outliers=follow_through.outliers(gathered.current),
         causes=causes, untagged=untagged, provenance=provenance,
     )

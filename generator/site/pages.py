@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment
 
 from generator.i18n import strings
+from generator.model.availability import describe
 from generator.model.config import SiteConfig
 from generator.render import formatting
 from generator.render.context import build_context
@@ -161,8 +162,10 @@ def render_home_pages(records: list[SiteRecord], components: list[SiteComponent]
         "active_incidents": [_open_item(r, config, text) for r in status.incidents],
         "active_maintenances": [_open_item(r, config, text) for r in status.active_maintenances],
         "upcoming_maintenances": [_open_item(r, config, text) for r in status.upcoming_maintenances],
-        "uptime": _uptime_rows(uptime_bars(components, status.now, config.zone), status, config, text),
+        "uptime": _uptime_rows(uptime_bars(components, status.now, config.zone, config.availability), status, config, text),
         "days": DAYS, "levels": words["levels"],
+        # Every availability figure names the policy it was computed with, as the report's do.
+        "uptime_policy": describe(config.availability, text["period_report"]),
     }
     return {
         "index.html": _render(env, "site/index.html", index),

@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from generator.i18n import strings
-from generator.model.config import SiteConfig
+from generator.model.availability import policy_region, status_in, weight_of
+from generator.model.config import AvailabilityPolicy, SiteConfig
 from generator.model.incident import RESOLVED_STATUSES
 from generator.model.metrics import compute_metrics
 from generator.render import formatting
@@ -59,6 +60,8 @@ class Span:
     component: ComponentKey
     start: datetime
     end: datetime | None  # None: still going on
+    weight: float = 0.0  # its downtime weight under the site's availability policy (``generator.model.availability``)
+    region: str | None = None  # the policy region it stands for (``by_region``), else None: the whole component
 
 
 @dataclass(frozen=True)
@@ -125,13 +128,13 @@ def site_record(item: SiteIncident, config: SiteConfig) -> SiteRecord:
         api=incident_document(item, config),
         scheduled_for=view.scheduled_for, scheduled_until=view.scheduled_until,
         feed_content=str(markdown_to_html(body)) if body else None,
-        spans=impact_spans(item),
+        spans=impact_spans(item, config.availability),
         update_count=len(view.updates),
     )
 
 
-def impact_spans(item: SiteIncident) -> tuple[Span, ...]:
-    """Per component, when it was affected.
+def impact_spans(item: SiteIncident, policy: AvailabilityPolicy) -> tuple[Span, ...]:
+    """Per component, when it was affected, and how much that counts as downtime under ``policy``.
 
     An impact window names its components (none named: all the incident's);
     an incident without windows affected all its components from its start to
@@ -139,15 +142,17 @@ def impact_spans(item: SiteIncident) -> tuple[Span, ...]:
     """
     view = item.view
     every = [(c.group, c.name) for c in view.components]
+    weights = {(c.group, c.name): weight_of(status_in(view, c.name), policy) for c in view.components}
     closed = (item.end or item.updated) if item.resolved else None  # a finished incident's open windows end with it
     spans: list[Span] = []
     for window in view.impact_windows:
         named = [(c.group, c.name) for name in window.components if (c := component_of(view, name)) is not None]
-        spans.extend(Span(key, window.start, window.end or closed) for key in (named or every))
+        region = policy_region(window.label, policy)
+        spans.extend(Span(key, window.start, window.end or closed, weights[key], region) for key in (named or every))
     if not view.impact_windows:
         if view.impact == "maintenance" and view.scheduled_for is not None:
             start, end = view.scheduled_for, view.scheduled_until or closed
         else:
             start, end = item.start, item.end or closed
-        spans.extend(Span(key, start, end) for key in every)
+        spans.extend(Span(key, start, end, weights[key]) for key in every)
     return tuple(spans)

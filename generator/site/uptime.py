@@ -3,29 +3,30 @@
 A day is a calendar day in the site's zone, the last one being the day of
 "now" (``status.site_now``).  Its level is the worst impact of any incident
 affecting the component that day: critical, major, minor, maintenance, an
-incident without impact, or no incident.  The availability follows
-Statuspage's rule for its uptime figure: time in a critical incident (a major
-outage) counts fully as downtime, time in a major one (a partial outage)
-counts 30 %, minor incidents (degraded performance) and maintenance count
-nothing.  It covers the 90 days up to "now", and is rounded down so that a
-component with any downtime never reads 100.00 %.  The same figures are given for the last 30
+incident without impact, or no incident.  The availability is
+the one ``postmortem report`` computes (``generator.model.availability``), under the
+site config's ``availability`` policy (by default Statuspage's rule: a major outage
+counts fully as downtime, a partial outage 30 %, degraded performance and
+maintenance nothing; a component's status in an incident is the worst one posted
+for it, else the one its impact implies).  It covers the 90 days up to "now", and is
+rounded down so that a component with any downtime never reads 100.00 %.  The same figures are given for the last 30
 days, which is what a phone shows of the bar.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from generator.model.availability import Stretch, region_count, weighted_downtime
+from generator.model.config import AvailabilityPolicy
 from generator.site.components import SiteComponent
 
 DAYS = 90
 NARROW_DAYS = 30  # what a phone shows of the bar (site.css hides the older days): its figures are given too
 LEVELS = ("ok", "none", "maintenance", "minor", "major", "critical")  # best to worst
-DOWNTIME_WEIGHT = {"critical": 1.0, "major": 0.3}
 
 
 @dataclass(frozen=True)
@@ -55,21 +56,7 @@ class UptimeBar:
         return sum(1 for d in self.days[-NARROW_DAYS:] if d.level != "ok")
 
 
-def _union_length(intervals: Iterable[tuple[datetime, datetime]]) -> timedelta:
-    total, current_start, current_end = timedelta(0), None, None
-    for start, end in sorted(intervals):
-        if current_end is None or start > current_end:
-            if current_end is not None and current_start is not None:
-                total += current_end - current_start
-            current_start, current_end = start, end
-        else:
-            current_end = max(current_end, end)
-    if current_end is not None and current_start is not None:
-        total += current_end - current_start
-    return total
-
-
-def uptime_bar(component: SiteComponent, now: datetime, zone_name: str) -> UptimeBar:
+def uptime_bar(component: SiteComponent, now: datetime, zone_name: str, regions: int = 0) -> UptimeBar:
     """``component``'s last ``DAYS`` days up to ``now`` and its availability over them."""
     zone = ZoneInfo(zone_name)
     last = now.astimezone(zone).date()
@@ -79,7 +66,7 @@ def uptime_bar(component: SiteComponent, now: datetime, zone_name: str) -> Uptim
     window_start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
     levels = ["ok"] * DAYS
     titles: list[list[str]] = [[] for _ in range(DAYS)]
-    downtime: dict[str, list[tuple[datetime, datetime]]] = {"critical": [], "major": []}
+    downtime: list[Stretch] = []
     key = (component.group, component.name)
     for record in component.incidents:
         if record.end is not None and record.end < window_start and record.start < window_start:
@@ -99,25 +86,21 @@ def uptime_bar(component: SiteComponent, now: datetime, zone_name: str) -> Uptim
                     levels[index] = level
                 if record.title not in titles[index]:
                     titles[index].append(record.title)
-            if record.impact in downtime and end > start:
-                downtime[record.impact].append((max(start, window_start), end))
+            if span.weight > 0 and end > start:
+                downtime.append(Stretch(max(start, window_start), end, span.weight, span.region))
     narrow_start = datetime.combine(last - timedelta(days=NARROW_DAYS - 1), time(0), tzinfo=zone).astimezone(UTC)
-    narrow_downtime = {impact: [(max(start, narrow_start), end) for start, end in spans if end > narrow_start]
-                       for impact, spans in downtime.items()}
+    narrow_downtime = [replace(part, start=max(part.start, narrow_start)) for part in downtime if part.end > narrow_start]
     return UptimeBar(component, tuple(UptimeDay(first + timedelta(days=i), levels[i], tuple(titles[i])) for i in range(DAYS)),
-                     availability(downtime, now - window_start), availability(narrow_downtime, now - narrow_start))
+                     availability(downtime, now - window_start, regions), availability(narrow_downtime, now - narrow_start, regions))
 
 
-def availability(downtime: dict[str, list[tuple[datetime, datetime]]], total: timedelta) -> float:
-    """Percent of ``total`` up: critical time counts fully, major time (not also critical) 30 %."""
+def availability(downtime: list[Stretch], total: timedelta, regions: int) -> float:
+    """Percent of ``total`` up, by the weighted downtime (``generator.model.availability``), rounded down."""
     if total <= timedelta(0):
         return 100.0
-    critical = _union_length(downtime["critical"])
-    major_only = _union_length(downtime["critical"] + downtime["major"]) - critical
-    lost = critical * DOWNTIME_WEIGHT["critical"] + major_only * DOWNTIME_WEIGHT["major"]
-    return math.floor((1 - lost / total) * 10000) / 100
+    return math.floor((1 - weighted_downtime(downtime, regions) / total) * 10000) / 100
 
 
-def uptime_bars(components: list[SiteComponent], now: datetime, zone_name: str) -> list[UptimeBar]:
-    """One bar per component, in the components' order."""
-    return [uptime_bar(component, now, zone_name) for component in components]
+def uptime_bars(components: list[SiteComponent], now: datetime, zone_name: str, policy: AvailabilityPolicy) -> list[UptimeBar]:
+    """One bar per component, in the components' order, its figures under the site's availability ``policy``."""
+    return [uptime_bar(component, now, zone_name, region_count(policy)) for component in components]
