@@ -128,6 +128,18 @@ def test_across_the_clock_change_the_axis_runs_forward_and_names_bst_then_gmt() 
     assert [g.get("data-date") for g in groups(root, "tl-date-change")] == ["2021-10-31"]
 
 
+def test_a_clock_change_with_no_room_above_the_plot_is_said_under_the_legend() -> None:
+    """Key moments crowding the clock change took every line above the plot: its words lived in a tooltip alone,
+    which a PDF never shows (found by an attack pass)."""
+    change = datetime(2021, 10, 31, 1, 0, tzinfo=UTC)
+    root = picture(make(zone="Europe/London", started_at=change - timedelta(hours=2), detected_at=change - timedelta(minutes=3),
+                        mitigated_at=change - timedelta(minutes=1), impact_ended_at=change + timedelta(minutes=1),
+                        resolved_at=change + timedelta(minutes=3)))
+    marked = [t.text for g in groups(root, "tl-clock-change") for t in g.iter(f"{NS}text")]
+    notes = [t.text for g in groups(root, "tl-note") for t in g.iter(f"{NS}text")]
+    assert marked == [] and "Clocks go back: BST → GMT (Oct 31, 2021 - 01:00 GMT)" in notes
+
+
 def test_the_sample_across_the_clock_change_shows_both_abbreviations() -> None:
     root = picture(load_sample("2023-10-28-checkout-payment-failures"))
     labels = [g.get("data-label", "") for g in groups(root, "tl-tick")]

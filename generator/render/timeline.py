@@ -430,6 +430,8 @@ class _Drawing:
             placed = self.labels.place(x + 3, label, 9.5)
             if placed is not None:
                 _text(group, placed[1], 18 + placed[0] * 11, label, size=9.5)
+            else:  # no room above the plot: said under the legend, so the words never live in a tooltip alone
+                self.notes.append(f"{label} ({self.words.full(moment)})")
         self.body.children.insert(0, behind)
 
     def time_axis(self) -> None:
