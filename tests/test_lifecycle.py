@@ -230,6 +230,22 @@ def test_maintenance_page_shows_its_window_and_is_measured_by_it() -> None:
     assert "Scheduled window: Jul 10, 2024 - 22:00 – 23:30 BST" in render_text(maintenance, LONDON)
 
 
+def test_a_maintenance_needs_its_window_not_started_at(tmp_path: Path) -> None:
+    """A maintenance is measured by its scheduled window: `validate` asked for `started_at` or an impact window."""
+    from generator.model.catalog import check_incident_text
+
+    text = ("title: Upgrade\nimpact: maintenance\nstatus: scheduled\nscheduled_for: 2024-11-20T22:00:00Z\n"
+            "scheduled_until: 2024-11-21T01:00:00Z\nupdates:\n  - status: scheduled\n    posted_at: 2024-11-15T10:00:00Z\n"
+            "    body: We will upgrade the database.\n")
+    incident, diagnostics = check_incident_text(text, tmp_path / "upgrade.yaml", LONDON)
+    assert incident is not None and [d.message for d in diagnostics if d.severity == "error"] == []
+    assert incident.impact_start == datetime(2024, 11, 20, 22, 0, tzinfo=UTC)
+    without_window = text.replace("scheduled_for: 2024-11-20T22:00:00Z\n", "")
+    _none, diagnostics = check_incident_text(without_window, tmp_path / "upgrade.yaml", LONDON)
+    assert [d.message for d in diagnostics if d.severity == "error"] == [
+        "a maintenance needs `scheduled_for`: the scheduled window is what its page shows and its duration"]
+
+
 def test_maintenance_calendar_is_reproducible_with_stable_uids() -> None:
     past = load_sample(MAINTENANCE, LONDON)
     upcoming = past.model_copy(update={

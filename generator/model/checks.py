@@ -87,7 +87,8 @@ def check_incident(incident: Incident, path: str, positions: Positions,
     for where, message in too_costly:
         report(where, message)
     start = _impact_start(incident)
-    if start is None and not report.any_invalid("started_at", "impact_windows"):
+    # A maintenance is measured by its scheduled window (``_check_maintenance`` asks for it), not by `started_at`.
+    if start is None and incident.impact != "maintenance" and not report.any_invalid("started_at", "impact_windows"):
         report((), "give `started_at` or at least one impact window: the impact start is needed for every time computed")
 
     windows = [(i, w) for i, w in enumerate(incident.impact_windows) if w is not None]
