@@ -104,7 +104,8 @@ _EN: dict[str, Any] = {
     "fields": {
         "company": "Company", "impact": "Impact", "severity": "Severity", "status": "Status",
         "started": "Impact started", "detected": "Detected", "mitigated": "Mitigated", "resolved": "Resolved",
-        "duration": "Duration", "time_to_detect": "Time to detect", "time_to_mitigate": "Time to mitigate",
+        "duration": "Duration", "planned_duration": "Planned duration", "time_to_detect": "Time to detect",
+        "time_to_mitigate": "Time to mitigate",
         "time_to_resolve": "Time to resolve", "window": "Impact window", "ongoing": "ongoing",
         "scheduled_window": "Scheduled window", "not_recorded": "not recorded",
         "postmortem_draft": "draft, not published: public outputs leave it out",
@@ -229,7 +230,8 @@ _DE: dict[str, Any] = {
     "fields": {
         "company": "Unternehmen", "impact": "Auswirkung", "severity": "Schweregrad", "status": "Status",
         "started": "Beginn der Auswirkung", "detected": "Erkannt", "mitigated": "Eingedämmt", "resolved": "Behoben",
-        "duration": "Dauer", "time_to_detect": "Zeit bis zur Erkennung", "time_to_mitigate": "Zeit bis zur Eindämmung",
+        "duration": "Dauer", "planned_duration": "Geplante Dauer", "time_to_detect": "Zeit bis zur Erkennung",
+        "time_to_mitigate": "Zeit bis zur Eindämmung",
         "time_to_resolve": "Zeit bis zur Behebung", "window": "Zeitraum", "ongoing": "andauernd",
         "scheduled_window": "Geplantes Wartungsfenster", "not_recorded": "nicht erfasst",
         "postmortem_draft": "Entwurf, nicht veröffentlicht: fehlt in öffentlichen Ausgaben",
@@ -354,7 +356,8 @@ _FR: dict[str, Any] = {
     "fields": {
         "company": "Entreprise", "impact": "Impact", "severity": "Gravité", "status": "Statut",
         "started": "Début de l'impact", "detected": "Détecté", "mitigated": "Atténué", "resolved": "Résolu",
-        "duration": "Durée", "time_to_detect": "Délai de détection", "time_to_mitigate": "Délai d'atténuation",
+        "duration": "Durée", "planned_duration": "Durée prévue", "time_to_detect": "Délai de détection",
+        "time_to_mitigate": "Délai d'atténuation",
         "time_to_resolve": "Délai de résolution", "window": "Période", "ongoing": "en cours",
         "scheduled_window": "Créneau prévu", "not_recorded": "non renseignée",
         "postmortem_draft": "brouillon non publié : absent des sorties publiques",

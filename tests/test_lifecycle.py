@@ -206,7 +206,12 @@ def test_the_end_of_impact_is_named_for_what_it_is_in_every_document() -> None:
     announced = _view(maintenance, status="scheduled", resolved_at=None, updates=[u for u in maintenance.updates if u.status == "scheduled"])
     facts = _facts(report_html(announced, LONDON))
     assert facts["Scheduled window"] == "Jul 10, 2024 - 22:00 – 23:30 BST"
-    assert not {"Resolved", "Completed", "Impact started", "Impact ended", "First public update"} & set(facts), facts
+    assert not {"Resolved", "Completed", "Impact started", "Impact ended", "First public update", "Duration"} & set(facts), facts
+    assert facts["Planned duration"] == "1h 30m", "not begun: its window's length is a plan"
+    assert "| Scheduled window | Planned duration |" in render_markdown(announced, LONDON)
+    assert "Planned duration: 1h 30m" in " ".join(render_text(announced, LONDON).split())
+    home = render_site([announced], LONDON)["index.html"].decode()
+    assert "Planned duration 1h 30m" in home and "Duration 1h 30m" not in home
     facts = _facts(report_html(maintenance, LONDON))
     assert facts["Completed"] == "Jul 10, 2024 - 23:12 BST", "closed when the completed post says, not at the window's end"
     assert not {"Resolved", "Impact started", "First public update"} & set(facts), facts

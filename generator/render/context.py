@@ -187,6 +187,8 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
         "incident": view,
         "maintenance_window": window,
         "end_label": text["fields"]["resolved"] if resolved_end else text["report"]["impact_ended"],
+        # A maintenance still "scheduled" has not happened: its window's length is a plan, not a duration.
+        "duration_label": text["fields"]["planned_duration" if view.is_maintenance and view.status == "scheduled" else "duration"],
         "first_update": first_public_update(view),
         # Internal outputs show the sections before they are public: say so, so nobody pastes them as published.
         "postmortem_draft": internal and not view.postmortem_is_published,  # (start text, end text) in the display zone, for a maintenance

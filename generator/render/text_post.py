@@ -130,7 +130,7 @@ def _impact_times(context: dict[str, Any]) -> list[str]:
     if context["maintenance_window"]:  # a maintenance is read by its scheduled window
         duration = formatting.duration(context["metrics"].duration, t["about"])
         return [_wrap(f"{t['fields']['scheduled_window']}: {' – '.join(context['maintenance_window'])} · "
-                      f"{t['report']['metrics']['duration']}: {duration}")]
+                      f"{context['duration_label']}: {duration}")]
     if view.impact_start is None:
         return []
     formats = date_formats(t)

@@ -42,6 +42,7 @@ class ListEntry:
     start_iso: str
     duration: str
     sentence: str
+    duration_label: str = "Duration"  # "Planned duration" for a maintenance that has not begun
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ def list_entry(item: SiteIncident, config: SiteConfig, text: dict[str, Any] | No
         start_iso=formatting.iso(item.start),
         duration=formatting.duration(span) if span is not None else "",
         sentence=item.sentence,
+        # A maintenance still "scheduled" has not happened: its window's length is a plan, not a duration.
+        duration_label=text["fields"]["planned_duration" if view.is_maintenance and view.status == "scheduled" else "duration"],
     )
 
 
