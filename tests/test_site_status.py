@@ -295,3 +295,12 @@ def test_the_home_page_and_the_report_compute_one_availability() -> None:
     assert reported.downtime == timedelta(minutes=lost)
     assert reported.percent is not None and bar.availability == math.floor(reported.percent * 100) / 100
     assert bar.availability == math.floor((1 - lost / ((now - start).total_seconds() / 60)) * 10000) / 100
+
+
+def test_a_site_without_incidents_claims_no_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty project's home page said "As of Jan 01, 1970 - 00:00 UTC" (found by an attack pass)."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    index = render_site([], SiteConfig())["index.html"].decode()
+    assert "As of" not in index and "1970" not in index and "All Systems Operational" in index
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert "As of Nov 14, 2023 - 22:13 UTC" in render_site([], SiteConfig())["index.html"].decode()

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from generator.clock import source_date
 from generator.i18n import strings
 from generator.model.availability import describe
 from generator.model.config import SiteConfig
@@ -158,7 +159,9 @@ def render_home_pages(records: list[SiteRecord], components: list[SiteComponent]
     now_text = formatting.stamp(status.now, config.zone, text["months"], date_format=text["date_format"], stamp_format=text["stamp_format"])
     index = {
         **home, "months": months(records, config, text), "components": components, "status": status,
-        "banner": words["indicators"][status.indicator], "now_iso": status.now.isoformat(), "now_text": words["as_of"].format(when=now_text),
+        "banner": words["indicators"][status.indicator], "now_iso": status.now.isoformat(),
+        # No incident and no SOURCE_DATE_EPOCH: the site describes no moment, so it claims none (not "As of Jan 01, 1970").
+        "now_text": words["as_of"].format(when=now_text) if records or source_date() is not None else "",
         "active_incidents": [_open_item(r, config, text) for r in status.incidents],
         "active_maintenances": [_open_item(r, config, text) for r in status.active_maintenances],
         "upcoming_maintenances": [_open_item(r, config, text) for r in status.upcoming_maintenances],
