@@ -297,3 +297,10 @@ def test_people_read_minutes_the_exact_instant_stays_in_the_markup() -> None:
         assert not re.search(r"\b\d{2}:\d{2}:\d{2}\b", shown), re.search(r".{40}\b\d{2}:\d{2}:\d{2}\b.{10}", shown)
     assert 'datetime="2021-09-13T13:36:42+00:00"' in page
     assert json.loads(files["api/v2/incidents.json"])["incidents"][0]["started_at"] == "2021-09-13T13:36:42.000Z"
+
+
+def test_the_calendars_name_escapes_the_company_as_text() -> None:
+    """X-WR-CALNAME was written raw: a company "Co; X,Y\\" came out unescaped (found by an attack pass)."""
+    config = SiteConfig(company="Co; X,Y\\")
+    ics = render_site([load_sample(MAINTENANCE, config)], config)["maintenance.ics"]
+    assert b"X-WR-CALNAME:Co\\; X\\,Y\\\\ scheduled maintenance\r\n" in ics

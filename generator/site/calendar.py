@@ -37,14 +37,15 @@ def maintenance_records(records: list[SiteRecord]) -> list[SiteRecord]:
 
 def render_calendar(records: list[SiteRecord], config: SiteConfig) -> dict[str, bytes]:
     """``maintenance.ics``: every maintenance window, for calendar apps."""
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event, vText
 
     text = strings(config.locale, config.labels.model_dump())
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", text["site"]["calendar_title"].format(company=config.company))
+    # An X- property is written raw unless typed: as TEXT, a company's ";", "," and "\\" are escaped like SUMMARY's.
+    calendar.add("x-wr-calname", vText(text["site"]["calendar_title"].format(company=config.company)))
     for record in maintenance_records(records):
         assert record.scheduled_for is not None and record.scheduled_until is not None
         event = Event()
