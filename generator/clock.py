@@ -85,8 +85,11 @@ def iso(moment: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") and moment.tzname() in {"UTC", "Z"} else text
 
 
+LATEST_SOURCE_DATE = 253402300799  # 9999-12-31T23:59:59Z
+
+
 class SourceDateError(ValueError):
-    """``SOURCE_DATE_EPOCH`` is set but is not a whole number of seconds."""
+    """``SOURCE_DATE_EPOCH`` is set but is not a whole number of seconds, or is past the last date there is."""
 
 
 def source_date() -> datetime | None:
@@ -94,6 +97,8 @@ def source_date() -> datetime | None:
     text = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 12:
-        raise SourceDateError(f"{SOURCE_DATE_EPOCH}={text!r} is not a whole number of seconds since 1970-01-01 UTC")
+    if not text.isdigit():
+        raise SourceDateError(f"{SOURCE_DATE_EPOCH}={text[:40]!r} is not a whole number of seconds since 1970-01-01 UTC")
+    if len(text) > 12 or int(text) > LATEST_SOURCE_DATE:  # beyond 9999-12-31: no date can show it (and no int() of 10**6 digits)
+        raise SourceDateError(f"{SOURCE_DATE_EPOCH}={text[:40]!r} is after 9999-12-31 23:59:59 UTC, the last moment a date can show")
     return datetime.fromtimestamp(int(text), UTC)

@@ -154,6 +154,13 @@ def test_now_comes_from_the_input_or_source_date_epoch(monkeypatch: pytest.Monke
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(SourceDateError, match="SOURCE_DATE_EPOCH"):
         site_now([])
+    # Past the last date there is: said so (it was a ValueError traceback, or "not a whole number" for 14 digits).
+    for beyond in ("253402300800", "999999999999", "99999999999999", "9" * 5000):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", beyond)
+        with pytest.raises(SourceDateError, match="is after 9999-12-31 23:59:59 UTC"):
+            site_now([])
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "253402300799")
+    assert site_now([]) == datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 def test_hosts_get_a_headers_file_allowing_cross_origin_api_reads(files: dict[str, bytes]) -> None:
