@@ -256,6 +256,9 @@ def test_a_build_names_the_sites_company_links_posts_back_and_render_keeps_the_i
     assert 'href="index.html"' not in alone.stdout  # a post rendered on its own has no site beside it
     bad = postmortem("build", "--quiet", cwd=tmp_path, env={**__import__("os").environ, "SOURCE_DATE_EPOCH": "soon"})
     assert bad.returncode == 2 and "SOURCE_DATE_EPOCH='soon'" in bad.stderr
+    # serve answered every request with a 500 and a traceback in its log: now it refuses to start, as build does.
+    preview = postmortem("serve", "--port", "0", cwd=tmp_path, env={**__import__("os").environ, "SOURCE_DATE_EPOCH": "soon"}, timeout=60)
+    assert preview.returncode == 2 and "SOURCE_DATE_EPOCH='soon'" in preview.stderr and "Traceback" not in preview.stderr
 
 
 def test_the_home_page_and_the_report_compute_one_availability() -> None:

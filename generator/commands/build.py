@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from generator.commands.common import (
+    check_source_date,
     config_option,
     fail,
     reporting_errors,
@@ -48,12 +49,7 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     unknown = [f for f in chosen if f not in BUILD_FORMATS]
     if unknown or not chosen:
         raise click.BadParameter(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(BUILD_FORMATS)}", param_hint="--format")
-    from generator.clock import SourceDateError, source_date
-
-    try:
-        source_date()  # the site's "now"; checked before anything is read or written
-    except SourceDateError as exc:
-        raise click.UsageError(str(exc)) from None
+    check_source_date()
     from generator.model.config import load_config_or_stand_in
 
     config, root, config_problems = load_config_or_stand_in(config_path)

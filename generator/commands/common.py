@@ -54,6 +54,16 @@ def load_site_config(path: Path | None) -> tuple[SiteConfig, Path]:
         fail(exc.diagnostics)
 
 
+def check_source_date() -> None:
+    """A malformed ``SOURCE_DATE_EPOCH`` (the site's "now") is a usage error, found before anything is read or written."""
+    from generator.clock import SourceDateError, source_date
+
+    try:
+        source_date()
+    except SourceDateError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def warn_if_pdfs_are_slow() -> None:
     """WeasyPrint without libharfbuzz-subset0 is slower and not reproducible: say so once, before rendering."""
     from generator.render.pdf_engine import harfbuzz_subset_available

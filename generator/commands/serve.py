@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.common import config_option, error, templates_option
+from generator.commands.common import check_source_date, config_option, error, templates_option
 
 
 def _log(message: str) -> None:
@@ -34,6 +34,7 @@ def serve(port: int, host: str, internal: bool, config_path: Path | None, templa
 
     if config_path is not None and not config_path.is_file():
         raise click.BadParameter(f"{config_path} does not exist", param_hint="--config")
+    check_source_date()  # every page would fail on it
     state = PreviewState(config_path, templates=templates, internal=internal)
     snapshot = state.reload()
     for diagnostic in snapshot.diagnostics:
