@@ -124,6 +124,18 @@ def test_permissions_of_the_output_folder_and_files_are_kept(project: Path) -> N
         assert stat.S_IMODE((project / "output" / f"{SEED}.md").stat().st_mode) == 0o600
 
 
+def test_a_tool_file_replaced_by_a_symlink_is_written_back_with_ordinary_bits(project: Path, tmp_path: Path) -> None:
+    """The bits kept from a predecessor were a symlink's 777: a published page became world-writable (attack pass)."""
+    assert run(project, "build", "--format", "md,html").returncode == 0
+    page = project / "output" / "index.html"
+    page.unlink()
+    page.symlink_to(tmp_path / "elsewhere.html")
+    (tmp_path / "elsewhere.html").write_text("not ours", "utf-8")
+    assert run(project, "build", "--format", "md,html").returncode == 0
+    assert page.is_file() and not page.is_symlink() and stat.S_IMODE(page.stat().st_mode) & 0o022 == 0
+    assert (tmp_path / "elsewhere.html").read_text("utf-8") == "not ours"
+
+
 def test_the_output_folder_is_never_the_project_or_an_ancestor_whatever_the_working_folder(project: Path, tmp_path: Path) -> None:
     (project / "sub").mkdir()
     before = everything(tmp_path)

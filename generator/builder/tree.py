@@ -289,9 +289,12 @@ def _apply_modes(root: str, plan: _Plan) -> None:
 
 
 def _keep_mode(path: str, name: str, plan: _Plan) -> None:
-    """A tool file written anew keeps the permission bits its predecessor had (a report chmod 600 stays 600)."""
+    """A tool file written anew keeps the permission bits its predecessor had (a report chmod 600 stays 600).
+
+    Only a regular file's: a symlink put in its place has the bits 777 of every link, which a published file
+    must never take."""
     before = plan.previous.get(name)
-    if before is None:
+    if before is None or not before.is_file(follow_symlinks=False):
         return
     wanted = stat.S_IMODE(before.stat(follow_symlinks=False).st_mode)
     if stat.S_IMODE(os.lstat(path).st_mode) != wanted:
