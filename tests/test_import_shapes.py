@@ -76,3 +76,18 @@ def test_the_issues_examples_through_the_real_command(tmp_path: Path) -> None:
     assert "error: `components` must be a list, not a number" in result.stderr
     assert "error: `id` must be one word of printable text" in result.stderr
     assert not (tmp_path / "incidents").exists()
+
+
+@pytest.mark.parametrize("text, where", [
+    ('{"incidents": [{"name": "a",\n "name": "b", "status": "resolved"}]}', "2:2: error: duplicate key 'name'"),
+    ('{"page": {"id": "x"}, "page": {"id": "y"}, "incidents": []}', "1:23: error: duplicate key 'page'"),
+])
+def test_a_key_repeated_in_an_object_is_an_error_at_its_place(tmp_path: Path, text: str, where: str) -> None:
+    """``json`` keeps the last of two equal keys silently; an incident file refuses them, so an import does too."""
+    from generator.errors import InputError
+
+    path = tmp_path / "export.json"
+    path.write_text(text, "utf-8")
+    with pytest.raises(InputError) as raised:
+        read_export(path)
+    assert raised.value.diagnostics[0].format().startswith(f"{path}:{where}")

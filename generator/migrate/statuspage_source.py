@@ -80,16 +80,37 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _duplicate_keys(shown: str, text: str) -> list[Diagnostic]:
+    """Where an object repeats a key (``json`` keeps the last value silently; incident files refuse it, and so does this)."""
+    try:
+        read_yaml_text(text, shown)  # JSON is YAML: the strict reader names every repeated key at its place
+    except InputError as exc:
+        found = [d for d in exc.diagnostics if "duplicate key" in d.message]
+        if found:
+            return found
+    return [Diagnostic(shown, 1, 1, "invalid JSON: an object repeats a key")]
+
+
 def read_export(path: Path, shown: str | None = None) -> Export:
     """Parse the export and find its incidents; raise ``InputError`` for bad JSON or an unknown shape."""
     shown = shown or str(path)
     text = _decode(path, shown)
+    repeated: list[str] = []
+
+    def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        made = dict(pairs)
+        if len(made) != len(pairs):
+            repeated.append(pairs[0][0])
+        return made
+
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise InputError([Diagnostic(shown, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from None
     except (ValueError, RecursionError) as exc:
         raise InputError([Diagnostic(shown, 1, 1, f"invalid JSON: {exc}")]) from None
+    if repeated:
+        raise InputError(_duplicate_keys(shown, text))
     problems = Problems(shown, text)
     page: dict[str, object] | None = None
     components: list[dict[str, object]] = []
