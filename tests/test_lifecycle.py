@@ -214,6 +214,8 @@ def test_the_end_of_impact_is_named_for_what_it_is_in_every_document() -> None:
     assert "Planned duration 1h 30m" in home and "Duration 1h 30m" not in home
     facts = _facts(report_html(maintenance, LONDON))
     assert facts["Completed"] == "Jul 10, 2024 - 23:12 BST", "closed when the completed post says, not at the window's end"
+    picture = timeline_svg(maintenance, strings("en"), "Europe/London")
+    assert picture is not None and "Completed 23:12" in picture and "Resolved" not in picture, "the picture agrees with the facts"
     assert not {"Resolved", "Impact started", "First public update"} & set(facts), facts
 
 

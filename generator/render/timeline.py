@@ -276,7 +276,7 @@ class _Drawing:
                  posts: list[_Post], untimed_posts: int, milestones: list[tuple[datetime, str]], core: list[datetime]) -> None:
         self.view, self.t, self.zone_name = view, t, zone_name
         self.c: dict[str, Any] = t["report"]["timeline_chart"]
-        self.milestone_words: dict[str, str] = t["report"]["milestones"]
+        self.milestone_words = moment_words(view, t)
         self.bars, self.keys, self.milestones = bars, keys, milestones
         self.timed_posts, self.untimed_posts = posts, untimed_posts
         self.notes: list[str] = []
@@ -539,6 +539,14 @@ class _Drawing:
         return Picture(root.to_string(), title, desc)
 
 
+def moment_words(view: Incident, t: dict[str, Any]) -> dict[str, str]:
+    """The words of the key moments; a maintenance is completed, not resolved (as its report's facts say)."""
+    words: dict[str, str] = dict(t["report"]["milestones"])
+    if view.is_maintenance:
+        words["resolved"] = t["statuses"]["completed"]
+    return words
+
+
 def _window_title(c: dict[str, Any], label: str, start: str, end: str | None, resolved: bool) -> str:
     """A window's words: from its start to its end, "to ongoing" while open, "end not recorded" once resolved."""
     if end is None and resolved:
@@ -555,7 +563,7 @@ def _description(view: Incident, t: dict[str, Any], words: _Writer, bars: list[B
         sentences.append(_window_title(c, bar.label, words.full(bar.start), words.full(bar.end) if bar.end else None,
                                        view.is_resolved) + ".")
     for key, moment in keys:
-        sentences.append(f"{t['report']['milestones'][key]}: {words.full(moment)}.")
+        sentences.append(f"{moment_words(view, t)[key]}: {words.full(moment)}.")
     if posts:
         sentences.append(c["desc_posts"].format(count=len(posts) + untimed_posts, first=words.full(posts[0].at)))
     return " ".join(sentences)
