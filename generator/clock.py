@@ -97,7 +97,7 @@ def source_date() -> datetime | None:
     text = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # str.isdigit() also takes '١٢٣' and '²'
         raise SourceDateError(f"{SOURCE_DATE_EPOCH}={text[:40]!r} is not a whole number of seconds since 1970-01-01 UTC")
     if len(text) > 12 or int(text) > LATEST_SOURCE_DATE:  # beyond 9999-12-31: no date can show it (and no int() of 10**6 digits)
         raise SourceDateError(f"{SOURCE_DATE_EPOCH}={text[:40]!r} is after 9999-12-31 23:59:59 UTC, the last moment a date can show")

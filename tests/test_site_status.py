@@ -161,6 +161,10 @@ def test_now_comes_from_the_input_or_source_date_epoch(monkeypatch: pytest.Monke
             site_now([])
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "253402300799")
     assert site_now([]) == datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    for not_ascii in ("١٧٠٠٠٠٠٠٠٠", "²"):  # digits to str.isdigit(), not to the SOURCE_DATE_EPOCH specification
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", not_ascii)
+        with pytest.raises(SourceDateError, match="is not a whole number"):
+            site_now([])
 
 
 def test_hosts_get_a_headers_file_allowing_cross_origin_api_reads(files: dict[str, bytes]) -> None:
