@@ -80,6 +80,7 @@ def test_only_requests_naming_this_machine_are_answered(server: Server) -> None:
     ("[::1]", "::1", True), ("10.1.2.3:8000", "0.0.0.0", True), ("devbox:8000", "devbox", True),
     ("devbox:8000", "127.0.0.1", False), ("evil.com:8000", "0.0.0.0", False), ("127.0.0.1:80x", "127.0.0.1", False),
     ("[::1", "::1", False), ("localhost:8000 evil", "127.0.0.1", False), (None, "127.0.0.1", False),
+    ("localhost:٨٠٠٠", "127.0.0.1", False), ("localhost:²", "127.0.0.1", False),  # digits to str.isdigit(), not in a port
 ])
 def test_host_check(header: str | None, bound: str, allowed: bool) -> None:
     assert host_allowed(header, bound) is allowed

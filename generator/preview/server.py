@@ -167,7 +167,7 @@ def host_allowed(host_header: str | None, bound_name: str) -> bool:
     else:
         name, colon, port = host.partition(":")
         rest = colon + port
-    if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+    if rest and not (rest.startswith(":") and rest[1:].isascii() and rest[1:].isdigit()):  # not '١٢٣' or '²'
         return False
     name = name.rstrip(".")
     try:
