@@ -306,3 +306,40 @@ def test_the_calendars_name_escapes_the_company_as_text() -> None:
     config = SiteConfig(company="Co; X,Y\\")
     ics = render_site([load_sample(MAINTENANCE, config)], config)["maintenance.ics"]
     assert b"X-WR-CALNAME:Co\\; X\\,Y\\\\ scheduled maintenance\r\n" in ics
+
+
+def test_resolved_at_on_an_open_incident_is_said_and_never_shown_as_its_end(tmp_path: Path) -> None:
+    """An open incident with `resolved_at` had Markdown say "Resolved", the PDF "Impact ended" and its picture a
+    Resolved mark beside an ongoing bar; `validate` said nothing (second attack pass)."""
+    from generator.model.catalog import check_incident_text
+
+    text = ("title: Open\nimpact: major\nstatus: investigating\nstarted_at: 2024-03-09T10:00:00Z\n"
+            "resolved_at: 2024-03-09T12:00:00Z\nupdates:\n  - status: investigating\n    posted_at: 2024-03-09T10:10:00Z\n"
+            "    body: Looking.\n")
+    incident, diagnostics = check_incident_text(text, tmp_path / "open.yaml", LONDON)
+    assert incident is not None
+    assert [(d.line, d.severity) for d in diagnostics if "`resolved_at` is given but status is investigating" in d.message] == [
+        (5, "warning")]
+    assert incident.resolution is None and incident.impact_end is None
+    assert "| Impact ended | Duration |" in render_markdown(incident, LONDON) and "ongoing" in render_markdown(incident, LONDON)
+    assert _facts(report_html(incident, LONDON))["Impact ended"] == "ongoing"
+    svg = timeline_svg(incident, strings("en"), "Europe/London")
+    assert svg is not None and "tl-mark-resolved" not in svg and "ongoing" in svg
+
+
+def test_no_duration_warning_where_a_duration_is_printed(tmp_path: Path) -> None:
+    """"no `resolved_at` is given, so no duration can be computed" fired for a completed maintenance with its window and
+    for a resolved incident with a resolved post, both printing a duration (second attack pass)."""
+    from generator.model.catalog import check_incident_text
+
+    maintenance = ("title: Done\nimpact: maintenance\nstatus: completed\nscheduled_for: 2024-03-08T10:00:00Z\n"
+                   "scheduled_until: 2024-03-08T12:00:00Z\nupdates:\n  - status: completed\n    posted_at: 2024-03-08T11:50:00Z\n"
+                   "    body: Done.\n")
+    resolved = ("title: Fixed\nimpact: minor\nstatus: resolved\nstarted_at: 2024-03-08T10:00:00Z\nupdates:\n"
+                "  - status: resolved\n    posted_at: 2024-03-08T12:00:00Z\n    body: Fixed.\n")
+    unknown = resolved.replace("  - status: resolved\n    posted_at: 2024-03-08T12:00:00Z\n    body: Fixed.\n",
+                               "  - status: investigating\n    posted_at: 2024-03-08T10:20:00Z\n    body: Looking.\n")
+    for text, warned in ((maintenance, False), (resolved, False), (unknown, True)):
+        incident, diagnostics = check_incident_text(text, tmp_path / "x.yaml", LONDON)
+        assert incident is not None
+        assert any("so no duration can be computed" in d.message for d in diagnostics) is warned, text

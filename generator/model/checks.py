@@ -62,11 +62,17 @@ def _impact_start(incident: Incident) -> datetime | None:
 
 
 def _impact_end(incident: Incident) -> datetime | None:
-    """``Incident.impact_end``, also for a partly valid incident."""
+    """``Incident.impact_end``, also for a partly valid incident (invalid values are None)."""
+    if incident.impact == "maintenance" and incident.scheduled_for is not None and incident.scheduled_until is not None:
+        return incident.scheduled_until
     if incident.impact_ended_at is not None:
         return incident.impact_ended_at
     if incident.resolved_at is not None:
         return incident.resolved_at
+    closing = [u.posted_at for u in incident.updates or [] if u is not None and u.posted_at is not None
+               and u.status in {"resolved", "completed"}]
+    if incident.status in RESOLVED_STATUSES and closing:
+        return max(closing)
     ends = [w.end if w is not None else None for w in incident.impact_windows]
     return max(e for e in ends if e is not None) if ends and all(e is not None for e in ends) else None
 
@@ -114,8 +120,11 @@ def check_incident(incident: Incident, path: str, positions: Positions,
     if incident.scheduled_for and incident.scheduled_until and incident.scheduled_until < incident.scheduled_for:
         report(("scheduled_until",), "`scheduled_until` is before `scheduled_for`")
     if (incident.status in RESOLVED_STATUSES and _impact_end(incident) is None
-            and not report.any_invalid("resolved_at", "impact_ended_at", "impact_windows")):
+            and not report.any_invalid("resolved_at", "impact_ended_at", "impact_windows", "updates")):
         report(("status",), f"status is {incident.status} but no `resolved_at` is given, so no duration can be computed", "warning")
+    if incident.resolved_at is not None and incident.status is not None and incident.status not in RESOLVED_STATUSES:
+        report(("resolved_at",), f"`resolved_at` is given but status is {incident.status}: every document treats the incident as "
+               "not yet resolved until its status says so; set the status, or drop `resolved_at`", "warning")
     _check_maintenance(incident, report)
 
     names = {c.name for c in incident.components if c is not None}

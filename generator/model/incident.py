@@ -376,13 +376,12 @@ class Incident(StrictModel):
     def resolution(self) -> datetime | None:
         """When the incident was closed: ``resolved_at``, else, once it is resolved, its last ``resolved`` (or
         ``completed``) post; None while it is open, or when nothing records the moment."""
+        if not self.is_resolved:  # a `resolved_at` on an open incident is a contradiction validate warns of
+            return None
         if self.resolved_at is not None:
             return self.resolved_at
-        if self.is_resolved:
-            resolved = [u.posted_at for u in self.updates if u.status in {"resolved", "completed"}]
-            if resolved:
-                return max(resolved)
-        return None
+        resolved = [u.posted_at for u in self.updates if u.status in {"resolved", "completed"}]
+        return max(resolved) if resolved else None
 
     @property
     def impact_end_source(self) -> str | None:

@@ -68,7 +68,7 @@ def metric_rows(incident: Incident) -> tuple[Metric, ...]:
         Metric("time_to_detect", span(start, incident.detected_at), "impact_began", "detected"),
         Metric("time_to_first_update", span(start, first_update), "impact_began", "first_update"),
         Metric("time_to_mitigate", span(start, incident.mitigated_at), "impact_began", "mitigated"),
-        Metric("time_to_resolve", span(start, incident.resolved_at), "impact_began", "resolved"),
+        Metric("time_to_resolve", span(start, incident.resolved_at if incident.is_resolved else None), "impact_began", "resolved"),
     )
 
 

@@ -88,7 +88,8 @@ def _bars(view: Incident, t: dict[str, Any]) -> list[Bar]:
 
 def _key_moments(view: Incident) -> list[tuple[str, datetime]]:
     values = {"detected": view.detected_at, "mitigated": view.mitigated_at,
-              "impact_ended": view.impact_ended_at, "resolved": view.resolved_at}
+              "impact_ended": view.impact_ended_at,
+              "resolved": view.resolved_at if view.is_resolved else None}  # an open incident is not resolved yet
     return [(key, moment) for key, moment in values.items() if moment is not None and _exact(moment)]
 
 
