@@ -57,6 +57,11 @@ def test_a_bad_config_and_bad_incidents_are_reported_in_one_run(tmp_path: Path) 
                                  "or maintenance") for line in lines), (command, lines)
         assert lines[-1] == "3 error(s), 0 warning(s)", command
         assert not (tmp_path / "output").exists()
+    # A valid `company` beside a bad key is still the site's: an incident naming another is warned of in the same run.
+    (tmp_path / "postmortem.yaml").write_text("company: Other\nzone: Mars/Base\nincidents_dir: reports\n", "utf-8")
+    (tmp_path / "reports" / "a.yaml").write_text(BASE, "utf-8")
+    result = postmortem("validate", cwd=tmp_path, timeout=120)
+    assert result.returncode == 1 and "but the site's company is 'Other' (postmortem.yaml)" in result.stderr, result.stderr
 
 
 def test_a_check_that_depends_on_an_invalid_value_stays_quiet(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     if config_problems:  # nothing is built; the incidents' problems are reported with the config's, as `validate` does
         from generator.model.catalog import load_incidents
 
-        _loaded, diagnostics = load_incidents(sources, config, in_site=False)
+        _loaded, diagnostics = load_incidents(sources, config, in_site="company" in config.model_fields_set)
         fail(sorted(set(config_problems + diagnostics + refused)))
     if "pdf" in chosen:
         warn_if_pdfs_are_slow()

@@ -24,8 +24,8 @@ def validate(files: tuple[Path, ...], strict: bool, output_format: str, config_p
 
     config, root, config_problems = load_config_or_stand_in(config_path)
     sources, refused = collect_sources(files, root / config.incidents_dir, root)
-    # With a bad config, the incidents are checked against a stand-in: their company is not compared with it.
-    _loaded, diagnostics = load_incidents(sources, config, in_site=not config_problems)
+    # With a bad config, the incidents are checked against a stand-in: their company is compared only with a valid one.
+    _loaded, diagnostics = load_incidents(sources, config, in_site=not config_problems or "company" in config.model_fields_set)
     ordered = sorted(set(config_problems + diagnostics + refused))
     failed = any(d.severity == "error" or strict for d in ordered)
     if output_format == "json":
