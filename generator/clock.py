@@ -85,7 +85,7 @@ def iso(moment: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") and moment.tzname() in {"UTC", "Z"} else text
 
 
-LATEST_SOURCE_DATE = 253402300799  # 9999-12-31T23:59:59Z
+LATEST_SOURCE_DATE = 253402128000  # 9999-12-30T00:00:00Z: a day and more of headroom for zones and period ends
 
 
 class SourceDateError(ValueError):
@@ -99,6 +99,7 @@ def source_date() -> datetime | None:
         return None
     if not (text.isascii() and text.isdigit()):  # str.isdigit() also takes '١٢٣' and '²'
         raise SourceDateError(f"{SOURCE_DATE_EPOCH}={text[:40]!r} is not a whole number of seconds since 1970-01-01 UTC")
-    if len(text) > 12 or int(text) > LATEST_SOURCE_DATE:  # beyond 9999-12-31: no date can show it (and no int() of 10**6 digits)
-        raise SourceDateError(f"{SOURCE_DATE_EPOCH}={text[:40]!r} is after 9999-12-31 23:59:59 UTC, the last moment a date can show")
+    if len(text.lstrip("0")) > 12 or int(text) > LATEST_SOURCE_DATE:  # beyond 9999-12-31: no date can show it (and no int() of 10**6 digits)
+        raise SourceDateError(f"{SOURCE_DATE_EPOCH}={text[:40]!r} is after 9999-12-30 00:00 UTC, "
+                              "the last moment a build can describe (a day before the calendar ends)")
     return datetime.fromtimestamp(int(text), UTC)

@@ -51,8 +51,10 @@ def describe(policy: AvailabilityPolicy, words: dict[str, Any] | None = None) ->
 
 
 def status_in(incident: Incident, component: str) -> str:
-    """The component's status in this incident: the worst one posted for it, else the impact's."""
-    posted = [t.new_status for u in incident.updates for t in u.components if t.component.casefold() == component.casefold()]
+    """The component's status in this incident: the worst one posted for it (a post that sets it back to operational
+    names, as ``old_status``, the status it had), else the impact's."""
+    posted = [status for u in incident.updates for t in u.components if t.component.casefold() == component.casefold()
+              for status in (t.old_status, t.new_status) if status is not None]
     if incident.is_maintenance:
         return "under_maintenance"
     if posted:
@@ -64,6 +66,17 @@ def weight_of(status: str, policy: AvailabilityPolicy) -> float:
     if status == "under_maintenance":
         return policy.weights.under_maintenance if policy.count_maintenance else 0.0
     return float(getattr(policy.weights, status, 0.0))
+
+
+def open_window_end(incident: Incident) -> datetime | None:
+    """Where an impact window without an end stops: when the impact ended (``Incident.impact_end``), else, for a
+    resolved incident that recorded no end, at its last post; None while it is still going on."""
+    if incident.impact_end is not None:
+        return incident.impact_end
+    if incident.is_resolved:
+        posted = [u.posted_at for u in incident.updates]
+        return max(posted) if posted else incident.impact_start
+    return None
 
 
 def policy_region(label: str, policy: AvailabilityPolicy) -> str | None:

@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from generator.model.availability import Stretch, policy_region, region_count, status_in, weight_of, weighted_downtime
+from generator.model.availability import (
+    Stretch,
+    open_window_end,
+    policy_region,
+    region_count,
+    status_in,
+    weight_of,
+    weighted_downtime,
+)
 from generator.model.config import AvailabilityPolicy
 from generator.model.incident import Incident
 from generator.report.gather import ReportIncident
@@ -34,11 +42,11 @@ def stretches(incident: Incident, period_start: datetime, period_end: datetime,
     """Per component (display name), when this incident weighed on it inside the period.
 
     A window without components covers every component of the incident; an incident without
-    windows covers them from its impact start to its end; a window still open ends with the
-    incident, or with the period when the incident is not over.
+    windows covers them from its impact start to its end; a window still open ends where
+    ``open_window_end`` says, or with the period when the incident is still going on.
     """
     by_name = {c.name: c.display_name for c in incident.components}
-    fallback_end = incident.impact_end or period_end
+    fallback_end = open_window_end(incident) or period_end  # the site's uptime ends open windows the same way
     spans: list[tuple[list[str], datetime, datetime, str | None]] = []
     if incident.is_maintenance and incident.scheduled_for is not None and not incident.impact_windows:
         spans.append((list(by_name), incident.scheduled_for, incident.scheduled_until or fallback_end, None))

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from generator.i18n import strings
-from generator.model.availability import policy_region, status_in, weight_of
+from generator.model.availability import open_window_end, policy_region, status_in, weight_of
 from generator.model.config import AvailabilityPolicy, SiteConfig
 from generator.model.incident import RESOLVED_STATUSES
 from generator.model.metrics import compute_metrics
@@ -146,7 +146,7 @@ def impact_spans(item: SiteIncident, policy: AvailabilityPolicy) -> tuple[Span, 
     view = item.view
     every = [(c.group, c.name) for c in view.components]
     weights = {(c.group, c.name): weight_of(status_in(view, c.name), policy) for c in view.components}
-    closed = (item.end or item.updated) if item.resolved else None  # a finished incident's open windows end with it
+    closed = open_window_end(view)  # where an open window stops, as the report's availability has it
     spans: list[Span] = []
     for window in view.impact_windows:
         named = [(c.group, c.name) for name in window.components if (c := component_of(view, name)) is not None]
