@@ -180,3 +180,19 @@ def test_update_bodies_are_the_sanitised_html_a_status_page_stores() -> None:
     assert updates[0]["body"] == ('<p>We <strong>rolled back</strong> the <a rel="nofollow noopener" href="https://example.com/d">deploy</a>.</p>'
                                   "<p>Second paragraph.</p>")
     assert updates[1]["body"] == "Looking <em>now</em>."  # a lone paragraph unwrapped, as real exports store it
+
+
+def test_an_update_of_unknown_time_carries_the_status_in_force_where_the_site_shows_it(tmp_path: Any) -> None:
+    """An "update" posted at an unknown time sorts where it was written (newest first in the file): the API gave it
+    the status of the post the site shows after it (found by an attack pass)."""
+    from generator.model.catalog import check_incident_text
+
+    text = ("title: Unknown update\nimpact: major\nstatus: monitoring\nzone: UTC\nstarted_at: 2024-03-09T10:00:00Z\nupdates:\n"
+            "  - status: update\n    posted_at: unknown\n    body: Still watching.\n"
+            "  - status: monitoring\n    posted_at: 2024-03-09T11:00:00Z\n    body: Fix out.\n"
+            "  - status: identified\n    posted_at: 2024-03-09T10:30:00Z\n    body: Found it.\n")
+    incident, diagnostics = check_incident_text(text, tmp_path / "2024-03-09-unknown-update.yaml", SiteConfig())
+    assert incident is not None, diagnostics
+    api = json.loads(render_site([incident], SiteConfig())["api/v2/incidents.json"])["incidents"][0]
+    assert [(u["status"], u["body"]) for u in api["incident_updates"]] == [
+        ("monitoring", "Still watching."), ("monitoring", "Fix out."), ("identified", "Found it.")]

@@ -83,7 +83,9 @@ def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
     """One incident's API document, except what ``ApiBuilder.incident`` adds: ``page_id`` (an export sets
     its own) and ``components``, whose statuses depend on every incident."""
     view = item.view
-    chronological = [u for _, u in sorted(enumerate(view.updates), key=lambda pair: (pair[1].posted_at, pair[0]))]
+    # The order the site shows, oldest first: an "unknown" time sorts by its rank, as in ``Incident.updates_newest_first``.
+    chronological = [u for _, u in sorted(enumerate(view.updates),
+                                          key=lambda pair: (pair[1].posted_at, getattr(pair[1].posted_at, "rank", 0), pair[0]))]
     seen: dict[tuple[str, str], int] = {}
     updates = []
     # Statuspage has no "update" status: a post that changes nothing carries the status in force (the page shows
