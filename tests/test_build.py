@@ -16,7 +16,7 @@ import pytest
 from generator.builder.options import BuildOptions
 from generator.builder.orchestrator import MIN_POOL_JOBS, build
 from generator.model.config import SiteConfig
-from tests.conftest import INCIDENTS, SEED_IDS, postmortem
+from tests.conftest import INCIDENTS, SEED_IDS, TESTS, postmortem
 
 FIRST, SECOND = SEED_IDS
 
@@ -61,7 +61,7 @@ def test_pdfs_are_identical_serial_and_on_the_recycled_pool(tmp_path: Path) -> N
 
 
 def test_builds_are_byte_identical_across_file_order_time_zone_and_hash_seed(tmp_path: Path) -> None:
-    """Every sample incident and the repository's site config (feeds and sitemap with absolute URLs), built by two
+    """Every sample incident, the two transcriptions and the repository's site config (feeds and sitemap with absolute URLs), built by two
     real interpreters at different moments, in different zones, with different hash seeds, file orders and job counts.
 
     PDF bytes across processes, zones and hash seeds: test_pdf_engine.py; across job counts: the test above.
@@ -70,6 +70,10 @@ def test_builds_are_byte_identical_across_file_order_time_zone_and_hash_seed(tmp
     for name in ("a", "b"):
         project = tmp_path / name
         shutil.copytree(INCIDENTS, project / "incidents")
+        # The real postmortems too (milestones, a day across midnight), under file names that are their ids.
+        for transcription, incident_id in (("cloudflare", "2019-07-02-cloudflare-waf-cpu-exhaustion"),
+                                           ("github", "2018-10-21-github-mysql-failover")):
+            shutil.copy(TESTS / "inputs" / "fidelity" / f"{transcription}.yaml", project / "incidents" / f"{incident_id}.yaml")
         shutil.copy(INCIDENTS.parent / "postmortem.yaml", project)
         projects.append(project)
     files = sorted(path.relative_to(projects[0]).as_posix() for path in (projects[0] / "incidents").glob("*.yaml"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import INCIDENTS, SEED_IDS, postmortem
+from tests.conftest import INCIDENTS, SEED_IDS, TESTS, postmortem
 from tests.shared_pdfs import pdf_text
 
 
@@ -30,14 +30,15 @@ def test_a_built_pdf_names_the_sites_company(tmp_path: Path) -> None:
 
 def test_a_built_status_post_is_headed_by_the_sites_company_and_a_rendered_one_by_its_own(tmp_path: Path) -> None:
     (tmp_path / "incidents").mkdir()
-    source = INCIDENTS / "2019-07-02-cloudflare-waf-cpu-exhaustion.yaml"  # its own company: Cloudflare
-    shutil.copy(source, tmp_path / "incidents")
+    source = TESTS / "inputs" / "fidelity" / "cloudflare.yaml"  # its own company: Cloudflare
+    shutil.copy(source, tmp_path / "incidents" / "2019-07-02-cloudflare-waf-cpu-exhaustion.yaml")
+    source = tmp_path / "incidents" / "2019-07-02-cloudflare-waf-cpu-exhaustion.yaml"
     (tmp_path / "postmortem.yaml").write_text("company: Example Site Inc.\n", "utf-8")
     result = postmortem("build", "--format", "html", cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr
     # The file names a company the built post will not show: the build says so at the value, once.
     warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
-    assert warnings == [f"{tmp_path / 'incidents' / source.name}:9:10: warning: `company` is 'Cloudflare' but the site's company is "
+    assert warnings == [f"{source}:10:10: warning: `company` is 'Cloudflare' but the site's company is "
                         "'Example Site Inc.' (postmortem.yaml): a build names 'Example Site Inc.' on this incident's pages, "
                         "post and report, and only `postmortem render` names 'Cloudflare'; set `company` in postmortem.yaml, "
                         "or leave it out here"]

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from generator.i18n import strings
+from generator.model.catalog import load_incident
 from generator.model.config import SiteConfig
 from generator.model.incident import Incident
 from generator.model.visibility import public_view
@@ -207,9 +208,11 @@ def test_milestones_of_the_incident_timeline_get_a_lane() -> None:
 
 
 def test_words_inside_the_plot_sit_on_the_background_so_guide_lines_stop_at_them() -> None:
-    """The Cloudflare sample's milestones sit on the response's guide lines: each label inside the plot
+    """The Cloudflare transcription's milestones sit on the response's guide lines: each label inside the plot
     (milestones, post times, a bar's span) has a patch of background under its whole width."""
-    root = picture(load_sample("2019-07-02-cloudflare-waf-cpu-exhaustion"))
+    incident, _warnings = load_incident(TESTS / "inputs" / "fidelity" / "cloudflare.yaml", SiteConfig())
+    assert incident is not None
+    root = picture(incident)
     guides = [float(line.get("x1")) for g in groups(root, "tl-guides") for line in g.iter(f"{NS}line")]  # type: ignore[arg-type]
     crossed = 0
     for cls in ("tl-milestone", "tl-post", "tl-bar"):
