@@ -212,6 +212,9 @@ def test_the_end_of_impact_is_named_for_what_it_is_in_every_document() -> None:
     assert "Planned duration: 1h 30m" in " ".join(render_text(announced, LONDON).split())
     home = render_site([announced], LONDON)["index.html"].decode()
     assert "Planned duration 1h 30m" in home and "Duration 1h 30m" not in home
+    under_way = _view(maintenance, status="in_progress", resolved_at=None,
+                      updates=[u for u in maintenance.updates if u.status in {"scheduled", "in_progress"}])
+    assert _facts(report_html(under_way, LONDON))["Planned duration"] == "1h 30m", "not over: still a plan"
     facts = _facts(report_html(maintenance, LONDON))
     assert facts["Completed"] == "Jul 10, 2024 - 23:12 BST", "closed when the completed post says, not at the window's end"
     picture = timeline_svg(maintenance, strings("en"), "Europe/London")

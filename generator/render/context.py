@@ -153,6 +153,12 @@ def audience_view(incident: Incident, internal: bool) -> Incident:
 _contexts: IdentityMemo[dict[str, Any]] = IdentityMemo(16)
 
 
+def duration_label(view: Incident, text: dict[str, Any]) -> str:
+    """"Planned duration" for a maintenance not yet completed (its window's length is a plan), else "Duration"."""
+    planned = view.is_maintenance and view.status in {"scheduled", "in_progress", "verifying"}
+    return str(text["fields"]["planned_duration" if planned else "duration"])
+
+
 def build_context(incident: Incident, config: SiteConfig, *, internal: bool) -> dict[str, Any]:
     """A fresh dict each call (callers add to it), computed once per incident, config and audience."""
     view = audience_view(incident, internal)  # free when ``incident`` already is a public view
@@ -187,8 +193,7 @@ def _build_context(view: Incident, config: SiteConfig, *, internal: bool) -> dic
         "incident": view,
         "maintenance_window": window,
         "end_label": text["fields"]["resolved"] if resolved_end else text["report"]["impact_ended"],
-        # A maintenance still "scheduled" has not happened: its window's length is a plan, not a duration.
-        "duration_label": text["fields"]["planned_duration" if view.is_maintenance and view.status == "scheduled" else "duration"],
+        "duration_label": duration_label(view, text),
         "first_update": first_public_update(view),
         # Internal outputs show the sections before they are public: say so, so nobody pastes them as published.
         "postmortem_draft": internal and not view.postmortem_is_published,  # (start text, end text) in the display zone, for a maintenance

@@ -23,6 +23,7 @@ from generator.model.config import AvailabilityPolicy, SiteConfig
 from generator.model.incident import RESOLVED_STATUSES
 from generator.model.metrics import compute_metrics
 from generator.render import formatting
+from generator.render.context import duration_label
 from generator.render.markdown import markdown_to_html
 from generator.site.incident import SiteIncident, component_of, date_range
 from generator.site.statuspage import incident_document
@@ -108,8 +109,7 @@ def list_entry(item: SiteIncident, config: SiteConfig, text: dict[str, Any] | No
         start_iso=formatting.iso(item.start),
         duration=formatting.duration(span) if span is not None else "",
         sentence=item.sentence,
-        # A maintenance still "scheduled" has not happened: its window's length is a plan, not a duration.
-        duration_label=text["fields"]["planned_duration" if view.is_maintenance and view.status == "scheduled" else "duration"],
+        duration_label=duration_label(view, text),
     )
 
 
