@@ -139,6 +139,11 @@ def test_a_clock_change_with_no_room_above_the_plot_is_said_under_the_legend() -
     marked = [t.text for g in groups(root, "tl-clock-change") for t in g.iter(f"{NS}text")]
     notes = [t.text for g in groups(root, "tl-note") for t in g.iter(f"{NS}text")]
     assert marked == [] and "Clocks go back: BST → GMT (Oct 31, 2021 - 01:00 GMT)" in notes
+    # So is every key moment whose label found no room: each is in words somewhere, above the plot or below it.
+    for mark in groups(root, "tl-mark"):
+        labelled = [t.text for t in mark.iter(f"{NS}text")]
+        assert labelled or any(note and note.startswith(title(mark)) for note in notes), title(mark)
+    assert any(not list(mark.iter(f"{NS}text")) for mark in groups(root, "tl-mark")), "the header really was full"
 
 
 def test_the_sample_across_the_clock_change_shows_both_abbreviations() -> None:

@@ -324,6 +324,8 @@ class _Drawing:
             placed = self.labels.place(x - 4, label, 9.5)
             if placed is not None:
                 _text(mark, placed[1], y + 4 + placed[0] * 11, label, size=9.5)
+            else:  # no room above the plot: said under the legend (a PDF shows no tooltip)
+                self.notes.append(f"{self.milestone_words[key]}: {words.full(moment)}")
             self.guide_lines.append((x, f"tl-guide tl-guide-{key}", "4 3"))
         self.y = lane_y + 14
         self.plot_top = lane_y + 8
