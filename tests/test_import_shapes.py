@@ -81,6 +81,8 @@ def test_the_issues_examples_through_the_real_command(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text, where", [
     ('{"incidents": [{"name": "a",\n "name": "b", "status": "resolved"}]}', "2:2: error: duplicate key 'name'"),
     ('{"page": {"id": "x"}, "page": {"id": "y"}, "incidents": []}', "1:23: error: duplicate key 'page'"),
+    # A key the YAML reader refuses before it can place the repeat: the message still names the key.
+    ('{"incidents": [], "a\u202e": 1, "a\u202e": 2}', "1:1: error: invalid JSON: an object repeats the key 'a\\u202e'"),
 ])
 def test_a_key_repeated_in_an_object_is_an_error_at_its_place(tmp_path: Path, text: str, where: str) -> None:
     """``json`` keeps the last of two equal keys silently; an incident file refuses them, so an import does too."""

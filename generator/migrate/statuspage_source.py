@@ -80,7 +80,7 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _duplicate_keys(shown: str, text: str) -> list[Diagnostic]:
+def _duplicate_keys(shown: str, text: str, key: str) -> list[Diagnostic]:
     """Where an object repeats a key (``json`` keeps the last value silently; incident files refuse it, and so does this)."""
     try:
         read_yaml_text(text, shown)  # JSON is YAML: the strict reader names every repeated key at its place
@@ -88,7 +88,7 @@ def _duplicate_keys(shown: str, text: str) -> list[Diagnostic]:
         found = [d for d in exc.diagnostics if "duplicate key" in d.message]
         if found:
             return found
-    return [Diagnostic(shown, 1, 1, "invalid JSON: an object repeats a key")]
+    return [Diagnostic(shown, 1, 1, f"invalid JSON: an object repeats the key {key[:80]!r}")]
 
 
 def read_export(path: Path, shown: str | None = None) -> Export:
@@ -100,7 +100,8 @@ def read_export(path: Path, shown: str | None = None) -> Export:
     def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
         made = dict(pairs)
         if len(made) != len(pairs):
-            repeated.append(pairs[0][0])
+            seen: set[str] = set()
+            repeated.append(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
         return made
 
     try:
@@ -110,7 +111,7 @@ def read_export(path: Path, shown: str | None = None) -> Export:
     except (ValueError, RecursionError) as exc:
         raise InputError([Diagnostic(shown, 1, 1, f"invalid JSON: {exc}")]) from None
     if repeated:
-        raise InputError(_duplicate_keys(shown, text))
+        raise InputError(_duplicate_keys(shown, text, repeated[0]))
     problems = Problems(shown, text)
     page: dict[str, object] | None = None
     components: list[dict[str, object]] = []
