@@ -446,7 +446,8 @@ _PERIOD_REPORT_EN: dict[str, Any] = {
     "clipped": " up to the build date ({when})",
     "policy": {
         "sentence": "Policy “{name}”: downtime weights {weights}, {maintenance}; {regional}.",
-        "weight": "{status} {percent}", "statuses": {"major_outage": "major outage", "partial_outage": "partial outage",
+        "percent": "{value}%", "weight": "{status} {percent}",
+        "statuses": {"major_outage": "major outage", "partial_outage": "partial outage",
                                                      "degraded_performance": "degraded performance"},
         "maintenance": "maintenance {percent}", "maintenance_not_counted": "maintenance not counted",
         "whole_component": "a window counts for the whole component",
@@ -555,7 +556,8 @@ _PERIOD_REPORT_DE: dict[str, Any] = {
     "clipped": " bis zum Erstellungsdatum ({when})",
     "policy": {
         "sentence": "Regel „{name}“: Gewichte der Ausfallzeit {weights}, {maintenance}; {regional}.",
-        "weight": "{status} {percent}", "statuses": {"major_outage": "schwerer Ausfall", "partial_outage": "Teilausfall",
+        "percent": "{value}\u00a0%", "weight": "{status} {percent}",
+        "statuses": {"major_outage": "schwerer Ausfall", "partial_outage": "Teilausfall",
                                                      "degraded_performance": "eingeschränkte Leistung"},
         "maintenance": "Wartung {percent}", "maintenance_not_counted": "Wartung nicht gezählt",
         "whole_component": "ein Zeitraum zählt für die ganze Komponente",
@@ -666,7 +668,8 @@ _PERIOD_REPORT_FR: dict[str, Any] = {
     "clipped": " jusqu'à la date de production ({when})",
     "policy": {
         "sentence": "Règle « {name} » : poids de l'indisponibilité {weights}, {maintenance} ; {regional}.",
-        "weight": "{status} {percent}", "statuses": {"major_outage": "panne majeure", "partial_outage": "panne partielle",
+        "percent": "{value}\u00a0%", "weight": "{status} {percent}",
+        "statuses": {"major_outage": "panne majeure", "partial_outage": "panne partielle",
                                                      "degraded_performance": "performances dégradées"},
         "maintenance": "maintenance {percent}", "maintenance_not_counted": "maintenance non comptée",
         "whole_component": "une période compte pour tout le composant",

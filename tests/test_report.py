@@ -485,3 +485,17 @@ def test_counts_are_printed_over_the_bars_while_the_months_fit() -> None:
                                       if any((m.near_misses if key == "near_miss" else m.by_impact[key]) for m in report.counts.months))
     labels = re.findall(r'<text [^>]*text-anchor="middle"[^>]*>(\d+)</text>', svg)
     assert sorted(map(int, labels)) == sorted(v for m in report.counts.months for v in (*m.by_impact.values(), m.near_misses) if v)
+
+
+def test_a_region_listed_twice_is_refused_and_policy_percentages_follow_the_locale() -> None:
+    """[EU, eu] counted the one real region as half the component; German and French write "100 %" (attack pass)."""
+    from pydantic import ValidationError
+
+    from generator.i18n import strings
+    from generator.model.config import AvailabilityPolicy
+
+    with pytest.raises(ValidationError, match="regions: 'eu' is listed twice"):
+        AvailabilityPolicy(regional_windows="by_region", regions=["EU", "eu"])
+    assert "100%" in describe(AvailabilityPolicy())
+    for locale in ("de", "fr"):
+        assert "100\u00a0%" in describe(AvailabilityPolicy(), strings(locale)["period_report"]), locale

@@ -41,9 +41,13 @@ def describe(policy: AvailabilityPolicy, words: dict[str, Any] | None = None) ->
 
     said = (words or strings("en")["period_report"])["policy"]
     w = policy.weights
-    parts = [said["weight"].format(status=said["statuses"][status], percent=f"{getattr(w, status):.0%}")
+
+    def percent(weight: float) -> str:  # "100%" in English, "100 %" in German and French
+        return str(said["percent"]).format(value=f"{weight * 100:.0f}")
+
+    parts = [said["weight"].format(status=said["statuses"][status], percent=percent(getattr(w, status)))
              for status in ("major_outage", "partial_outage", "degraded_performance")]
-    maintenance = (said["maintenance"].format(percent=f"{w.under_maintenance:.0%}") if policy.count_maintenance
+    maintenance = (said["maintenance"].format(percent=percent(w.under_maintenance)) if policy.count_maintenance
                    else said["maintenance_not_counted"])
     regional = (said["whole_component"] if policy.regional_windows == "whole_component"
                 else said["by_region"].format(count=len(policy.regions), regions=", ".join(policy.regions)))

@@ -68,6 +68,10 @@ class AvailabilityPolicy(StrictModel):
     def _regions_given_for_by_region(self) -> AvailabilityPolicy:
         if self.regional_windows == "by_region" and not self.regions:
             raise ValueError("regional_windows: by_region needs `regions`, the regions a component is served from")
+        folded = [r.casefold() for r in self.regions]
+        if len(set(folded)) != len(folded):  # [EU, eu] would count the one real region as half the component
+            raise ValueError(f"regions: {next(r for i, r in enumerate(self.regions) if folded[i] in folded[:i])!r} is listed "
+                             "twice (names are compared without case)")
         return self
 
 
