@@ -49,3 +49,17 @@ def test_a_built_status_post_is_headed_by_the_sites_company_and_a_rendered_one_b
     assert rendered.returncode == 0, rendered.stderr
     assert '<header class="site-header"><p>Cloudflare</p></header>' in rendered.stdout
     assert "warning" not in rendered.stderr  # render names the file's own company: nothing to warn about
+
+
+def test_the_same_company_typed_with_other_accents_is_not_another_company(tmp_path: Path) -> None:
+    """"Café" typed as e + combining accent against "Café" typed as é: the same name, no warning (attack pass)."""
+    from generator.model.catalog import load_incident
+    from generator.model.config import SiteConfig
+
+    path = tmp_path / "2024-01-01-x.yaml"
+    path.write_text("title: x\ncompany: Cafe\u0301\nimpact: minor\nstatus: resolved\nstarted_at: 2024-01-01T00:00:00Z\n"
+                    "resolved_at: 2024-01-01T01:00:00Z\n", "utf-8")
+    _incident, diagnostics = load_incident(path, SiteConfig(company="Caf\u00e9"))
+    assert [d.message for d in diagnostics] == []
+    _incident, diagnostics = load_incident(path, SiteConfig(company="Cafe"))
+    assert len([d for d in diagnostics if "but the site's company is 'Cafe'" in d.message]) == 1

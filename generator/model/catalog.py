@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from unicodedata import normalize
 
 from generator.errors import Diagnostic, InputError
 from generator.load import Document, read_yaml, read_yaml_text
@@ -43,8 +44,8 @@ def _fill_defaults(document: Document, config: SiteConfig) -> None:
 def _other_company(incident: Incident | None, document: Document, config: SiteConfig) -> list[Diagnostic]:
     """A warning when the file names a company that is not the site's: every built page, post and report of it
     names the site's company (one company per site), so what the file says would silently not be shown."""
-    if incident is None or incident.company is None or incident.company == config.company:
-        return []
+    if incident is None or incident.company is None or normalize("NFC", incident.company) == normalize("NFC", config.company):
+        return []  # the same name, whichever way its accents were typed
     where = "postmortem.yaml" if "company" in config.model_fields_set else "the default: postmortem.yaml sets none"
     message = (f"`company` is {incident.company!r} but the site's company is {config.company!r} ({where}): a build names "
                f"{config.company!r} on this incident's pages, post and report, and only `postmortem render` names "
