@@ -7,7 +7,7 @@ from datetime import date, datetime
 from generator.errors import Diagnostic, Severity
 from generator.load import Positions
 from generator.model.ids import RESERVED_IDS
-from generator.model.incident import INCIDENT_STEPS, MAINTENANCE_STATUSES, RESOLVED_STATUSES, Incident
+from generator.model.incident import CLOSING_STATUSES, INCIDENT_STEPS, MAINTENANCE_STATUSES, RESOLVED_STATUSES, Incident
 from generator.model.references import reference_problems, text_position
 from generator.model.types import precision
 from generator.model.work import work_problems
@@ -70,7 +70,7 @@ def _impact_end(incident: Incident) -> datetime | None:
     if incident.resolved_at is not None:
         return incident.resolved_at
     closing = [u.posted_at for u in incident.updates or [] if u is not None and u.posted_at is not None
-               and u.status in {"resolved", "completed"}]
+               and u.status in CLOSING_STATUSES]
     if incident.status in RESOLVED_STATUSES and closing:
         return max(closing)
     ends = [w.end if w is not None else None for w in incident.impact_windows]

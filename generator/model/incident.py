@@ -51,6 +51,7 @@ OPEN_INCIDENT_STATUSES = frozenset({"investigating", "identified", "monitoring"}
 RUNNING_MAINTENANCE_STATUSES = frozenset({"in_progress", "verifying"})  # a maintenance under way
 OPEN_STATUSES = OPEN_INCIDENT_STATUSES | RUNNING_MAINTENANCE_STATUSES  # a resolution counts only after the last post of these
 RESOLVED_STATUSES = frozenset({"resolved", "postmortem", "completed"})
+CLOSING_STATUSES = frozenset({"resolved", "completed"})  # the posts that close an incident or a maintenance
 # The fields that make up the postmortem: public only once it is published (see ``postmortem_is_published``).
 POSTMORTEM_FIELDS = ("summary", "impact_figures", "data_loss", "trigger", "detection", "root_cause", "contributing_factors",
                      "problems", "mitigation", "timeline", "next_steps", "action_items", "lessons_learned", "lessons",
@@ -380,7 +381,7 @@ class Incident(StrictModel):
             return None
         if self.resolved_at is not None:
             return self.resolved_at
-        resolved = [u.posted_at for u in self.updates if u.status in {"resolved", "completed"}]
+        resolved = [u.posted_at for u in self.updates if u.status in CLOSING_STATUSES]
         return max(resolved) if resolved else None
 
     @property
@@ -400,11 +401,16 @@ class Incident(StrictModel):
         return next((u for u in self.updates if u.status == "postmortem"), None)
 
     @property
+    def updates_in_order(self) -> list[Update]:
+        """Every posted update, the postmortem included, oldest first: an "unknown" time sorts by its rank, equal
+        times by their place in the file."""
+        ordered = sorted(enumerate(self.updates), key=lambda pair: (pair[1].posted_at, getattr(pair[1].posted_at, "rank", 0), pair[0]))
+        return [u for _, u in ordered]
+
+    @property
     def updates_newest_first(self) -> list[Update]:
-        """Posted updates other than the postmortem, newest first (stable for equal times)."""
-        ordered = sorted(enumerate(self.updates), key=lambda pair: (pair[1].posted_at, getattr(pair[1].posted_at, "rank", 0), pair[0]),
-                         reverse=True)
-        return [u for _, u in ordered if u.status != "postmortem"]
+        """Posted updates other than the postmortem, newest first (``updates_in_order`` reversed)."""
+        return [u for u in reversed(self.updates_in_order) if u.status != "postmortem"]
 
     @property
     def has_postmortem_sections(self) -> bool:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from generator.model.config import SiteConfig
-from generator.model.incident import OPEN_STATUSES
+from generator.model.incident import CLOSING_STATUSES, OPEN_STATUSES
 from generator.render.markdown import map_text_outside_pre, markdown_to_html
 from generator.site.addresses import absolute, component_code, incident_path, short_id
 from generator.site.incident import SiteIncident, component_of
@@ -66,7 +66,7 @@ def status_times(item: SiteIncident) -> tuple[datetime, datetime | None, datetim
     resolved_at: datetime | None = None
     if item.resolved:
         last_open = max((at for at, status in posts if status in OPEN_STATUSES), default=None)
-        final = [at for at, status in posts if status in {"resolved", "completed"} and (last_open is None or at >= last_open)]
+        final = [at for at, status in posts if status in CLOSING_STATUSES and (last_open is None or at >= last_open)]
         if final:
             resolved_at = min(final)
         else:
@@ -83,9 +83,7 @@ def incident_document(item: SiteIncident, config: SiteConfig) -> dict[str, Any]:
     """One incident's API document, except what ``ApiBuilder.incident`` adds: ``page_id`` (an export sets
     its own) and ``components``, whose statuses depend on every incident."""
     view = item.view
-    # The order the site shows, oldest first: an "unknown" time sorts by its rank, as in ``Incident.updates_newest_first``.
-    chronological = [u for _, u in sorted(enumerate(view.updates),
-                                          key=lambda pair: (pair[1].posted_at, getattr(pair[1].posted_at, "rank", 0), pair[0]))]
+    chronological = view.updates_in_order  # the order the site shows them in, oldest first
     seen: dict[tuple[str, str], int] = {}
     updates = []
     # Statuspage has no "update" status: a post that changes nothing carries the status in force (the page shows
