@@ -50,14 +50,14 @@ def build(files: tuple[Path, ...], out_dir: Path, formats: str, internal: bool, 
     if unknown or not chosen:
         raise click.BadParameter(f"unknown format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(BUILD_FORMATS)}", param_hint="--format")
     check_source_date()
-    from generator.model.config import load_config_or_stand_in
+    from generator.model.config import compares_company, load_config_or_stand_in
 
     config, root, config_problems = load_config_or_stand_in(config_path)
     sources, refused = collect_sources(files, root / config.incidents_dir, root)
     if config_problems:  # nothing is built; the incidents' problems are reported with the config's, as `validate` does
         from generator.model.catalog import load_incidents
 
-        _loaded, diagnostics = load_incidents(sources, config, in_site="company" in config.model_fields_set)
+        _loaded, diagnostics = load_incidents(sources, config, in_site=compares_company(config, config_problems))
         fail(sorted(set(config_problems + diagnostics + refused)))
     if "pdf" in chosen:
         warn_if_pdfs_are_slow()

@@ -20,12 +20,11 @@ def validate(files: tuple[Path, ...], strict: bool, output_format: str, config_p
     """Check incident files; print every problem as path:line:col and exit 1 if any."""
     from generator.load.sources import collect_sources
     from generator.model.catalog import load_incidents
-    from generator.model.config import load_config_or_stand_in
+    from generator.model.config import compares_company, load_config_or_stand_in
 
     config, root, config_problems = load_config_or_stand_in(config_path)
     sources, refused = collect_sources(files, root / config.incidents_dir, root)
-    # With a bad config, the incidents are checked against a stand-in: their company is compared only with a valid one.
-    _loaded, diagnostics = load_incidents(sources, config, in_site=not config_problems or "company" in config.model_fields_set)
+    _loaded, diagnostics = load_incidents(sources, config, in_site=compares_company(config, config_problems))
     ordered = sorted(set(config_problems + diagnostics + refused))
     failed = any(d.severity == "error" or strict for d in ordered)
     if output_format == "json":

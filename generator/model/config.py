@@ -145,6 +145,12 @@ def load_config_or_stand_in(path: Path | None) -> tuple[SiteConfig, Path, list[D
     return config, root, []
 
 
+def compares_company(config: SiteConfig, problems: list[Diagnostic]) -> bool:
+    """Whether incidents' companies are compared with ``config``'s: always for a valid config (its company or the
+    default), for a stand-in only when its `company` key itself was valid."""
+    return not problems or "company" in config.model_fields_set
+
+
 def _stand_in(path: Path | None) -> SiteConfig:
     """The keys of the config file that are valid each on its own, as a config (the defaults when none is)."""
     from pydantic import ValidationError
