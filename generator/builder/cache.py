@@ -136,13 +136,6 @@ class Seal:
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024  # ~40x the index of 10,000 incidents; a bigger file is not read
 MAX_OBJECT_BYTES = 256 * 1024 * 1024  # far above any output; a bigger blob is never loaded (SQLite gives its length alone)
-
-
-def _blob(digest: str, value: object) -> bytes:
-    """A stored object's bytes; anything else in its place (text, a number) makes the cache unusable."""
-    if not isinstance(value, bytes):
-        raise CacheCorruptError(f"object {digest[:16]}… is not stored as bytes")
-    return value
 BYTECODE_DIR = "jinja"
 _PROFILE_FILES = (INDEX, "index.json", STORE, f"{STORE}-journal", f"{STORE}-wal", f"{STORE}-shm")
 _TABLES = {
@@ -151,6 +144,13 @@ _TABLES = {
     ("table", "models", "models", "CREATE TABLE models (key TEXT PRIMARY KEY, data BLOB NOT NULL)"),
     ("index", "sqlite_autoindex_models_1", "models", None),
 }
+
+
+def _blob(digest: str, value: object) -> bytes:
+    """A stored object's bytes; anything else in its place (text, a number) makes the cache unusable."""
+    if not isinstance(value, bytes):
+        raise CacheCorruptError(f"object {digest[:16]}… is not stored as bytes")
+    return value
 
 
 def _lstat_mode(path: Path) -> int | None:

@@ -565,8 +565,9 @@ def _description(view: Incident, t: dict[str, Any], words: _Writer, bars: list[B
     for bar in bars[:MAX_BARS]:
         sentences.append(_window_title(c, bar.label, words.full(bar.start), words.full(bar.end) if bar.end else None,
                                        view.is_resolved) + ".")
+    said = moment_words(view, t)
     for key, moment in keys:
-        sentences.append(f"{moment_words(view, t)[key]}: {words.full(moment)}.")
+        sentences.append(f"{said[key]}: {words.full(moment)}.")
     if posts:
         sentences.append(c["desc_posts"].format(count=len(posts) + untimed_posts, first=words.full(posts[0].at)))
     return " ".join(sentences)
